@@ -1,0 +1,338 @@
+//! The access policy: who may do what on which resource.
+//!
+//! This is the only place where access is decided. HTML and API handlers build an [`Actor`]
+//! from the signed-in account, describe what they are about to do as an [`Action`] (carrying
+//! the scope of the record concerned), and call [`authorize`]. Listing handlers ask
+//! [`list_filter`] which part of the data the actor may see and pass it to the storage layer.
+
+use crate::{FinessId, RegionCode, Role};
+
+/// The signed-in account as the policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// Account id.
+    pub user_id: i64,
+    /// Role of the account.
+    pub role: Role,
+    /// Region of the account (for ARS roles, establishment roles and regional observers).
+    pub region: Option<RegionCode>,
+    /// Legal entity of the account (establishment roles only).
+    pub ej: Option<FinessId>,
+}
+
+/// The scope of a record: the region and legal entity it belongs to, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope {
+    /// Region of the record; `None` for national records.
+    pub region: Option<RegionCode>,
+    /// Legal entity of the record; `None` for records above the legal entity.
+    pub ej: Option<FinessId>,
+}
+
+/// An account as a target of administration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountTarget {
+    /// Id of the account, `None` when it is about to be created.
+    pub user_id: Option<i64>,
+    /// Role the account has, or will have.
+    pub role: Role,
+    /// Scope of the account.
+    pub scope: Scope,
+}
+
+/// Something an actor wants to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// See the home page and one's own account.
+    ViewHome,
+    /// Change one's own password and manage one's own API tokens.
+    ManageOwnAccount,
+    /// List the accounts of one's scope.
+    ListUsers,
+    /// Read one account.
+    ViewUser(AccountTarget),
+    /// Create, disable, enable or reset the password of an account.
+    ManageUser(AccountTarget),
+    /// Browse the audit trail of one's scope.
+    ViewAudit,
+}
+
+/// Which records a listing may return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeFilter {
+    /// Every record.
+    All,
+    /// Records of one region (including its legal entities' records).
+    Region(RegionCode),
+    /// Records of one legal entity.
+    LegalEntity(FinessId),
+    /// No record at all.
+    Nothing,
+}
+
+impl ScopeFilter {
+    /// Whether one record of the given scope passes the filter.
+    pub fn allows(&self, scope: &Scope) -> bool {
+        match self {
+            ScopeFilter::All => true,
+            ScopeFilter::Region(code) => scope.region.as_ref() == Some(code),
+            ScopeFilter::LegalEntity(ej) => scope.ej.as_ref() == Some(ej),
+            ScopeFilter::Nothing => false,
+        }
+    }
+}
+
+/// A refusal, with the reason in French.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denied(pub &'static str);
+
+/// Kinds of listings whose visible part depends on the actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Accounts.
+    Users,
+    /// Audit events.
+    Audit,
+}
+
+/// Which records of a listing the actor may see.
+pub fn list_filter(actor: &Actor, listing: Listing) -> ScopeFilter {
+    let region = || {
+        actor
+            .region
+            .clone()
+            .map_or(ScopeFilter::Nothing, ScopeFilter::Region)
+    };
+    match (listing, actor.role) {
+        (_, Role::NationalAdmin) => ScopeFilter::All,
+        (_, Role::ArsAdmin) => region(),
+        (Listing::Users, Role::EstablishmentLeader) => actor
+            .ej
+            .clone()
+            .map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity),
+        _ => ScopeFilter::Nothing,
+    }
+}
+
+/// Decides whether `actor` may perform `action`.
+pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
+    match action {
+        Action::ViewHome | Action::ManageOwnAccount => Ok(()),
+        Action::ListUsers => allow_if(
+            list_filter(actor, Listing::Users) != ScopeFilter::Nothing,
+            "La gestion des comptes est réservée aux administrateurs et aux responsables d'établissement.",
+        ),
+        Action::ViewAudit => allow_if(
+            list_filter(actor, Listing::Audit) != ScopeFilter::Nothing,
+            "Le journal d'audit est réservé aux administrateurs.",
+        ),
+        Action::ViewUser(target) => allow_if(
+            list_filter(actor, Listing::Users).allows(&target.scope),
+            "Ce compte n'appartient pas à votre périmètre.",
+        ),
+        Action::ManageUser(target) => manage_user(actor, target),
+    }
+}
+
+fn manage_user(actor: &Actor, target: &AccountTarget) -> Result<(), Denied> {
+    if target.user_id == Some(actor.user_id) {
+        return Err(Denied(
+            "Vous ne pouvez pas administrer votre propre compte ; utilisez « Mon compte ».",
+        ));
+    }
+    let in_scope = list_filter(actor, Listing::Users).allows(&target.scope);
+    match actor.role {
+        Role::NationalAdmin => Ok(()),
+        Role::ArsAdmin => {
+            allow_if(in_scope, "Ce compte n'appartient pas à votre région.")?;
+            allow_if(
+                target.role != Role::NationalAdmin,
+                "Seul un administrateur national peut gérer un compte national.",
+            )
+        }
+        Role::EstablishmentLeader => {
+            allow_if(
+                in_scope,
+                "Ce compte n'appartient pas à votre entité juridique.",
+            )?;
+            allow_if(
+                target.role == Role::EstablishmentContributor,
+                "Un responsable d'établissement ne gère que les comptes de contributeurs.",
+            )
+        }
+        Role::ArsReferent | Role::EstablishmentContributor | Role::Observer => Err(Denied(
+            "La gestion des comptes est réservée aux administrateurs et aux responsables d'établissement.",
+        )),
+    }
+}
+
+fn allow_if(condition: bool, reason: &'static str) -> Result<(), Denied> {
+    if condition {
+        Ok(())
+    } else {
+        Err(Denied(reason))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(code: &str) -> Option<RegionCode> {
+        Some(RegionCode::parse(code).expect("test region"))
+    }
+
+    fn ej(finess: &str) -> Option<FinessId> {
+        Some(FinessId::parse(finess).expect("test finess"))
+    }
+
+    fn actor(role: Role) -> Actor {
+        let (r, e) = match role.scope_kind() {
+            crate::role::ScopeKind::National => (None, None),
+            crate::role::ScopeKind::Region | crate::role::ScopeKind::RegionOrNational => {
+                (region("76"), None)
+            }
+            crate::role::ScopeKind::LegalEntity => (region("76"), ej("340780477")),
+        };
+        Actor {
+            user_id: 1,
+            role,
+            region: r,
+            ej: e,
+        }
+    }
+
+    fn contributor(region_code: &str, finess: &str) -> AccountTarget {
+        AccountTarget {
+            user_id: Some(99),
+            role: Role::EstablishmentContributor,
+            scope: Scope {
+                region: region(region_code),
+                ej: ej(finess),
+            },
+        }
+    }
+
+    #[test]
+    fn everyone_may_see_home_and_manage_their_own_account() {
+        for role in Role::ALL {
+            assert!(authorize(&actor(role), &Action::ViewHome).is_ok());
+            assert!(authorize(&actor(role), &Action::ManageOwnAccount).is_ok());
+        }
+    }
+
+    #[test]
+    fn user_management_matrix_by_role_for_own_and_foreign_scope() {
+        let own = contributor("76", "340780477");
+        let same_region_other_ej = contributor("76", "310781406");
+        let foreign_region = contributor("84", "690781810");
+        // (role, own EJ, other EJ of the same region, other region)
+        let expected = [
+            (Role::NationalAdmin, true, true, true),
+            (Role::ArsAdmin, true, true, false),
+            (Role::ArsReferent, false, false, false),
+            (Role::EstablishmentLeader, true, false, false),
+            (Role::EstablishmentContributor, false, false, false),
+            (Role::Observer, false, false, false),
+        ];
+        for (role, a, b, c) in expected {
+            let act = actor(role);
+            for (target, allowed) in [(&own, a), (&same_region_other_ej, b), (&foreign_region, c)] {
+                assert_eq!(
+                    authorize(&act, &Action::ManageUser(target.clone())).is_ok(),
+                    allowed,
+                    "{role} managing {target:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_administers_their_own_account() {
+        let act = actor(Role::NationalAdmin);
+        let target = AccountTarget {
+            user_id: Some(act.user_id),
+            role: Role::NationalAdmin,
+            scope: Scope::default(),
+        };
+        assert!(authorize(&act, &Action::ManageUser(target)).is_err());
+    }
+
+    #[test]
+    fn ars_admin_cannot_create_a_national_admin_nor_a_national_observer() {
+        let act = actor(Role::ArsAdmin);
+        let national_admin = AccountTarget {
+            user_id: None,
+            role: Role::NationalAdmin,
+            scope: Scope::default(),
+        };
+        let national_observer = AccountTarget {
+            user_id: None,
+            role: Role::Observer,
+            scope: Scope::default(),
+        };
+        let regional_observer = AccountTarget {
+            user_id: None,
+            role: Role::Observer,
+            scope: Scope {
+                region: region("76"),
+                ej: None,
+            },
+        };
+        assert!(authorize(&act, &Action::ManageUser(national_admin)).is_err());
+        assert!(authorize(&act, &Action::ManageUser(national_observer)).is_err());
+        assert!(authorize(&act, &Action::ManageUser(regional_observer)).is_ok());
+    }
+
+    #[test]
+    fn establishment_leader_manages_only_contributors_of_their_entity() {
+        let act = actor(Role::EstablishmentLeader);
+        let other_leader = AccountTarget {
+            role: Role::EstablishmentLeader,
+            ..contributor("76", "340780477")
+        };
+        assert!(authorize(&act, &Action::ManageUser(other_leader.clone())).is_err());
+        assert!(authorize(&act, &Action::ViewUser(other_leader)).is_ok());
+    }
+
+    #[test]
+    fn list_filters_follow_the_scope_of_each_role() {
+        assert_eq!(
+            list_filter(&actor(Role::NationalAdmin), Listing::Users),
+            ScopeFilter::All
+        );
+        assert_eq!(
+            list_filter(&actor(Role::ArsAdmin), Listing::Audit),
+            ScopeFilter::Region(RegionCode::parse("76").expect("code"))
+        );
+        assert_eq!(
+            list_filter(&actor(Role::EstablishmentLeader), Listing::Users),
+            ScopeFilter::LegalEntity(FinessId::parse("340780477").expect("finess"))
+        );
+        assert_eq!(
+            list_filter(&actor(Role::EstablishmentLeader), Listing::Audit),
+            ScopeFilter::Nothing
+        );
+        assert_eq!(
+            list_filter(&actor(Role::ArsReferent), Listing::Users),
+            ScopeFilter::Nothing
+        );
+        assert_eq!(
+            list_filter(&actor(Role::Observer), Listing::Users),
+            ScopeFilter::Nothing
+        );
+    }
+
+    #[test]
+    fn audit_is_for_administrators_only() {
+        for role in Role::ALL {
+            let allowed = matches!(role, Role::NationalAdmin | Role::ArsAdmin);
+            assert_eq!(
+                authorize(&actor(role), &Action::ViewAudit).is_ok(),
+                allowed,
+                "{role}"
+            );
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Persistence of cpom.
+//!
+//! One SeaORM code path serves SQLite (the embedded default) and PostgreSQL. Repositories
+//! take the [`Store`] (or a transaction inside it) and return domain-facing records; SeaORM
+//! types never leave this crate. Every multi-step write is one transaction and writes its
+//! audit row inside that transaction.
+
+pub mod audit;
+pub mod backup;
+mod entity;
+mod error;
+pub mod migration;
+pub mod password;
+pub mod repo;
+
+pub use audit::{AuditActor, AuditEvent, AuditFilter};
+pub use error::StoreError;
+pub use repo::legal_entities::LegalEntity;
+pub use repo::sessions::SessionRow;
+pub use repo::tokens::ApiToken;
+pub use repo::users::{NewUser, User, UserFilter};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+
+/// A page of results with the total count, for paginated listings.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// Items of this page.
+    pub items: Vec<T>,
+    /// Number of items across all pages.
+    pub total: u64,
+    /// 1-based page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+impl<T> Page<T> {
+    /// Number of pages (at least 1, so that an empty listing still has one page).
+    pub fn page_count(&self) -> u64 {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+}
+
+/// Handle on the database (and the directory of stored files).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    files_dir: PathBuf,
+}
+
+/// The default database URL: a SQLite file in the data directory.
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("cpom.sqlite").display()
+    )
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`); stored files live under
+    /// `data_dir/files`.
+    pub async fn connect(url: &str, data_dir: &Path) -> Result<Self, StoreError> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(15));
+        if url.starts_with("sqlite:") {
+            // WAL lets readers proceed while one writer commits; the busy timeout makes
+            // concurrent writers wait instead of failing; foreign keys are off by default in
+            // SQLite and must be enabled on every connection.
+            opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        } else {
+            opts.max_connections(16);
+        }
+        let db = Database::connect(opts).await?;
+        let files_dir = data_dir.join("files");
+        std::fs::create_dir_all(&files_dir).map_err(|e| StoreError::Io(e.to_string()))?;
+        Ok(Self { db, files_dir })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// The SeaORM connection (for repositories of this crate).
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Which database engine is in use.
+    pub fn backend(&self) -> DatabaseBackend {
+        self.db.get_database_backend()
+    }
+
+    /// A short name of the backend for logs and health output.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend() {
+            DatabaseBackend::Postgres => "postgresql",
+            DatabaseBackend::Sqlite => "sqlite",
+            _ => "other",
+        }
+    }
+
+    /// Directory of stored files (evidence, signed scans…).
+    pub fn files_dir(&self) -> &Path {
+        &self.files_dir
+    }
+
+    /// Checks that the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Closes the connection pool.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,123 @@
+//! Legal entities (EJ): the minimum that account scoping needs. The registry import extends
+//! this module.
+
+use chrono::Utc;
+use cpom_domain::{FinessId, RegionCode};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::Serialize;
+
+use crate::audit::{self, AuditActor, Change};
+use crate::entity::legal_entity;
+use crate::{Store, StoreError};
+
+/// A legal entity as the rest of the application sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LegalEntity {
+    /// FINESS EJ number.
+    pub finess: FinessId,
+    /// Legal name.
+    pub name: String,
+    /// Region.
+    pub region: RegionCode,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+impl TryFrom<legal_entity::Model> for LegalEntity {
+    type Error = StoreError;
+    fn try_from(m: legal_entity::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
+            finess: FinessId::parse(&m.finess).map_err(corrupt)?,
+            name: m.name,
+            region: RegionCode::parse(&m.region_code).map_err(corrupt)?,
+            version: m.version,
+        })
+    }
+}
+
+pub(crate) fn corrupt(e: cpom_domain::DomainError) -> StoreError {
+    StoreError::Invalid {
+        field: e.field,
+        message: format!("donnée stockée invalide : {}", e.message),
+    }
+}
+
+impl Store {
+    /// Reads a legal entity by FINESS number.
+    pub async fn get_legal_entity(
+        &self,
+        finess: &FinessId,
+    ) -> Result<Option<LegalEntity>, StoreError> {
+        legal_entity::Entity::find()
+            .filter(legal_entity::Column::Finess.eq(finess.as_str()))
+            .one(self.db())
+            .await?
+            .map(LegalEntity::try_from)
+            .transpose()
+    }
+
+    /// Creates a legal entity, or updates its name and region; audited.
+    pub async fn upsert_legal_entity(
+        &self,
+        actor: &AuditActor,
+        finess: &FinessId,
+        name: &str,
+        region: &RegionCode,
+    ) -> Result<LegalEntity, StoreError> {
+        let txn = self.db().begin().await?;
+        let existing = legal_entity::Entity::find()
+            .filter(legal_entity::Column::Finess.eq(finess.as_str()))
+            .one(&txn)
+            .await?;
+        let now = Utc::now();
+        let (model, before) = match existing {
+            Some(m) if m.name == name && m.region_code == region.as_str() => {
+                txn.commit().await?;
+                return LegalEntity::try_from(m);
+            }
+            Some(m) => {
+                let before = serde_json::json!({"name": m.name, "region_code": m.region_code});
+                let mut am: legal_entity::ActiveModel = m.clone().into();
+                am.name = Set(name.to_owned());
+                am.region_code = Set(region.as_str().to_owned());
+                am.version = Set(m.version + 1);
+                am.updated_at = Set(now);
+                (am.update(&txn).await?, Some(before))
+            }
+            None => {
+                let am = legal_entity::ActiveModel {
+                    finess: Set(finess.as_str().to_owned()),
+                    name: Set(name.to_owned()),
+                    region_code: Set(region.as_str().to_owned()),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                (am.insert(&txn).await?, None)
+            }
+        };
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: if before.is_some() {
+                    "legal_entity.update"
+                } else {
+                    "legal_entity.create"
+                },
+                entity_type: "legal_entity",
+                entity_id: model.finess.clone(),
+                region_code: Some(model.region_code.clone()),
+                ej_finess: Some(model.finess.clone()),
+                before,
+                after: Some(
+                    serde_json::json!({"name": model.name, "region_code": model.region_code}),
+                ),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        LegalEntity::try_from(model)
+    }
+}

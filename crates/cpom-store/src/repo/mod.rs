@@ -1,0 +1,7 @@
+//! Repositories, one module per resource.
+
+pub mod legal_entities;
+pub mod login_attempts;
+pub mod sessions;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,61 @@
+//! The JSON API under `/api/v1`, authenticated by session (with CSRF) or bearer token, and
+//! described by an OpenAPI 3.1 document generated from these handlers.
+
+pub mod account;
+pub mod audit;
+pub mod users;
+
+use axum::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ApiErrorBody, FieldError};
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "cpom API",
+        description = "API de cpom : comptes, jetons et journal d'audit. Authentification par jeton (`Authorization: Bearer cpom_…`, créé dans « Mon compte » ou par `cpom token create`) ou par session (avec l'en-tête `X-CSRF-Token` pour les requêtes qui modifient).",
+        license(name = "EUPL-1.2")
+    ),
+    paths(
+        account::get_me,
+        account::change_password,
+        account::list_tokens,
+        account::create_token,
+        account::revoke_token,
+        users::list_users,
+        users::create_user,
+        users::get_user,
+        users::set_user_active,
+        users::reset_user_password,
+        audit::list_audit,
+    ),
+    components(schemas(ApiErrorBody, FieldError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "compte", description = "Le compte connecté et ses jetons"),
+        (name = "utilisateurs", description = "Administration des comptes du périmètre"),
+        (name = "audit", description = "Journal d'audit"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// GET `/api/v1/openapi.json`.
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

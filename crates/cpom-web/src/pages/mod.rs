@@ -1,0 +1,27 @@
+//! Server-rendered HTML pages (French, DSFR).
+
+pub mod account;
+pub mod audit;
+pub mod auth;
+pub mod home;
+pub mod ops;
+pub mod users;
+
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::AppError;
+
+/// Renders an askama page into a response.
+pub fn render<T: askama::Template>(page: &T) -> Result<Response, crate::error::PageError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Fallback for unknown paths: a JSON 404 under `/api`, the 404 page elsewhere.
+pub async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound.into_api_response()
+    } else {
+        AppError::NotFound.into_page_response()
+    }
+}

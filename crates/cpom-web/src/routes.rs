@@ -1,0 +1,131 @@
+//! The route table. Every route is declared here once, with its method and path, so that
+//! the access-matrix test can check that no route lacks an expected answer per role.
+
+use axum::Router;
+use axum::routing::{MethodRouter, delete, get, post};
+
+use crate::{AppState, api, assets, pages};
+
+/// One declared route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path pattern as given to axum (`/admin/utilisateurs/{id}`).
+    pub path: &'static str,
+}
+
+/// The router and the list of what it serves.
+pub struct Table {
+    /// Routes, without state.
+    pub router: Router<AppState>,
+    /// Declared routes.
+    pub specs: Vec<RouteSpec>,
+}
+
+impl Table {
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.specs.push(RouteSpec { method, path });
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+/// Every route of cpom.
+pub fn table() -> Table {
+    Table {
+        router: Router::new(),
+        specs: vec![],
+    }
+    // Operations.
+    .add("GET", "/healthz", get(pages::ops::healthz))
+    .add("GET", "/readyz", get(pages::ops::readyz))
+    .add("GET", "/static/{*path}", get(assets::serve_asset))
+    // Pages.
+    .add("GET", "/connexion", get(pages::auth::sign_in_form))
+    .add("POST", "/connexion", post(pages::auth::sign_in))
+    .add("POST", "/deconnexion", post(pages::auth::sign_out))
+    .add("GET", "/", get(pages::home::show_home))
+    .add("GET", "/mon-compte", get(pages::account::show_account))
+    .add(
+        "POST",
+        "/mon-compte/mot-de-passe",
+        post(pages::account::change_password),
+    )
+    .add(
+        "POST",
+        "/mon-compte/jetons",
+        post(pages::account::create_token),
+    )
+    .add(
+        "POST",
+        "/mon-compte/jetons/{id}/revoquer",
+        post(pages::account::revoke_token),
+    )
+    .add("GET", "/admin/utilisateurs", get(pages::users::list_users))
+    .add(
+        "POST",
+        "/admin/utilisateurs",
+        post(pages::users::create_user),
+    )
+    .add(
+        "GET",
+        "/admin/utilisateurs/nouveau",
+        get(pages::users::new_user_form),
+    )
+    .add(
+        "GET",
+        "/admin/utilisateurs/{id}",
+        get(pages::users::show_user),
+    )
+    .add(
+        "POST",
+        "/admin/utilisateurs/{id}/activation",
+        post(pages::users::set_user_active),
+    )
+    .add(
+        "POST",
+        "/admin/utilisateurs/{id}/mot-de-passe",
+        post(pages::users::reset_user_password),
+    )
+    .add("GET", "/admin/journal", get(pages::audit::list_audit))
+    // API.
+    .add("GET", "/api/v1/openapi.json", get(api::openapi_json))
+    .add("GET", "/api/v1/me", get(api::account::get_me))
+    .add(
+        "POST",
+        "/api/v1/me/password",
+        post(api::account::change_password),
+    )
+    .add("GET", "/api/v1/tokens", get(api::account::list_tokens))
+    .add("POST", "/api/v1/tokens", post(api::account::create_token))
+    .add(
+        "DELETE",
+        "/api/v1/tokens/{id}",
+        delete(api::account::revoke_token),
+    )
+    .add("GET", "/api/v1/users", get(api::users::list_users))
+    .add("POST", "/api/v1/users", post(api::users::create_user))
+    .add("GET", "/api/v1/users/{id}", get(api::users::get_user))
+    .add(
+        "POST",
+        "/api/v1/users/{id}/activation",
+        post(api::users::set_user_active),
+    )
+    .add(
+        "POST",
+        "/api/v1/users/{id}/password-reset",
+        post(api::users::reset_user_password),
+    )
+    .add("GET", "/api/v1/audit", get(api::audit::list_audit))
+}
+
+/// The declared routes, for tests and documentation.
+pub fn route_specs() -> Vec<RouteSpec> {
+    table().specs
+}

@@ -1,0 +1,326 @@
+//! Services shared by the HTML pages and the JSON API: input parsing, the policy check and
+//! the storage call, in one place so that both interfaces always behave alike.
+
+use cpom_domain::policy::{AccountTarget, Listing, list_filter};
+use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
+use cpom_store::{ApiToken, AuditEvent, AuditFilter, NewUser, Page, User, UserFilter};
+use rand::Rng;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, FieldError};
+
+/// Largest page size accepted by listings.
+pub const MAX_PER_PAGE: u64 = 200;
+/// Default page size.
+pub const DEFAULT_PER_PAGE: u64 = 50;
+
+/// Normalises paging parameters.
+pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
+    (
+        page.unwrap_or(1).max(1),
+        per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE),
+    )
+}
+
+/// A temporary password: 16 characters from an alphabet without look-alikes, in groups of
+/// four so that it can be read over the phone.
+pub fn temporary_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let chars: Vec<char> = (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Raw input of the account creation form / API body.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CreateUserInput {
+    /// Sign-in e-mail.
+    #[serde(default)]
+    pub email: String,
+    /// Name shown in the interface.
+    #[serde(default)]
+    pub display_name: String,
+    /// Role identifier (`ars-referent`…).
+    #[serde(default)]
+    pub role: String,
+    /// Region code (ARS roles, regional observers).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// FINESS EJ (establishment roles).
+    #[serde(default)]
+    pub ej: Option<String>,
+    /// Initial password; when absent a temporary one is generated and returned once.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+fn blank_to_none(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Collects field errors while parsing several inputs.
+#[derive(Default)]
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn take<T>(&mut self, r: Result<T, cpom_domain::DomainError>) -> Option<T> {
+        r.map_err(|e| {
+            self.0.push(FieldError {
+                field: e.field.into(),
+                message: e.message,
+            })
+        })
+        .ok()
+    }
+}
+
+/// Creates an account in the actor's scope. Returns the account and, if no password was
+/// given, the generated temporary password (to show once).
+pub async fn create_user(
+    state: &AppState,
+    cu: &CurrentUser,
+    input: &CreateUserInput,
+) -> Result<(User, Option<String>), AppError> {
+    cu.authorize(&Action::ListUsers)?;
+    let mut errors = Errors::default();
+    let email = errors.take(Email::parse(&input.email));
+    let name = errors.take(DisplayName::parse(&input.display_name));
+    let role = errors.take(Role::parse(&input.role));
+    let region = blank_to_none(&input.region).and_then(|r| errors.take(RegionCode::parse(r)));
+    let ej = blank_to_none(&input.ej).and_then(|e| errors.take(FinessId::parse(e)));
+    let generated = blank_to_none(&input.password)
+        .is_none()
+        .then(temporary_password);
+    let password = errors.take(PlainPassword::parse(
+        generated
+            .as_deref()
+            .or(input.password.as_deref())
+            .unwrap_or_default(),
+    ));
+    let (Some(email), Some(name), Some(role), Some(password)) = (email, name, role, password)
+    else {
+        return Err(AppError::Validation(errors.0));
+    };
+    if !errors.0.is_empty() {
+        return Err(AppError::Validation(errors.0));
+    }
+    // Establishment leaders create contributors of their own legal entity by default.
+    let (region, ej) = match (cu.user.role, ej) {
+        (Role::EstablishmentLeader, None) => (None, cu.user.ej.clone()),
+        (_, ej) => (region, ej),
+    };
+    let scope = state.store.resolve_scope(role, region, ej).await?;
+    cu.authorize(&Action::ManageUser(AccountTarget {
+        user_id: None,
+        role,
+        scope: scope.clone(),
+    }))?;
+    let new = NewUser {
+        email,
+        display_name: name,
+        role,
+        region: scope.region,
+        ej: scope.ej,
+        password,
+    };
+    let user = state.store.create_user(&cu.user.audit_actor(), new).await?;
+    Ok((user, generated))
+}
+
+/// Accounts of the actor's scope.
+pub async fn list_users(
+    state: &AppState,
+    cu: &CurrentUser,
+    filter: &UserFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<User>, AppError> {
+    cu.authorize(&Action::ListUsers)?;
+    Ok(state
+        .store
+        .list_users(
+            &list_filter(&cu.actor(), Listing::Users),
+            filter,
+            page,
+            per_page,
+        )
+        .await?)
+}
+
+/// One account of the actor's scope; accounts outside it are reported as not found, so
+/// that their existence is not revealed.
+pub async fn get_user(state: &AppState, cu: &CurrentUser, id: i64) -> Result<User, AppError> {
+    cu.authorize(&Action::ListUsers)?;
+    let user = state.store.get_user(id).await?;
+    if cu.authorize(&Action::ViewUser(target(&user))).is_err() {
+        return Err(AppError::NotFound);
+    }
+    Ok(user)
+}
+
+fn target(user: &User) -> AccountTarget {
+    AccountTarget {
+        user_id: Some(user.id),
+        role: user.role,
+        scope: user.scope(),
+    }
+}
+
+/// Disables or re-enables an account read at `version`.
+pub async fn set_user_active(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    version: i64,
+    active: bool,
+) -> Result<User, AppError> {
+    let user = get_user(state, cu, id).await?;
+    cu.authorize(&Action::ManageUser(target(&user)))?;
+    Ok(state
+        .store
+        .set_user_active(&cu.user.audit_actor(), id, version, active)
+        .await?)
+}
+
+/// Gives an account read at `version` a new temporary password; returns it (shown once).
+pub async fn reset_user_password(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    version: i64,
+) -> Result<(User, String), AppError> {
+    let user = get_user(state, cu, id).await?;
+    cu.authorize(&Action::ManageUser(target(&user)))?;
+    let temp = temporary_password();
+    let password = PlainPassword::parse(&temp)?;
+    let user = state
+        .store
+        .set_user_password(&cu.user.audit_actor(), id, version, password)
+        .await?;
+    Ok((user, temp))
+}
+
+/// Raw input of the password change form / API body.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ChangePasswordInput {
+    /// Current password.
+    #[serde(default)]
+    pub current_password: String,
+    /// New password (12 characters or more).
+    #[serde(default)]
+    pub new_password: String,
+    /// New password again.
+    #[serde(default)]
+    pub confirmation: String,
+}
+
+/// Changes the actor's own password after checking the current one.
+pub async fn change_own_password(
+    state: &AppState,
+    cu: &CurrentUser,
+    input: &ChangePasswordInput,
+) -> Result<User, AppError> {
+    cu.authorize(&Action::ManageOwnAccount)?;
+    if !state
+        .store
+        .check_password(cu.user.id, &input.current_password)
+        .await?
+    {
+        return Err(AppError::field(
+            "current_password",
+            "le mot de passe actuel est incorrect",
+        ));
+    }
+    let new = PlainPassword::parse(&input.new_password)
+        .map_err(|e| AppError::field("new_password", e.message))?;
+    if input.new_password != input.confirmation {
+        return Err(AppError::field(
+            "confirmation",
+            "la confirmation ne correspond pas au nouveau mot de passe",
+        ));
+    }
+    let me = state.store.get_user(cu.user.id).await?;
+    Ok(state
+        .store
+        .set_user_password(&cu.user.audit_actor(), me.id, me.version, new)
+        .await?)
+}
+
+/// The actor's API tokens.
+pub async fn list_tokens(state: &AppState, cu: &CurrentUser) -> Result<Vec<ApiToken>, AppError> {
+    cu.authorize(&Action::ManageOwnAccount)?;
+    Ok(state.store.list_tokens(cu.user.id).await?)
+}
+
+/// Creates an API token for the actor; returns it with its secret (shown once).
+pub async fn create_token(
+    state: &AppState,
+    cu: &CurrentUser,
+    name: &str,
+) -> Result<(ApiToken, String), AppError> {
+    cu.authorize(&Action::ManageOwnAccount)?;
+    Ok(state
+        .store
+        .create_token(&cu.user.audit_actor(), &cu.user, name)
+        .await?)
+}
+
+/// Revokes one of the actor's tokens.
+pub async fn revoke_token(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<ApiToken, AppError> {
+    cu.authorize(&Action::ManageOwnAccount)?;
+    Ok(state
+        .store
+        .revoke_token(&cu.user.audit_actor(), &cu.user, id)
+        .await?)
+}
+
+/// Audit rows of the actor's scope.
+pub async fn list_audit(
+    state: &AppState,
+    cu: &CurrentUser,
+    filter: &AuditFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<AuditEvent>, AppError> {
+    cu.authorize(&Action::ViewAudit)?;
+    Ok(state
+        .store
+        .list_audit(
+            &list_filter(&cu.actor(), Listing::Audit),
+            filter,
+            page,
+            per_page,
+        )
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_passwords_are_valid_and_differ() {
+        let a = temporary_password();
+        let b = temporary_password();
+        assert_eq!(a.len(), 19);
+        assert_ne!(a, b);
+        assert!(PlainPassword::parse(&a).is_ok());
+    }
+
+    #[test]
+    fn paging_is_bounded() {
+        assert_eq!(paging(None, None), (1, DEFAULT_PER_PAGE));
+        assert_eq!(paging(Some(0), Some(10_000)), (1, MAX_PER_PAGE));
+    }
+}

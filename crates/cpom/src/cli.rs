@@ -1,0 +1,303 @@
+//! Command-line interface.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use cpom_domain::{DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
+use cpom_store::{AuditActor, NewUser, Store};
+
+use crate::config::Config;
+
+/// cpom — contrats pluriannuels d'objectifs et de moyens (ARS et établissements de santé).
+#[derive(Debug, Parser)]
+#[command(name = "cpom", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve cpom with the configuration from the environment (CPOM_DATABASE_URL, CPOM_DATA_DIR, CPOM_BIND…).
+    Serve,
+    /// Seed demo data (one account per role, passwords printed) and serve.
+    Demo,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Write a consistent backup (database and stored files) to FILE, even while the server runs.
+    Backup {
+        /// Archive to write (.tar.gz).
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty data directory / database.
+    Restore {
+        /// Archive written by `cpom backup`.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password comes from CPOM_PASSWORD or is prompted.
+    Create {
+        /// Sign-in e-mail.
+        #[arg(long)]
+        email: String,
+        /// national-admin, ars-admin, ars-referent, establishment-leader, establishment-contributor or observer.
+        #[arg(long)]
+        role: String,
+        /// INSEE region code (ARS roles, regional observers).
+        #[arg(long)]
+        region: Option<String>,
+        /// FINESS EJ (establishment roles); the legal entity must be in the registry.
+        #[arg(long)]
+        ej: Option<String>,
+        /// Name shown in the interface (default: the e-mail).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token for an account and print it.
+    Create {
+        /// E-mail of the account.
+        #[arg(long)]
+        email: String,
+        /// Name of the token.
+        #[arg(long, default_value = "ligne de commande")]
+        name: String,
+    },
+}
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "création du répertoire de données {}",
+            config.data_dir.display()
+        )
+    })?;
+    let store = Store::connect(&config.database_url, &config.data_dir)
+        .await
+        .with_context(|| format!("connexion à la base {}", redact(&config.database_url)))?;
+    store.migrate().await.context("migration de la base")?;
+    Ok(store)
+}
+
+/// Hides the password of a database URL in messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Runs a command.
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => serve(open(&config).await?, &config).await,
+        Command::Demo => {
+            let store = open(&config).await?;
+            let fixed = std::env::var("CPOM_DEMO_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty());
+            let accounts = crate::demo::seed(&store, fixed.as_deref()).await?;
+            println!(
+                "\nComptes de démonstration (mots de passe valables jusqu'au prochain « cpom demo ») :"
+            );
+            for (role, email, password) in accounts {
+                println!("  {:<26} {:<38} {}", role.as_str(), email, password);
+            }
+            println!("\nOuvrez http://{}/ dans votre navigateur.\n", config.bind);
+            serve(store, &config).await
+        }
+        Command::Migrate => {
+            open(&config).await?;
+            println!("Base de données à jour ({}).", redact(&config.database_url));
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    region,
+                    ej,
+                    name,
+                },
+        } => {
+            let store = open(&config).await?;
+            let email = Email::parse(&email)?;
+            let password = read_password()?;
+            let new = NewUser {
+                display_name: DisplayName::parse(name.as_deref().unwrap_or(email.as_str()))?,
+                email,
+                role: Role::parse(&role)?,
+                region: region.as_deref().map(RegionCode::parse).transpose()?,
+                ej: ej.as_deref().map(FinessId::parse).transpose()?,
+                password,
+            };
+            let user = store.create_user(&AuditActor::cli(), new).await?;
+            println!(
+                "Compte n° {} créé : {} ({}).",
+                user.id,
+                user.email,
+                user.role.label()
+            );
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            let store = open(&config).await?;
+            let email = Email::parse(&email)?;
+            let Some(user) = store.find_user_by_email(&email).await? else {
+                bail!("aucun compte n'a l'adresse {email}");
+            };
+            if !user.active {
+                bail!("le compte {email} est désactivé");
+            }
+            let (_, secret) = store.create_token(&AuditActor::cli(), &user, &name).await?;
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let store = open(&config).await?;
+            let manifest = store
+                .backup(&file)
+                .await
+                .with_context(|| format!("sauvegarde vers {}", file.display()))?;
+            let rows: u64 = manifest.tables.iter().map(|(_, n)| n).sum();
+            println!(
+                "Sauvegarde écrite dans {} : {rows} lignes, {} fichiers.",
+                file.display(),
+                manifest.files
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let store = open(&config).await?;
+            let manifest = store
+                .restore(&file)
+                .await
+                .with_context(|| format!("restauration de {}", file.display()))?;
+            let rows: u64 = manifest.tables.iter().map(|(_, n)| n).sum();
+            println!(
+                "Sauvegarde du {} restaurée : {rows} lignes, {} fichiers.",
+                manifest.created_at, manifest.files
+            );
+            Ok(())
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<PlainPassword> {
+    if let Ok(p) = std::env::var("CPOM_PASSWORD") {
+        return Ok(PlainPassword::parse(&p)?);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "mot de passe absent : définissez CPOM_PASSWORD ou lancez la commande dans un terminal"
+        );
+    }
+    let first = rpassword::prompt_password("Mot de passe (12 caractères au moins) : ")?;
+    let second = rpassword::prompt_password("Confirmation : ")?;
+    if first != second {
+        bail!("les deux saisies diffèrent");
+    }
+    Ok(PlainPassword::parse(&first)?)
+}
+
+async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.bind)
+        .await
+        .with_context(|| format!("CPOM_BIND : impossible d'écouter sur {}", config.bind))?;
+    let cleaner = tokio::spawn(clean_up(store.clone()));
+    let app = cpom_web::build_app(store.clone(), config.web());
+    tracing::info!(bind = %config.bind, database = store.backend_name(), "cpom ready");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    cleaner.abort();
+    store.close().await?;
+    tracing::info!("cpom stopped");
+    Ok(())
+}
+
+/// Hourly clean-up of expired sessions and old sign-in attempts.
+async fn clean_up(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = chrono::Utc::now();
+        if let Err(e) = store.purge_sessions(now.timestamp()).await {
+            tracing::warn!(error = %e, "session clean-up failed");
+        }
+        if let Err(e) = store
+            .purge_login_attempts(now - chrono::Duration::days(30))
+            .await
+        {
+            tracing::warn!(error = %e, "sign-in attempts clean-up failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested, finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_hidden() {
+        assert_eq!(
+            redact("postgres://cpom:secret@db:5432/cpom"),
+            "postgres://cpom:***@db:5432/cpom"
+        );
+        assert_eq!(
+            redact("sqlite://data/cpom.sqlite?mode=rwc"),
+            "sqlite://data/cpom.sqlite?mode=rwc"
+        );
+    }
+}

@@ -205,18 +205,19 @@ impl Store {
         tokio::task::spawn_blocking(move || unpack(&src, &dst))
             .await
             .map_err(|e| StoreError::Io(e.to_string()))??;
-        let manifest: Manifest = serde_json::from_slice(
-            &std::fs::read(work.join("manifest.json")).map_err(|_| StoreError::Invalid {
+        let manifest: Manifest =
+            serde_json::from_slice(&std::fs::read(work.join("manifest.json")).map_err(|_| {
+                StoreError::Invalid {
                 field: "archive",
                 message:
                     "l'archive ne contient pas de manifest.json : ce n'est pas une sauvegarde cpom"
                         .into(),
-            })?,
-        )
-        .map_err(|e| StoreError::Invalid {
-            field: "archive",
-            message: format!("manifest.json illisible : {e}"),
-        })?;
+            }
+            })?)
+            .map_err(|e| StoreError::Invalid {
+                field: "archive",
+                message: format!("manifest.json illisible : {e}"),
+            })?;
         if manifest.format != FORMAT {
             return Err(StoreError::Invalid {
                 field: "archive",

@@ -130,3 +130,25 @@ impl Store {
         Ok(())
     }
 }
+
+/// Creates an empty PostgreSQL database `name` through the server at `admin_url` and
+/// returns its URL. Used by the test suite and benchmarks to get a fresh database each time.
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, StoreError> {
+    use sea_orm::{ConnectionTrait, Statement};
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Invalid {
+            field: "database",
+            message: format!("nom de base invalide : {name}"),
+        });
+    }
+    let admin = Database::connect(admin_url).await?;
+    admin
+        .execute_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await?;
+    admin.close().await?;
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+    Ok(format!("{base}/{name}"))
+}

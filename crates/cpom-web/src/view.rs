@@ -35,8 +35,11 @@ pub struct Layout {
     pub csrf: String,
 }
 
+/// A navigation section: path, label, and the action the policy must allow (none: always).
+type Section = (&'static str, &'static str, Option<fn() -> Action>);
+
 /// Sections of the navigation, each shown only if the policy allows its action.
-const SECTIONS: [(&str, &str, Option<fn() -> Action>); 3] = [
+const SECTIONS: [Section; 3] = [
     ("/", "Accueil", None),
     (
         "/admin/utilisateurs",
@@ -183,7 +186,7 @@ pub fn count_fr(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);

@@ -12,8 +12,17 @@ const ENTITIES: [(&str, &str, &str); 3] = [
     ("690781810", "Hospices civils de Lyon", "84"),
 ];
 
-/// Demo accounts: (role, e-mail, name, region, EJ).
-const ACCOUNTS: [(Role, &str, &str, Option<&str>, Option<&str>); 7] = [
+/// A demo account: role, e-mail, name, region, EJ.
+type DemoAccount = (
+    Role,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// Demo accounts.
+const ACCOUNTS: [DemoAccount; 7] = [
     (
         Role::NationalAdmin,
         "national-admin@cpom.demo",

@@ -1,0 +1,388 @@
+//! The access matrix: every route × every role (and anonymous) × own / foreign resource,
+//! with the expected status. A route of the route table without an entry here fails the
+//! test, so that no route is added without deciding who may use it.
+
+use cpom_web::route_specs;
+use reqwest::{Method, StatusCode};
+
+use crate::support::{Agent, Backend, FOREIGN_EJ, OWN_EJ, ROLES, TestApp, backends};
+
+/// Who makes the request: index 0 is anonymous, then [`ROLES`] in order.
+const WHO: [&str; 7] = [
+    "anonymous",
+    ROLES[0],
+    ROLES[1],
+    ROLES[2],
+    ROLES[3],
+    ROLES[4],
+    ROLES[5],
+];
+
+/// Expected statuses for [anonymous, national-admin, ars-admin, ars-referent,
+/// establishment-leader, establishment-contributor, observer].
+type Row = [u16; 7];
+
+/// How a request is sent.
+#[derive(Clone, Copy)]
+enum Kind {
+    Page,
+    Form,
+    Api,
+}
+
+/// Which resource `{id}` designates.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Target {
+    /// No id in the path, or the own resource.
+    Own,
+    /// A resource of a foreign region.
+    Foreign,
+}
+
+struct Case {
+    method: &'static str,
+    path: &'static str,
+    kind: Kind,
+    own: Row,
+    /// For routes with an `{id}`: expected statuses on a foreign resource.
+    foreign: Option<Row>,
+}
+
+const fn case(
+    method: &'static str,
+    path: &'static str,
+    kind: Kind,
+    own: Row,
+    foreign: Option<Row>,
+) -> Case {
+    Case {
+        method,
+        path,
+        kind,
+        own,
+        foreign,
+    }
+}
+
+const ALL_OK: Row = [200; 7];
+const SIGNED_IN_200: Row = [303, 200, 200, 200, 200, 200, 200];
+const API_SIGNED_IN_200: Row = [401, 200, 200, 200, 200, 200, 200];
+const USER_ADMINS_200: Row = [303, 200, 200, 403, 200, 403, 403];
+const API_USER_ADMINS_200: Row = [401, 200, 200, 403, 200, 403, 403];
+
+fn matrix() -> Vec<Case> {
+    use Kind::*;
+    vec![
+        case("GET", "/healthz", Page, ALL_OK, None),
+        case("GET", "/readyz", Page, ALL_OK, None),
+        case("GET", "/static/{*path}", Page, ALL_OK, None),
+        case(
+            "GET",
+            "/connexion",
+            Page,
+            [200, 303, 303, 303, 303, 303, 303],
+            None,
+        ),
+        case("POST", "/connexion", Form, [401; 7], None),
+        case("GET", "/", Page, SIGNED_IN_200, None),
+        case("GET", "/mon-compte", Page, SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/mon-compte/mot-de-passe",
+            Form,
+            [303, 422, 422, 422, 422, 422, 422],
+            None,
+        ),
+        case("POST", "/mon-compte/jetons", Form, SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/mon-compte/jetons/{id}/revoquer",
+            Form,
+            SIGNED_IN_200,
+            Some([303, 404, 404, 404, 404, 404, 404]),
+        ),
+        case("GET", "/admin/utilisateurs", Page, USER_ADMINS_200, None),
+        case(
+            "POST",
+            "/admin/utilisateurs",
+            Form,
+            [303, 201, 201, 403, 201, 403, 403],
+            Some([303, 201, 403, 403, 403, 403, 403]),
+        ),
+        case(
+            "GET",
+            "/admin/utilisateurs/nouveau",
+            Page,
+            USER_ADMINS_200,
+            None,
+        ),
+        case(
+            "GET",
+            "/admin/utilisateurs/{id}",
+            Page,
+            USER_ADMINS_200,
+            Some([303, 200, 404, 403, 404, 403, 403]),
+        ),
+        case(
+            "POST",
+            "/admin/utilisateurs/{id}/activation",
+            Form,
+            [303, 303, 303, 403, 303, 403, 403],
+            Some([303, 303, 404, 403, 404, 403, 403]),
+        ),
+        case(
+            "POST",
+            "/admin/utilisateurs/{id}/mot-de-passe",
+            Form,
+            USER_ADMINS_200,
+            Some([303, 200, 404, 403, 404, 403, 403]),
+        ),
+        case(
+            "GET",
+            "/admin/journal",
+            Page,
+            [303, 200, 200, 403, 403, 403, 403],
+            None,
+        ),
+        case("GET", "/api/v1/openapi.json", Api, ALL_OK, None),
+        case("GET", "/api/v1/me", Api, API_SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/api/v1/me/password",
+            Api,
+            [401, 422, 422, 422, 422, 422, 422],
+            None,
+        ),
+        case("GET", "/api/v1/tokens", Api, API_SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/api/v1/tokens",
+            Api,
+            [401, 201, 201, 201, 201, 201, 201],
+            None,
+        ),
+        case(
+            "DELETE",
+            "/api/v1/tokens/{id}",
+            Api,
+            API_SIGNED_IN_200,
+            Some([401, 404, 404, 404, 404, 404, 404]),
+        ),
+        case("GET", "/api/v1/users", Api, API_USER_ADMINS_200, None),
+        case(
+            "POST",
+            "/api/v1/users",
+            Api,
+            [401, 201, 201, 403, 201, 403, 403],
+            Some([401, 201, 403, 403, 403, 403, 403]),
+        ),
+        case(
+            "GET",
+            "/api/v1/users/{id}",
+            Api,
+            API_USER_ADMINS_200,
+            Some([401, 200, 404, 403, 404, 403, 403]),
+        ),
+        case(
+            "POST",
+            "/api/v1/users/{id}/activation",
+            Api,
+            API_USER_ADMINS_200,
+            Some([401, 200, 404, 403, 404, 403, 403]),
+        ),
+        case(
+            "POST",
+            "/api/v1/users/{id}/password-reset",
+            Api,
+            API_USER_ADMINS_200,
+            Some([401, 200, 404, 403, 404, 403, 403]),
+        ),
+        case(
+            "GET",
+            "/api/v1/audit",
+            Api,
+            [401, 200, 200, 403, 403, 403, 403],
+            None,
+        ),
+        // Last: it ends the session.
+        case("POST", "/deconnexion", Form, [303; 7], None),
+    ]
+}
+
+#[test]
+fn every_route_has_an_entry_in_the_access_matrix() {
+    let cases = matrix();
+    for spec in route_specs() {
+        assert!(
+            cases
+                .iter()
+                .any(|c| c.method == spec.method && c.path == spec.path),
+            "route {} {} has no entry in the access matrix",
+            spec.method,
+            spec.path
+        );
+    }
+    for c in &cases {
+        assert!(
+            route_specs()
+                .iter()
+                .any(|s| s.method == c.method && s.path == c.path),
+            "matrix entry {} {} matches no route",
+            c.method,
+            c.path
+        );
+    }
+}
+
+/// Resolves the concrete request of a case for one caller.
+async fn request(
+    app: &TestApp,
+    agent: &mut Agent,
+    who: &str,
+    c: &Case,
+    target: Target,
+    n: usize,
+) -> StatusCode {
+    let (target_user, target_ej) = match target {
+        Target::Own => (app.user("own-target").id, OWN_EJ),
+        Target::Foreign => (app.user("foreign-target").id, FOREIGN_EJ),
+    };
+    let mut path = c.path.replace("{*path}", "cpom.css");
+    if path.contains("{id}") {
+        let id = if path.contains("jetons") || path.contains("tokens") {
+            // Own: a token of the caller; foreign: a token of the foreign target.
+            let owner = if target == Target::Own && who != "anonymous" {
+                who
+            } else {
+                "foreign-target"
+            };
+            let (token, _) = app
+                .store()
+                .create_token(
+                    &cpom_store::AuditActor::system(),
+                    app.user(owner),
+                    "matrice",
+                )
+                .await
+                .expect("token");
+            token.id
+        } else {
+            target_user
+        };
+        path = path.replace("{id}", &id.to_string());
+    }
+    let version = app
+        .store()
+        .get_user(target_user)
+        .await
+        .expect("target")
+        .version
+        .to_string();
+    let email = format!("matrice-{n}@test.cpom.fr");
+    let body = |api: bool| -> Vec<(&'static str, String)> {
+        match c.path {
+            "/connexion" => vec![
+                ("email", format!("personne-{n}@test.cpom.fr")),
+                ("password", "mauvais-mot-de-passe".into()),
+            ],
+            "/mon-compte/mot-de-passe" | "/api/v1/me/password" => vec![
+                ("current_password", "pas-le-bon-mot-de-passe".into()),
+                ("new_password", "un nouveau mot de passe".into()),
+                ("confirmation", "un nouveau mot de passe".into()),
+            ],
+            "/mon-compte/jetons" | "/api/v1/tokens" => vec![("name", "jeton de la matrice".into())],
+            "/admin/utilisateurs" | "/api/v1/users" => vec![
+                ("email", email.clone()),
+                ("display_name", "Compte de la matrice".into()),
+                ("role", "establishment-contributor".into()),
+                ("ej", target_ej.into()),
+                ("password", "mot-de-passe-matrice".into()),
+            ],
+            p if p.ends_with("/activation") => {
+                vec![("active", "true".into()), ("version", version.clone())]
+            }
+            p if p.ends_with("/mot-de-passe") || p.ends_with("/password-reset") => {
+                vec![("version", version.clone())]
+            }
+            _ => {
+                let _ = api;
+                vec![]
+            }
+        }
+    };
+    let resp = match c.kind {
+        Kind::Page => agent.get(&path).await,
+        Kind::Form => {
+            let fields = body(false);
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            agent.post_form(&path, &refs).await
+        }
+        Kind::Api => {
+            let fields = body(true);
+            let json = (!fields.is_empty()).then(|| {
+                let mut map = serde_json::Map::new();
+                for (k, v) in fields {
+                    let value = match (k, v.as_str()) {
+                        ("version", v) => serde_json::json!(v.parse::<i64>().expect("version")),
+                        ("active", "true") => serde_json::json!(true),
+                        (_, v) => serde_json::json!(v),
+                    };
+                    map.insert(k.to_owned(), value);
+                }
+                serde_json::Value::Object(map)
+            });
+            let method = Method::from_bytes(c.method.as_bytes()).expect("method");
+            agent.json(method, &path, json).await
+        }
+    };
+    resp.status
+}
+
+async fn run_matrix(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (i, who) in WHO.iter().enumerate() {
+        let mut agent = if *who == "anonymous" {
+            app.anonymous().await
+        } else {
+            app.signed_in(who).await
+        };
+        for c in matrix() {
+            let targets: &[Target] = if c.foreign.is_some() {
+                &[Target::Own, Target::Foreign]
+            } else {
+                &[Target::Own]
+            };
+            for &target in targets {
+                n += 1;
+                let expected = match target {
+                    Target::Own => c.own[i],
+                    Target::Foreign => c.foreign.expect("foreign row")[i],
+                };
+                let got = request(&app, &mut agent, who, &c, target, n).await;
+                if got.as_u16() != expected {
+                    failures.push(format!(
+                        "{who:<26} {} {} ({target:?}): expected {expected}, got {}",
+                        c.method,
+                        c.path,
+                        got.as_u16()
+                    ));
+                }
+            }
+        }
+    }
+    app.stop().await;
+    assert!(
+        failures.is_empty(),
+        "access matrix on {backend:?}:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_matrix_holds_for_every_route_role_and_scope() {
+    for backend in backends() {
+        run_matrix(backend).await;
+    }
+}

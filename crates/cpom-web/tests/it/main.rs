@@ -1,0 +1,7 @@
+//! Integration tests of cpom through real HTTP on real databases (one test binary).
+
+mod access_matrix;
+mod backup;
+mod security;
+mod support;
+mod users_api;

@@ -209,5 +209,7 @@ async fn the_openapi_document_is_3_1_and_describes_every_api_route() {
             spec.path
         );
     }
+    // Any change of the API shows up as a snapshot diff to review.
+    insta::assert_json_snapshot!("openapi", doc);
     app.stop().await;
 }

@@ -1,0 +1,226 @@
+//! The command line, run as a real process: accounts, tokens, backup and restore, on SQLite
+//! and (when `CPOM_TEST_POSTGRES_URL` is set) PostgreSQL.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+struct Env {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+async fn fresh(postgres: bool) -> Env {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = if postgres {
+        let admin = std::env::var("CPOM_TEST_POSTGRES_URL").expect("CPOM_TEST_POSTGRES_URL");
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "cpom_t_cli_{}_{}",
+            std::process::id(),
+            nanos % 1_000_000_000_000
+        );
+        cpom_store::create_postgres_database(&admin, &name)
+            .await
+            .expect("database")
+    } else {
+        cpom_store::default_database_url(dir.path())
+    };
+    Env { dir, url }
+}
+
+fn cpom(env: &Env, data_dir: &Path, args: &[&str], password: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpom"));
+    cmd.args(args)
+        .env("CPOM_DATA_DIR", data_dir)
+        .env("CPOM_DATABASE_URL", &env.url)
+        .env("RUST_LOG", "warn")
+        .env_remove("CPOM_PASSWORD");
+    if let Some(p) = password {
+        cmd.env("CPOM_PASSWORD", p);
+    }
+    cmd.output().expect("run cpom")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn postgres_too() -> Vec<bool> {
+    let mut v = vec![false];
+    if std::env::var("CPOM_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
+        v.push(true);
+    }
+    v
+}
+
+#[test]
+fn help_lists_every_command() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cpom"))
+        .arg("--help")
+        .output()
+        .expect("run");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for cmd in [
+        "serve", "demo", "migrate", "user", "token", "backup", "restore",
+    ] {
+        assert!(help.contains(cmd), "--help does not list {cmd}:\n{help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_tokens_backup_and_restore_from_the_command_line() {
+    for postgres in postgres_too() {
+        let env = fresh(postgres).await;
+        let data = env.dir.path().join("data");
+        let out = cpom(&env, &data, &["migrate"], None);
+        assert!(out.status.success(), "{}", text(&out));
+
+        let out = cpom(
+            &env,
+            &data,
+            &[
+                "user",
+                "create",
+                "--email",
+                "Admin@ARS.sante.fr",
+                "--role",
+                "national-admin",
+            ],
+            Some("un mot de passe solide"),
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("admin@ars.sante.fr"));
+
+        // Bad input is refused with a French message naming the problem.
+        let out = cpom(
+            &env,
+            &data,
+            &[
+                "user",
+                "create",
+                "--email",
+                "x@ars.sante.fr",
+                "--role",
+                "chef",
+            ],
+            Some("un mot de passe solide"),
+        );
+        assert!(!out.status.success());
+        assert!(text(&out).contains("n'est pas un rôle"), "{}", text(&out));
+        let out = cpom(
+            &env,
+            &data,
+            &[
+                "user",
+                "create",
+                "--email",
+                "y@ars.sante.fr",
+                "--role",
+                "ars-admin",
+            ],
+            Some("un mot de passe solide"),
+        );
+        assert!(
+            text(&out).contains("doit avoir une région"),
+            "{}",
+            text(&out)
+        );
+        let out = cpom(
+            &env,
+            &data,
+            &[
+                "user",
+                "create",
+                "--email",
+                "z@ars.sante.fr",
+                "--role",
+                "ars-admin",
+                "--region",
+                "76",
+            ],
+            Some("court"),
+        );
+        assert!(
+            text(&out).contains("au moins 12 caractères"),
+            "{}",
+            text(&out)
+        );
+        let out = cpom(
+            &env,
+            &data,
+            &[
+                "user",
+                "create",
+                "--email",
+                "admin@ars.sante.fr",
+                "--role",
+                "ars-admin",
+                "--region",
+                "76",
+            ],
+            Some("un mot de passe solide"),
+        );
+        assert!(text(&out).contains("existe déjà"), "{}", text(&out));
+
+        let out = cpom(
+            &env,
+            &data,
+            &["token", "create", "--email", "admin@ars.sante.fr"],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .starts_with("cpom_")
+        );
+
+        std::fs::write(data.join("files").join("convention.pdf"), b"%PDF-1.7")
+            .expect("stored file");
+        let archive = env.dir.path().join("sauvegarde.tar.gz");
+        let out = cpom(
+            &env,
+            &data,
+            &["backup", archive.to_str().expect("path")],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+
+        // Restore into an empty data directory on SQLite.
+        let target = fresh(false).await;
+        let target_data = target.dir.path().join("data");
+        let out = cpom(
+            &target,
+            &target_data,
+            &["restore", archive.to_str().expect("path")],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(
+            std::fs::read(target_data.join("files").join("convention.pdf")).expect("restored file"),
+            b"%PDF-1.7"
+        );
+        // The restored account exists: creating it again is refused.
+        let out = cpom(
+            &target,
+            &target_data,
+            &[
+                "user",
+                "create",
+                "--email",
+                "admin@ars.sante.fr",
+                "--role",
+                "national-admin",
+            ],
+            Some("un mot de passe solide"),
+        );
+        assert!(text(&out).contains("existe déjà"), "{}", text(&out));
+    }
+}

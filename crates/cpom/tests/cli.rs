@@ -99,75 +99,51 @@ async fn accounts_tokens_backup_and_restore_from_the_command_line() {
         assert!(text(&out).contains("admin@ars.sante.fr"));
 
         // Bad input is refused with a French message naming the problem.
-        let out = cpom(
-            &env,
-            &data,
-            &[
-                "user",
-                "create",
-                "--email",
-                "x@ars.sante.fr",
-                "--role",
-                "chef",
-            ],
-            Some("un mot de passe solide"),
-        );
-        assert!(!out.status.success());
-        assert!(text(&out).contains("n'est pas un rôle"), "{}", text(&out));
-        let out = cpom(
-            &env,
-            &data,
-            &[
-                "user",
-                "create",
-                "--email",
-                "y@ars.sante.fr",
-                "--role",
-                "ars-admin",
-            ],
-            Some("un mot de passe solide"),
-        );
-        assert!(
-            text(&out).contains("doit avoir une région"),
-            "{}",
-            text(&out)
-        );
-        let out = cpom(
-            &env,
-            &data,
-            &[
-                "user",
-                "create",
-                "--email",
-                "z@ars.sante.fr",
-                "--role",
-                "ars-admin",
-                "--region",
-                "76",
-            ],
-            Some("court"),
-        );
-        assert!(
-            text(&out).contains("au moins 12 caractères"),
-            "{}",
-            text(&out)
-        );
-        let out = cpom(
-            &env,
-            &data,
-            &[
-                "user",
-                "create",
-                "--email",
-                "admin@ars.sante.fr",
-                "--role",
-                "ars-admin",
-                "--region",
-                "76",
-            ],
-            Some("un mot de passe solide"),
-        );
-        assert!(text(&out).contains("existe déjà"), "{}", text(&out));
+        let refused: [(&[&str], &str, &str); 4] = [
+            (
+                &["--email", "x@ars.sante.fr", "--role", "chef"],
+                "un mot de passe solide",
+                "n'est pas un rôle",
+            ),
+            (
+                &["--email", "y@ars.sante.fr", "--role", "ars-admin"],
+                "un mot de passe solide",
+                "doit avoir une région",
+            ),
+            (
+                &[
+                    "--email",
+                    "z@ars.sante.fr",
+                    "--role",
+                    "ars-admin",
+                    "--region",
+                    "76",
+                ],
+                "court",
+                "au moins 12 caractères",
+            ),
+            (
+                &[
+                    "--email",
+                    "admin@ars.sante.fr",
+                    "--role",
+                    "ars-admin",
+                    "--region",
+                    "76",
+                ],
+                "un mot de passe solide",
+                "existe déjà",
+            ),
+        ];
+        for (args, password, message) in refused {
+            let all: Vec<&str> = ["user", "create"]
+                .into_iter()
+                .chain(args.iter().copied())
+                .collect();
+            let out = cpom(&env, &data, &all, Some(password));
+            assert!(!out.status.success(), "{args:?} was accepted");
+            assert!(text(&out).contains(message), "{args:?}: {}", text(&out));
+        }
 
         let out = cpom(
             &env,

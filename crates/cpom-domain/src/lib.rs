@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod policy;
 pub mod region;
+pub mod registry;
 pub mod role;
 
 pub use error::DomainError;

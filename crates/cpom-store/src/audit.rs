@@ -103,6 +103,37 @@ pub(crate) async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Writes several audit rows at once (bulk changes such as imports).
+pub(crate) async fn record_many<C: ConnectionTrait>(
+    conn: &C,
+    actor: &AuditActor,
+    changes: Vec<Change<'_>>,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    for chunk in changes.chunks(500) {
+        let rows: Vec<audit_event::ActiveModel> = chunk
+            .iter()
+            .map(|c| audit_event::ActiveModel {
+                at: Set(now),
+                actor_user_id: Set(actor.user_id),
+                actor_label: Set(actor.label.clone()),
+                action: Set(c.action.to_owned()),
+                entity_type: Set(c.entity_type.to_owned()),
+                entity_id: Set(c.entity_id.clone()),
+                region_code: Set(c.region_code.clone()),
+                ej_finess: Set(c.ej_finess.clone()),
+                before_json: Set(c.before.as_ref().map(ToString::to_string)),
+                after_json: Set(c.after.as_ref().map(ToString::to_string)),
+                ..Default::default()
+            })
+            .collect();
+        audit_event::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Filters of the audit browser.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

@@ -17,7 +17,10 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::entity::{api_token, audit_event, legal_entity, login_attempt, session, user};
+use crate::entity::{
+    api_token, audit_event, import_run, legal_entity, login_attempt, region_setting, session, site,
+    site_capacity, user,
+};
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
 
@@ -47,6 +50,22 @@ macro_rules! with_entity {
         match $name {
             "legal_entities" => {
                 type $entity = legal_entity::Entity;
+                $body
+            }
+            "region_settings" => {
+                type $entity = region_setting::Entity;
+                $body
+            }
+            "sites" => {
+                type $entity = site::Entity;
+                $body
+            }
+            "site_capacities" => {
+                type $entity = site_capacity::Entity;
+                $body
+            }
+            "import_runs" => {
+                type $entity = import_run::Entity;
                 $body
             }
             "users" => {
@@ -245,7 +264,10 @@ impl Store {
         }
         if self.backend() == DatabaseBackend::Postgres {
             // Rows were inserted with their ids: move each identity sequence past them.
-            for table in TABLES.iter().filter(|t| **t != "sessions") {
+            for table in TABLES
+                .iter()
+                .filter(|t| !matches!(**t, "sessions" | "region_settings"))
+            {
                 let sql = format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 );

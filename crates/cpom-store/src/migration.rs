@@ -9,13 +9,17 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Foundation)]
+        vec![Box::new(M0001Foundation), Box::new(M0002Registry)]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 10] = [
     "legal_entities",
+    "region_settings",
+    "sites",
+    "site_capacities",
+    "import_runs",
     "users",
     "api_tokens",
     "sessions",
@@ -262,6 +266,240 @@ impl MigrationTrait for M0001Foundation {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES.iter().rev() {
             m.drop_table(Table::drop().table(Alias::new(*table)).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Sites {
+    Table,
+    Id,
+    Finess,
+    EjFiness,
+    Name,
+    CategoryCode,
+    CategoryLabel,
+    Department,
+    RegionCode,
+    PostalCode,
+    City,
+    Siret,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SiteCapacities {
+    Table,
+    Id,
+    SiteFiness,
+    EjFiness,
+    Year,
+    LitMco,
+    CapCompletTot,
+    LitSsr,
+    LitUsld,
+    PlaMco,
+    PlatotHad,
+}
+
+#[derive(DeriveIden)]
+enum ImportRuns {
+    Table,
+    Id,
+    Kind,
+    FileName,
+    Checksum,
+    At,
+    ActorUserId,
+    ActorLabel,
+    RegionCode,
+    Created,
+    Updated,
+    Unchanged,
+    Rejected,
+    Skipped,
+}
+
+#[derive(DeriveIden)]
+enum RegionSettings {
+    Table,
+    RegionCode,
+    BedColumns,
+    BandLower,
+    BandUpper,
+    Version,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum LegalEntityRegistry {
+    #[sea_orm(iden = "legal_entities")]
+    Table,
+    Status,
+    LegalStatusCode,
+    Department,
+    Beds,
+    BedsYear,
+    SizeBand,
+    BandOverride,
+    BandOverrideReason,
+}
+
+/// The registry: legal entity attributes, sites, capacities per year, import history and
+/// region settings.
+struct M0002Registry;
+
+impl MigrationName for M0002Registry {
+    fn name(&self) -> &str {
+        "m0002_registry"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0002Registry {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite adds one column per ALTER TABLE statement.
+        for col in [
+            string_null(LegalEntityRegistry::Status),
+            string_null(LegalEntityRegistry::LegalStatusCode),
+            string_len_null(LegalEntityRegistry::Department, 3),
+            big_integer_null(LegalEntityRegistry::Beds),
+            integer_null(LegalEntityRegistry::BedsYear),
+            string_null(LegalEntityRegistry::SizeBand),
+            string_null(LegalEntityRegistry::BandOverride),
+            text_null(LegalEntityRegistry::BandOverrideReason),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(LegalEntityRegistry::Table)
+                    .add_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        m.create_index(
+            Index::create()
+                .name("ix_legal_entities_region")
+                .table(LegalEntities::Table)
+                .col(LegalEntities::RegionCode)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Sites::Table)
+                .col(big_pk_auto(Sites::Id))
+                .col(string_len_uniq(Sites::Finess, 9))
+                .col(string_len(Sites::EjFiness, 9))
+                .col(string(Sites::Name))
+                .col(string_null(Sites::CategoryCode))
+                .col(string_null(Sites::CategoryLabel))
+                .col(string_len(Sites::Department, 3))
+                .col(string_len(Sites::RegionCode, 2))
+                .col(string_null(Sites::PostalCode))
+                .col(string_null(Sites::City))
+                .col(string_null(Sites::Siret))
+                .col(big_integer(Sites::Version))
+                .col(timestamp_with_time_zone(Sites::CreatedAt))
+                .col(timestamp_with_time_zone(Sites::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Sites::Table, Sites::EjFiness)
+                        .to(LegalEntities::Table, LegalEntities::Finess),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_sites_ej")
+                .table(Sites::Table)
+                .col(Sites::EjFiness)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(SiteCapacities::Table)
+                .col(big_pk_auto(SiteCapacities::Id))
+                .col(string_len(SiteCapacities::SiteFiness, 9))
+                // The legal entity the site belonged to that year (SAE `FI_EJ`): bands of a
+                // past year are computed with the structure valid then.
+                .col(string_len(SiteCapacities::EjFiness, 9))
+                .col(integer(SiteCapacities::Year))
+                .col(big_integer(SiteCapacities::LitMco))
+                .col(big_integer(SiteCapacities::CapCompletTot))
+                .col(big_integer(SiteCapacities::LitSsr))
+                .col(big_integer(SiteCapacities::LitUsld))
+                .col(big_integer(SiteCapacities::PlaMco))
+                .col(big_integer(SiteCapacities::PlatotHad))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(SiteCapacities::Table, SiteCapacities::SiteFiness)
+                        .to(Sites::Table, Sites::Finess),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_site_capacities_site_year")
+                .table(SiteCapacities::Table)
+                .col(SiteCapacities::SiteFiness)
+                .col(SiteCapacities::Year)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_site_capacities_ej")
+                .table(SiteCapacities::Table)
+                .col(SiteCapacities::EjFiness)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ImportRuns::Table)
+                .col(big_pk_auto(ImportRuns::Id))
+                .col(string(ImportRuns::Kind))
+                .col(string(ImportRuns::FileName))
+                .col(string(ImportRuns::Checksum))
+                .col(timestamp_with_time_zone(ImportRuns::At))
+                .col(big_integer_null(ImportRuns::ActorUserId))
+                .col(string(ImportRuns::ActorLabel))
+                .col(string_len_null(ImportRuns::RegionCode, 2))
+                .col(big_integer(ImportRuns::Created))
+                .col(big_integer(ImportRuns::Updated))
+                .col(big_integer(ImportRuns::Unchanged))
+                .col(big_integer(ImportRuns::Rejected))
+                .col(big_integer(ImportRuns::Skipped))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(RegionSettings::Table)
+                .col(string_len(RegionSettings::RegionCode, 2).primary_key())
+                .col(string(RegionSettings::BedColumns))
+                .col(big_integer(RegionSettings::BandLower))
+                .col(big_integer(RegionSettings::BandUpper))
+                .col(big_integer(RegionSettings::Version))
+                .col(timestamp_with_time_zone(RegionSettings::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in ["region_settings", "import_runs", "site_capacities", "sites"] {
+            m.drop_table(Table::drop().table(Alias::new(t)).to_owned())
                 .await?;
         }
         Ok(())

@@ -3,7 +3,11 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod import_run;
 pub mod legal_entity;
 pub mod login_attempt;
+pub mod region_setting;
 pub mod session;
+pub mod site;
+pub mod site_capacity;
 pub mod user;

@@ -19,8 +19,31 @@ pub struct LegalEntity {
     pub name: String,
     /// Region.
     pub region: RegionCode,
+    /// Legal status, when known.
+    pub status: Option<cpom_domain::registry::LegalStatus>,
+    /// FINESS legal status code (SAE `stj`).
+    pub legal_status_code: Option<String>,
+    /// Department of the legal entity (of its sites).
+    pub department: Option<String>,
+    /// Total beds under the region's definition, for `beds_year`.
+    pub beds: Option<i64>,
+    /// SAE year the beds come from.
+    pub beds_year: Option<i32>,
+    /// Band computed from the beds.
+    pub computed_band: Option<cpom_domain::registry::SizeBand>,
+    /// Band set by an ARS administrator, overriding the computed one.
+    pub band_override: Option<cpom_domain::registry::SizeBand>,
+    /// Written justification of the override.
+    pub band_override_reason: Option<String>,
     /// Optimistic-locking version.
     pub version: i64,
+}
+
+impl LegalEntity {
+    /// The band in force: the override if any, else the computed band.
+    pub fn size_band(&self) -> Option<cpom_domain::registry::SizeBand> {
+        self.band_override.or(self.computed_band)
+    }
 }
 
 impl TryFrom<legal_entity::Model> for LegalEntity {
@@ -30,6 +53,23 @@ impl TryFrom<legal_entity::Model> for LegalEntity {
             finess: FinessId::parse(&m.finess).map_err(corrupt)?,
             name: m.name,
             region: RegionCode::parse(&m.region_code).map_err(corrupt)?,
+            status: m
+                .status
+                .as_deref()
+                .and_then(cpom_domain::registry::LegalStatus::parse),
+            legal_status_code: m.legal_status_code,
+            department: m.department,
+            beds: m.beds,
+            beds_year: m.beds_year,
+            computed_band: m
+                .size_band
+                .as_deref()
+                .and_then(cpom_domain::registry::SizeBand::parse),
+            band_override: m
+                .band_override
+                .as_deref()
+                .and_then(cpom_domain::registry::SizeBand::parse),
+            band_override_reason: m.band_override_reason,
             version: m.version,
         })
     }
@@ -89,6 +129,14 @@ impl Store {
                     finess: Set(finess.as_str().to_owned()),
                     name: Set(name.to_owned()),
                     region_code: Set(region.as_str().to_owned()),
+                    status: Set(None),
+                    legal_status_code: Set(None),
+                    department: Set(None),
+                    beds: Set(None),
+                    beds_year: Set(None),
+                    size_band: Set(None),
+                    band_override: Set(None),
+                    band_override_reason: Set(None),
                     version: Set(1),
                     created_at: Set(now),
                     updated_at: Set(now),

@@ -2,6 +2,7 @@
 
 pub mod legal_entities;
 pub mod login_attempts;
+pub mod registry;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

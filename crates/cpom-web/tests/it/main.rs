@@ -2,6 +2,7 @@
 
 mod access_matrix;
 mod backup;
+mod registry;
 mod security;
 mod support;
 mod users_api;

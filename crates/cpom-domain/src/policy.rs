@@ -55,6 +55,12 @@ pub enum Action {
     ManageUser(AccountTarget),
     /// Browse the audit trail of one's scope.
     ViewAudit,
+    /// Search the registry of one's scope.
+    ViewRegistry,
+    /// Read one legal entity of the registry (with its scope).
+    ViewLegalEntity(Scope),
+    /// Import registry files (FINESS, SAE) for one's region, or everywhere.
+    ImportRegistry,
 }
 
 /// Which records a listing may return.
@@ -94,6 +100,8 @@ pub enum Listing {
     Users,
     /// Audit events.
     Audit,
+    /// Legal entities and sites of the registry.
+    Registry,
 }
 
 /// Which records of a listing the actor may see.
@@ -107,6 +115,11 @@ pub fn list_filter(actor: &Actor, listing: Listing) -> ScopeFilter {
     match (listing, actor.role) {
         (_, Role::NationalAdmin) => ScopeFilter::All,
         (_, Role::ArsAdmin) => region(),
+        (Listing::Registry, Role::ArsReferent) => region(),
+        (Listing::Registry, Role::Observer) => actor.region.clone().map_or(ScopeFilter::All, ScopeFilter::Region),
+        (Listing::Registry, Role::EstablishmentLeader | Role::EstablishmentContributor) => {
+            actor.ej.clone().map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity)
+        }
         (Listing::Users, Role::EstablishmentLeader) => actor
             .ej
             .clone()
@@ -132,6 +145,28 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
             "Ce compte n'appartient pas à votre périmètre.",
         ),
         Action::ManageUser(target) => manage_user(actor, target),
+        Action::ViewRegistry => allow_if(
+            list_filter(actor, Listing::Registry) != ScopeFilter::Nothing,
+            "Le registre n'est pas accessible à ce compte.",
+        ),
+        Action::ViewLegalEntity(scope) => allow_if(
+            list_filter(actor, Listing::Registry).allows(scope),
+            "Cette entité juridique n'appartient pas à votre périmètre.",
+        ),
+        Action::ImportRegistry => allow_if(
+            matches!(actor.role, Role::NationalAdmin) || (actor.role == Role::ArsAdmin && actor.region.is_some()),
+            "Les imports du registre sont réservés aux administrateurs.",
+        ),
+    }
+}
+
+/// The region an actor's registry imports are limited to: `Some(None)` for everywhere,
+/// `Some(Some(region))` for an ARS administrator, `None` when the actor may not import.
+pub fn import_scope(actor: &Actor) -> Option<Option<RegionCode>> {
+    match actor.role {
+        Role::NationalAdmin => Some(None),
+        Role::ArsAdmin => actor.region.clone().map(Some),
+        _ => None,
     }
 }
 
@@ -322,6 +357,40 @@ mod tests {
             list_filter(&actor(Role::Observer), Listing::Users),
             ScopeFilter::Nothing
         );
+    }
+
+    #[test]
+    fn registry_visibility_by_role_for_own_sibling_and_foreign_entities() {
+        let own = Scope { region: region("76"), ej: ej("340780477") };
+        let sibling = Scope { region: region("76"), ej: ej("310781406") };
+        let foreign = Scope { region: region("84"), ej: ej("690781810") };
+        let expected = [
+            (Role::NationalAdmin, true, true, true),
+            (Role::ArsAdmin, true, true, false),
+            (Role::ArsReferent, true, true, false),
+            (Role::EstablishmentLeader, true, false, false),
+            (Role::EstablishmentContributor, true, false, false),
+            (Role::Observer, true, true, false),
+        ];
+        for (role, a, b, c) in expected {
+            let act = actor(role);
+            assert!(authorize(&act, &Action::ViewRegistry).is_ok());
+            for (scope, allowed) in [(&own, a), (&sibling, b), (&foreign, c)] {
+                assert_eq!(authorize(&act, &Action::ViewLegalEntity(scope.clone())).is_ok(), allowed, "{role} on {scope:?}");
+            }
+        }
+        let national_observer = Actor { region: None, ..actor(Role::Observer) };
+        assert!(authorize(&national_observer, &Action::ViewLegalEntity(foreign)).is_ok());
+    }
+
+    #[test]
+    fn only_administrators_import_and_an_ars_only_for_its_region() {
+        assert_eq!(import_scope(&actor(Role::NationalAdmin)), Some(None));
+        assert_eq!(import_scope(&actor(Role::ArsAdmin)), Some(region("76")));
+        for role in [Role::ArsReferent, Role::EstablishmentLeader, Role::EstablishmentContributor, Role::Observer] {
+            assert_eq!(import_scope(&actor(role)), None);
+            assert!(authorize(&actor(role), &Action::ImportRegistry).is_err());
+        }
     }
 
     #[test]

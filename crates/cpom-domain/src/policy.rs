@@ -61,6 +61,9 @@ pub enum Action {
     ViewLegalEntity(Scope),
     /// Import registry files (FINESS, SAE) for one's region, or everywhere.
     ImportRegistry,
+    /// Change what administrators own in the registry for one legal entity (band override,
+    /// labels, territories).
+    EditLegalEntity(Scope),
 }
 
 /// Which records a listing may return.
@@ -116,10 +119,14 @@ pub fn list_filter(actor: &Actor, listing: Listing) -> ScopeFilter {
         (_, Role::NationalAdmin) => ScopeFilter::All,
         (_, Role::ArsAdmin) => region(),
         (Listing::Registry, Role::ArsReferent) => region(),
-        (Listing::Registry, Role::Observer) => actor.region.clone().map_or(ScopeFilter::All, ScopeFilter::Region),
-        (Listing::Registry, Role::EstablishmentLeader | Role::EstablishmentContributor) => {
-            actor.ej.clone().map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity)
-        }
+        (Listing::Registry, Role::Observer) => actor
+            .region
+            .clone()
+            .map_or(ScopeFilter::All, ScopeFilter::Region),
+        (Listing::Registry, Role::EstablishmentLeader | Role::EstablishmentContributor) => actor
+            .ej
+            .clone()
+            .map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity),
         (Listing::Users, Role::EstablishmentLeader) => actor
             .ej
             .clone()
@@ -153,8 +160,17 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
             list_filter(actor, Listing::Registry).allows(scope),
             "Cette entité juridique n'appartient pas à votre périmètre.",
         ),
+        Action::EditLegalEntity(scope) => allow_if(
+            match actor.role {
+                Role::NationalAdmin => true,
+                Role::ArsAdmin => actor.region.is_some() && scope.region == actor.region,
+                _ => false,
+            },
+            "Seuls les administrateurs de l'ARS de la région modifient le registre.",
+        ),
         Action::ImportRegistry => allow_if(
-            matches!(actor.role, Role::NationalAdmin) || (actor.role == Role::ArsAdmin && actor.region.is_some()),
+            matches!(actor.role, Role::NationalAdmin)
+                || (actor.role == Role::ArsAdmin && actor.region.is_some()),
             "Les imports du registre sont réservés aux administrateurs.",
         ),
     }
@@ -361,9 +377,18 @@ mod tests {
 
     #[test]
     fn registry_visibility_by_role_for_own_sibling_and_foreign_entities() {
-        let own = Scope { region: region("76"), ej: ej("340780477") };
-        let sibling = Scope { region: region("76"), ej: ej("310781406") };
-        let foreign = Scope { region: region("84"), ej: ej("690781810") };
+        let own = Scope {
+            region: region("76"),
+            ej: ej("340780477"),
+        };
+        let sibling = Scope {
+            region: region("76"),
+            ej: ej("310781406"),
+        };
+        let foreign = Scope {
+            region: region("84"),
+            ej: ej("690781810"),
+        };
         let expected = [
             (Role::NationalAdmin, true, true, true),
             (Role::ArsAdmin, true, true, false),
@@ -376,18 +401,56 @@ mod tests {
             let act = actor(role);
             assert!(authorize(&act, &Action::ViewRegistry).is_ok());
             for (scope, allowed) in [(&own, a), (&sibling, b), (&foreign, c)] {
-                assert_eq!(authorize(&act, &Action::ViewLegalEntity(scope.clone())).is_ok(), allowed, "{role} on {scope:?}");
+                assert_eq!(
+                    authorize(&act, &Action::ViewLegalEntity(scope.clone())).is_ok(),
+                    allowed,
+                    "{role} on {scope:?}"
+                );
             }
         }
-        let national_observer = Actor { region: None, ..actor(Role::Observer) };
+        let national_observer = Actor {
+            region: None,
+            ..actor(Role::Observer)
+        };
         assert!(authorize(&national_observer, &Action::ViewLegalEntity(foreign)).is_ok());
+    }
+
+    #[test]
+    fn only_administrators_of_the_region_edit_a_legal_entity() {
+        let own = Scope {
+            region: region("76"),
+            ej: ej("340780477"),
+        };
+        let foreign = Scope {
+            region: region("84"),
+            ej: ej("690781810"),
+        };
+        for role in Role::ALL {
+            let act = actor(role);
+            let expected = matches!(role, Role::NationalAdmin | Role::ArsAdmin);
+            assert_eq!(
+                authorize(&act, &Action::EditLegalEntity(own.clone())).is_ok(),
+                expected,
+                "{role}"
+            );
+            assert_eq!(
+                authorize(&act, &Action::EditLegalEntity(foreign.clone())).is_ok(),
+                role == Role::NationalAdmin,
+                "{role}"
+            );
+        }
     }
 
     #[test]
     fn only_administrators_import_and_an_ars_only_for_its_region() {
         assert_eq!(import_scope(&actor(Role::NationalAdmin)), Some(None));
         assert_eq!(import_scope(&actor(Role::ArsAdmin)), Some(region("76")));
-        for role in [Role::ArsReferent, Role::EstablishmentLeader, Role::EstablishmentContributor, Role::Observer] {
+        for role in [
+            Role::ArsReferent,
+            Role::EstablishmentLeader,
+            Role::EstablishmentContributor,
+            Role::Observer,
+        ] {
             assert_eq!(import_scope(&actor(role)), None);
             assert!(authorize(&actor(role), &Action::ImportRegistry).is_err());
         }

@@ -147,6 +147,8 @@ pub struct AuditFilter {
     pub from: Option<DateTime<Utc>>,
     /// Changes strictly before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// Only these kinds of entity (empty: any).
+    pub entity_types: Vec<String>,
 }
 
 impl Store {
@@ -178,6 +180,10 @@ impl Store {
         };
         if let Some(t) = &filter.entity_type {
             query = query.filter(audit_event::Column::EntityType.eq(t.as_str()));
+        }
+        if !filter.entity_types.is_empty() {
+            query =
+                query.filter(audit_event::Column::EntityType.is_in(filter.entity_types.clone()));
         }
         if let Some(id) = &filter.entity_id {
             query = query.filter(audit_event::Column::EntityId.eq(id.as_str()));

@@ -14,6 +14,7 @@ pub mod password;
 pub mod repo;
 
 pub use audit::{AuditActor, AuditEvent, AuditFilter};
+pub use cpom_import::Rejection;
 pub use error::StoreError;
 pub use repo::legal_entities::LegalEntity;
 pub use repo::sessions::SessionRow;

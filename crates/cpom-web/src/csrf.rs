@@ -2,7 +2,8 @@
 //!
 //! Each session holds a random token. A POST, PUT, PATCH or DELETE authenticated by the
 //! session cookie must carry it, in the `csrf_token` field of a urlencoded form or in the
-//! `X-CSRF-Token` header (htmx and API calls from the browser). Requests authenticated by a
+//! `X-CSRF-Token` header (htmx and API calls from the browser), or, for file uploads
+//! (multipart forms), in the `csrf_token` parameter of the form's action URL. Requests authenticated by a
 //! bearer token carry no cookie and are exempt: a foreign page cannot set that header.
 
 use axum::body::{Body, to_bytes};
@@ -89,12 +90,25 @@ pub async fn guard(req: Request, next: Next) -> Response {
             reject(AppError::Csrf)
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        // File uploads: the body is streamed to disk by the handler, so the token travels
+        // in the query string of the form's action instead.
+        let submitted = req
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded_value(q.as_bytes(), CSRF_FIELD));
+        return if submitted.is_some_and(|s| constant_time_eq(s.as_bytes(), expected.as_bytes())) {
+            next.run(req).await
+        } else {
+            reject(AppError::Csrf)
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return reject(AppError::Csrf);
     }
     let (parts, body) = req.into_parts();

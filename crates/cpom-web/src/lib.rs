@@ -13,6 +13,7 @@ pub mod pages;
 pub mod routes;
 pub mod services;
 pub mod session_store;
+pub mod upload;
 pub mod view;
 
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 //! the access-matrix test can check that no route lacks an expected answer per role.
 
 use axum::Router;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::{AppState, api, assets, pages};
 
@@ -94,6 +95,37 @@ pub fn table() -> Table {
         post(pages::users::reset_user_password),
     )
     .add("GET", "/admin/journal", get(pages::audit::list_audit))
+    .add("GET", "/registre", get(pages::registry::search))
+    .add(
+        "GET",
+        "/registre/ej/{finess}",
+        get(pages::registry::show_entity),
+    )
+    .add(
+        "POST",
+        "/registre/ej/{finess}/tranche",
+        post(pages::registry::set_band),
+    )
+    .add(
+        "GET",
+        "/registre/et/{finess}",
+        get(pages::registry::show_site),
+    )
+    .add(
+        "GET",
+        "/registre/imports",
+        get(pages::registry::show_imports),
+    )
+    .add(
+        "POST",
+        "/registre/imports",
+        post(pages::registry::upload_import).layer(upload_limit()),
+    )
+    .add(
+        "POST",
+        "/registre/imports/appliquer",
+        post(pages::registry::apply_import),
+    )
     // API.
     .add("GET", "/api/v1/openapi.json", get(api::openapi_json))
     .add("GET", "/api/v1/me", get(api::account::get_me))
@@ -123,6 +155,37 @@ pub fn table() -> Table {
         post(api::users::reset_user_password),
     )
     .add("GET", "/api/v1/audit", get(api::audit::list_audit))
+    .add(
+        "GET",
+        "/api/v1/legal-entities",
+        get(api::registry::list_legal_entities),
+    )
+    .add(
+        "GET",
+        "/api/v1/legal-entities/{finess}",
+        get(api::registry::get_legal_entity),
+    )
+    .add(
+        "PUT",
+        "/api/v1/legal-entities/{finess}/band-override",
+        put(api::registry::set_band_override),
+    )
+    .add(
+        "GET",
+        "/api/v1/sites/{finess}",
+        get(api::registry::get_site),
+    )
+    .add("GET", "/api/v1/imports", get(api::registry::list_imports))
+    .add(
+        "POST",
+        "/api/v1/imports",
+        post(api::registry::import_file).layer(upload_limit()),
+    )
+}
+
+/// Body limit of the upload routes.
+fn upload_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(crate::upload::MAX_UPLOAD)
 }
 
 /// The declared routes, for tests and documentation.

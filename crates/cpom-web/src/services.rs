@@ -1,8 +1,15 @@
 //! Services shared by the HTML pages and the JSON API: input parsing, the policy check and
 //! the storage call, in one place so that both interfaces always behave alike.
 
-use cpom_domain::policy::{AccountTarget, Listing, list_filter};
+use cpom_domain::ScopeFilter;
+use cpom_domain::policy::{AccountTarget, Listing, Scope, import_scope, list_filter};
+use cpom_domain::registry::SizeBand;
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
+use cpom_store::LegalEntity;
+use cpom_store::repo::imports::{ImportFile, ImportRun};
+use cpom_store::repo::registry::{
+    ImportKind, ImportReport, LegalEntityDetail, RegistryFilter, SiteDetail,
+};
 use cpom_store::{ApiToken, AuditEvent, AuditFilter, NewUser, Page, User, UserFilter};
 use rand::Rng;
 
@@ -302,6 +309,186 @@ pub async fn list_audit(
             page,
             per_page,
         )
+        .await?)
+}
+
+/// Kinds of audit rows that make the history of a legal entity in the registry.
+pub const REGISTRY_HISTORY: [&str; 4] = ["legal_entity", "site", "site_capacity", "import_run"];
+
+fn entity_scope(e: &LegalEntity) -> Scope {
+    Scope {
+        region: Some(e.region.clone()),
+        ej: Some(e.finess.clone()),
+    }
+}
+
+/// Searches the registry within the actor's scope.
+pub async fn search_registry(
+    state: &AppState,
+    cu: &CurrentUser,
+    filter: &RegistryFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<LegalEntity>, AppError> {
+    cu.authorize(&Action::ViewRegistry)?;
+    Ok(state
+        .store
+        .search_legal_entities(
+            &list_filter(&cu.actor(), Listing::Registry),
+            filter,
+            page,
+            per_page,
+        )
+        .await?)
+}
+
+/// Parses a FINESS number of a path; a malformed one is simply not found.
+fn path_finess(raw: &str) -> Result<FinessId, AppError> {
+    FinessId::parse(raw).map_err(|_| AppError::NotFound)
+}
+
+/// One legal entity with its sites and band explanation; entities outside the actor's
+/// scope are reported as not found.
+pub async fn legal_entity(
+    state: &AppState,
+    cu: &CurrentUser,
+    raw: &str,
+) -> Result<LegalEntityDetail, AppError> {
+    cu.authorize(&Action::ViewRegistry)?;
+    let detail = state.store.legal_entity_detail(&path_finess(raw)?).await?;
+    if cu
+        .authorize(&Action::ViewLegalEntity(entity_scope(&detail.entity)))
+        .is_err()
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(detail)
+}
+
+/// The registry history of a legal entity (newest first).
+pub async fn legal_entity_history(
+    state: &AppState,
+    entity: &LegalEntity,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<AuditEvent>, AppError> {
+    let filter = AuditFilter {
+        entity_types: REGISTRY_HISTORY.map(String::from).to_vec(),
+        ..AuditFilter::default()
+    };
+    Ok(state
+        .store
+        .list_audit(
+            &ScopeFilter::LegalEntity(entity.finess.clone()),
+            &filter,
+            page,
+            per_page,
+        )
+        .await?)
+}
+
+/// One site; sites of legal entities outside the actor's scope are not found.
+pub async fn site(state: &AppState, cu: &CurrentUser, raw: &str) -> Result<SiteDetail, AppError> {
+    cu.authorize(&Action::ViewRegistry)?;
+    let detail = state.store.site_detail(&path_finess(raw)?).await?;
+    if cu
+        .authorize(&Action::ViewLegalEntity(entity_scope(&detail.entity)))
+        .is_err()
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(detail)
+}
+
+/// Sets or removes the band override of a legal entity read at `version`.
+pub async fn set_band_override(
+    state: &AppState,
+    cu: &CurrentUser,
+    raw: &str,
+    band: Option<&str>,
+    reason: Option<&str>,
+    version: i64,
+) -> Result<LegalEntity, AppError> {
+    let detail = legal_entity(state, cu, raw).await?;
+    cu.authorize(&Action::EditLegalEntity(entity_scope(&detail.entity)))?;
+    let band = match band.map(str::trim).filter(|b| !b.is_empty()) {
+        None => None,
+        Some(b) => Some(SizeBand::parse(b).ok_or_else(|| {
+            AppError::field(
+                "band",
+                format!("« {b} » n'est pas une tranche (lt100, 100to499, ge500)"),
+            )
+        })?),
+    };
+    Ok(state
+        .store
+        .set_band_override(
+            &cu.user.audit_actor(),
+            &detail.entity.finess,
+            band,
+            reason,
+            version,
+        )
+        .await?)
+}
+
+/// The region an administrator's imports are limited to (`None`: every region).
+fn import_region(cu: &CurrentUser) -> Result<Option<RegionCode>, AppError> {
+    cu.authorize(&Action::ImportRegistry)?;
+    import_scope(&cu.actor()).ok_or_else(|| {
+        AppError::Forbidden("Les imports du registre sont réservés aux administrateurs.".into())
+    })
+}
+
+/// Parses the kind of a registry import.
+pub fn import_kind(raw: &str) -> Result<ImportKind, AppError> {
+    ImportKind::parse(raw.trim()).ok_or_else(|| {
+        AppError::field(
+            "kind",
+            "choisissez le type de fichier (FINESS, SAE identification ou SAE capacités)",
+        )
+    })
+}
+
+/// Previews (`apply` false) or applies a registry file within the administrator's region;
+/// when applying a previewed file, `expected_checksum` is the checksum of the preview.
+pub async fn import_registry(
+    state: &AppState,
+    cu: &CurrentUser,
+    kind: ImportKind,
+    path: &std::path::Path,
+    file_name: &str,
+    apply: bool,
+    expected_checksum: Option<&str>,
+) -> Result<ImportReport, AppError> {
+    let region = import_region(cu)?;
+    Ok(state
+        .store
+        .import_path(
+            &cu.user.audit_actor(),
+            region.as_ref(),
+            &ImportFile {
+                kind,
+                path,
+                file_name,
+                expected_checksum,
+            },
+            apply,
+        )
+        .await?)
+}
+
+/// The import history an administrator may read.
+pub async fn list_imports(
+    state: &AppState,
+    cu: &CurrentUser,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<ImportRun>, AppError> {
+    let region = import_region(cu)?;
+    Ok(state
+        .store
+        .list_import_runs(region.as_ref(), page, per_page)
         .await?)
 }
 

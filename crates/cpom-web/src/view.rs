@@ -20,6 +20,29 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// A `<select>` option.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// Submitted value.
+    pub value: String,
+    /// Shown label.
+    pub label: String,
+    /// Whether it is the current value.
+    pub selected: bool,
+}
+
+impl Choice {
+    /// An option, selected when `value == current`.
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Self {
+        let value = value.into();
+        Self {
+            selected: value == current,
+            value,
+            label: label.into(),
+        }
+    }
+}
+
 /// Data of the common layout.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -39,8 +62,9 @@ pub struct Layout {
 type Section = (&'static str, &'static str, Option<fn() -> Action>);
 
 /// Sections of the navigation, each shown only if the policy allows its action.
-const SECTIONS: [Section; 3] = [
+const SECTIONS: [Section; 4] = [
     ("/", "Accueil", None),
+    ("/registre", "Registre", Some(|| Action::ViewRegistry)),
     (
         "/admin/utilisateurs",
         "Utilisateurs",

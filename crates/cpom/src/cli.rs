@@ -7,6 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use cpom_domain::{DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
+use cpom_store::repo::imports::ImportFile;
+use cpom_store::repo::registry::{ImportKind, ImportReport};
 use cpom_store::{AuditActor, NewUser, Store};
 
 use crate::config::Config;
@@ -46,6 +48,20 @@ enum Command {
     Restore {
         /// Archive written by `cpom backup`.
         file: PathBuf,
+    },
+    /// Import a registry file: finess (FINESS extract), sae-id (SAE identification table),
+    /// sae-capacity (SAE SYGEN capacities). Applied all or nothing; `--dry-run` only previews.
+    Import {
+        /// finess, sae-id or sae-capacity.
+        kind: String,
+        /// File to read.
+        file: PathBuf,
+        /// Show what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only import the lines of this region (INSEE code, e.g. 76); default: every region.
+        #[arg(long)]
+        region: Option<String>,
     },
 }
 
@@ -208,6 +224,84 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            region,
+        } => {
+            let Some(kind) = ImportKind::parse(&kind) else {
+                let known: Vec<_> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
+                bail!(
+                    "type d'import « {kind} » inconnu : attendu {}",
+                    known.join(", ")
+                );
+            };
+            let region = region.as_deref().map(RegionCode::parse).transpose()?;
+            let store = open(&config).await?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = store
+                .import_path(
+                    &AuditActor::cli(),
+                    region.as_ref(),
+                    &ImportFile {
+                        kind,
+                        path: &file,
+                        file_name: &name,
+                        expected_checksum: None,
+                    },
+                    !dry_run,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{} : {e}", file.display()))?;
+            print_report(&report);
+            if !report.rejected.is_empty() {
+                bail!(
+                    "{} ligne(s) rejetée(s) : rien n'a été importé",
+                    report.rejected.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Prints an import report: counts, then every rejected line and a summary of skipped ones.
+fn print_report(r: &ImportReport) {
+    println!(
+        "{} — {} (SHA-256 {})",
+        r.kind.label(),
+        r.file_name,
+        r.checksum
+    );
+    println!(
+        "  créés : {}   modifiés : {}   inchangés : {}   rejetés : {}   ignorés : {}   entités juridiques créées : {}",
+        r.created,
+        r.updated,
+        r.unchanged,
+        r.rejected.len(),
+        r.skipped.len(),
+        r.entities_created
+    );
+    for rej in &r.rejected {
+        eprintln!("  rejet {rej}");
+    }
+    for s in r.skipped.iter().take(5) {
+        println!("  ignoré {s}");
+    }
+    if r.skipped.len() > 5 {
+        println!(
+            "  … et {} autre(s) ligne(s) ignorée(s)",
+            r.skipped.len() - 5
+        );
+    }
+    match (r.applied, r.import_id) {
+        (true, Some(id)) => println!("Import appliqué (n° {id} dans l'historique)."),
+        _ if r.rejected.is_empty() => println!("Aperçu seulement : rien n'a été écrit."),
+        _ => {}
     }
 }
 

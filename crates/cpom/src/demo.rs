@@ -3,6 +3,11 @@
 //! the printed ones always work.
 
 use cpom_domain::{DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use cpom_store::repo::imports::ImportFile;
+use cpom_store::repo::registry::ImportKind;
 use cpom_store::{AuditActor, NewUser, Store};
 
 /// Legal entities of the demo (real FINESS EJ numbers).
@@ -74,20 +79,86 @@ const ACCOUNTS: [DemoAccount; 7] = [
     ),
 ];
 
+/// Where the real FINESS and SAE files are: `CPOM_DEMO_DATA_DIR`, or `../shared/data` next to
+/// the source tree.
+fn data_dir() -> PathBuf {
+    std::env::var_os("CPOM_DEMO_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+/// The files of the demo registry, in import order.
+const REGISTRY_FILES: [(ImportKind, &str); 3] = [
+    (ImportKind::Finess, "finess_etabs_hopitaux_france_FHOFF.csv"),
+    (ImportKind::SaeId, "SAE_2023_ID_2023r.csv"),
+    (ImportKind::SaeCapacity, "SAE_2023_SYGEN_2023r.csv"),
+];
+
+/// Region whose registry the demo loads (Occitanie).
+pub const DEMO_REGION: &str = "76";
+
+/// Loads the registry of Occitanie from the real files, once (when no site is known yet).
+async fn load_registry(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
+    let (_, sites, _) = store.registry_counts().await?;
+    if sites > 0 {
+        return Ok(());
+    }
+    let dir = data_dir();
+    if !REGISTRY_FILES.iter().all(|(_, f)| dir.join(f).is_file()) {
+        println!(
+            "Registre de démonstration non chargé : fichiers FINESS et SAE absents de {} (variable CPOM_DEMO_DATA_DIR).",
+            dir.display()
+        );
+        return Ok(());
+    }
+    let region = RegionCode::parse(DEMO_REGION)?;
+    for (kind, file) in REGISTRY_FILES {
+        let path = dir.join(file);
+        let report = store
+            .import_path(
+                actor,
+                Some(&region),
+                &ImportFile {
+                    kind,
+                    path: &path,
+                    file_name: file,
+                    expected_checksum: None,
+                },
+                true,
+            )
+            .await
+            .with_context(|| format!("import de démonstration de {}", path.display()))?;
+        if !report.applied {
+            anyhow::bail!(
+                "import de démonstration de {} refusé : {} ligne(s) rejetée(s)",
+                path.display(),
+                report.rejected.len()
+            );
+        }
+    }
+    let (ejs, sites, _) = store.registry_counts().await?;
+    println!(
+        "Registre de démonstration chargé ({}) : {ejs} entités juridiques, {sites} sites.",
+        region.name()
+    );
+    Ok(())
+}
+
 /// Seeds the demo data and returns (role, e-mail, password) for printing.
 pub async fn seed(
     store: &Store,
     fixed_password: Option<&str>,
 ) -> anyhow::Result<Vec<(Role, String, String)>> {
     let actor = AuditActor::system();
+    load_registry(store, &actor).await?;
     for (finess, name, region) in ENTITIES {
+        let finess = FinessId::parse(finess)?;
+        if store.get_legal_entity(&finess).await?.is_some() {
+            // Already in the registry: its official name stays.
+            continue;
+        }
         store
-            .upsert_legal_entity(
-                &actor,
-                &FinessId::parse(finess)?,
-                name,
-                &RegionCode::parse(region)?,
-            )
+            .upsert_legal_entity(&actor, &finess, name, &RegionCode::parse(region)?)
             .await?;
     }
     let mut printed = Vec::new();

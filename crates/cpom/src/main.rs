@@ -7,8 +7,19 @@ mod demo;
 
 use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The chain of causes, never a stack trace, even with RUST_BACKTRACE set.
+            eprintln!("erreur : {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<()> {
     let config = config::Config::from_env()?;
     config::init_tracing(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()

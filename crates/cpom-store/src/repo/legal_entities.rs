@@ -169,3 +169,58 @@ impl Store {
         LegalEntity::try_from(model)
     }
 }
+
+impl Store {
+    /// Sets (or, with `None`, removes) an administrator's band override on a legal entity
+    /// read at `version`, with its written justification; audited.
+    pub async fn set_band_override(
+        &self,
+        actor: &AuditActor,
+        finess: &FinessId,
+        band: Option<cpom_domain::registry::SizeBand>,
+        reason: Option<&str>,
+        version: i64,
+    ) -> Result<LegalEntity, StoreError> {
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if band.is_some() && reason.is_none_or(|r| r.chars().count() < 10) {
+            return Err(StoreError::Invalid {
+                field: "reason",
+                message: "une justification écrite d'au moins 10 caractères est obligatoire".into(),
+            });
+        }
+        let txn = self.db().begin().await?;
+        let m = legal_entity::Entity::find()
+            .filter(legal_entity::Column::Finess.eq(finess.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if m.version != version {
+            return Err(StoreError::Conflict(
+                "l'entité juridique a été modifiée entre-temps ; rechargez la page".into(),
+            ));
+        }
+        let before = serde_json::json!({"band_override": m.band_override, "band_override_reason": m.band_override_reason});
+        let mut am: legal_entity::ActiveModel = m.clone().into();
+        am.band_override = Set(band.map(|b| b.as_str().to_owned()));
+        am.band_override_reason = Set(band.and(reason.map(str::to_owned)));
+        am.version = Set(m.version + 1);
+        am.updated_at = Set(Utc::now());
+        let model = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "legal_entity.band_override",
+                entity_type: "legal_entity",
+                entity_id: model.finess.clone(),
+                region_code: Some(model.region_code.clone()),
+                ej_finess: Some(model.finess.clone()),
+                before: Some(before),
+                after: Some(serde_json::json!({"band_override": model.band_override, "band_override_reason": model.band_override_reason})),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        LegalEntity::try_from(model)
+    }
+}

@@ -53,7 +53,9 @@ impl ImportKind {
     /// French label.
     pub fn label(self) -> &'static str {
         match self {
-            ImportKind::Finess => "FINESS (établissements)",
+            ImportKind::Finess => {
+                "FINESS (établissements : extrait etalab ou fichier avec en-tête)"
+            }
             ImportKind::SaeId => "SAE, table d'identification",
             ImportKind::SaeCapacity => "SAE, capacités (SYGEN)",
         }
@@ -132,6 +134,34 @@ pub struct LegalEntityDetail {
     pub sites: Vec<Site>,
     /// The region's band settings used.
     pub settings: BandSettings,
+    /// Capacity, beds and band per SAE year (the sites attached to the entity that year).
+    pub years: Vec<YearCapacity>,
+}
+
+/// Capacities of a legal entity for one SAE year, and the band they give.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearCapacity {
+    /// SAE year.
+    pub year: i32,
+    /// Sum over the sites attached to the entity that year.
+    pub capacity: Capacity,
+    /// Beds under the region's definition.
+    pub beds: i64,
+    /// Band of these beds.
+    pub band: SizeBand,
+    /// Number of sites counted.
+    pub sites: u32,
+}
+
+/// A site with its legal entity and its capacities over the years.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteDetail {
+    /// The site.
+    pub site: Site,
+    /// Its legal entity today.
+    pub entity: LegalEntity,
+    /// Capacities per SAE year, oldest first.
+    pub capacities: Vec<(i32, Capacity)>,
 }
 
 /// Filters of the registry search.
@@ -383,6 +413,12 @@ impl Store {
                 continue;
             }
             plan.ensure_ej(&r.ej, &r.name, &r.region, r.department, r.status);
+            // An entity created by hand (for its accounts) gets its department from its sites.
+            let ej_changed = plan.touch_ej(r.ej.as_str(), |m| {
+                if m.department.is_none() {
+                    m.department = Some(r.department.to_owned());
+                }
+            });
             let r2 = r.clone();
             plan.upsert_site(
                 &r.site,
@@ -392,7 +428,7 @@ impl Store {
                     m
                 },
                 |m| apply_finess(m, &r),
-                false,
+                ej_changed,
             );
         }
         self.finish(txn, plan, actor, scope, ImportKind::Finess, source, apply)
@@ -442,6 +478,9 @@ impl Store {
             let ej_changed = plan.touch_ej(r.ej.as_str(), |m| {
                 m.status = Some(status.as_str().to_owned());
                 m.legal_status_code = code;
+                if m.department.is_none() {
+                    m.department = Some(r.department.to_owned());
+                }
             });
             let r2 = r.clone();
             plan.upsert_site(
@@ -756,6 +795,36 @@ impl Store {
             latest.insert(c.site_finess.clone(), (c.year, capacity_of(&c)));
         }
         let settings = self.band_settings(&entity.region).await?;
+        let mut per_year: std::collections::BTreeMap<i32, (Capacity, u32)> = Default::default();
+        for c in site_capacity::Entity::find()
+            .filter(site_capacity::Column::EjFiness.eq(finess.as_str()))
+            .all(self.db())
+            .await?
+        {
+            let (sum, n) = per_year.entry(c.year).or_default();
+            let add = capacity_of(&c);
+            sum.lit_mco += add.lit_mco;
+            sum.cap_complet_tot += add.cap_complet_tot;
+            sum.lit_ssr += add.lit_ssr;
+            sum.lit_usld += add.lit_usld;
+            sum.pla_mco += add.pla_mco;
+            sum.platot_had += add.platot_had;
+            *n += 1;
+        }
+        let years = per_year
+            .into_iter()
+            .rev()
+            .map(|(year, (capacity, sites))| {
+                let beds = settings.beds(&capacity);
+                YearCapacity {
+                    year,
+                    capacity,
+                    beds,
+                    band: settings.band(beds),
+                    sites,
+                }
+            })
+            .collect();
         let sites = sites.into_iter().map(|s| {
             let cap = latest.get(&s.finess).copied();
             site_from(s, cap)
@@ -764,6 +833,34 @@ impl Store {
             entity,
             sites: sites.collect::<Result<_, _>>()?,
             settings,
+            years,
+        })
+    }
+
+    /// One site with its legal entity and its capacities over the years.
+    pub async fn site_detail(&self, finess: &FinessId) -> Result<SiteDetail, StoreError> {
+        let m = site::Entity::find()
+            .filter(site::Column::Finess.eq(finess.as_str()))
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let entity = self
+            .get_legal_entity(&fid(&m.ej_finess)?)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let capacities: Vec<(i32, Capacity)> = site_capacity::Entity::find()
+            .filter(site_capacity::Column::SiteFiness.eq(finess.as_str()))
+            .order_by_asc(site_capacity::Column::Year)
+            .all(self.db())
+            .await?
+            .iter()
+            .map(|c| (c.year, capacity_of(c)))
+            .collect();
+        let latest = capacities.last().copied();
+        Ok(SiteDetail {
+            site: site_from(m, latest)?,
+            entity,
+            capacities,
         })
     }
 

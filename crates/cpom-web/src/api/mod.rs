@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod registry;
 pub mod users;
 
 use axum::Json;
@@ -16,7 +17,7 @@ use crate::error::{ApiErrorBody, FieldError};
 #[openapi(
     info(
         title = "cpom API",
-        description = "API de cpom : comptes, jetons et journal d'audit. Authentification par jeton (`Authorization: Bearer cpom_…`, créé dans « Mon compte » ou par `cpom token create`) ou par session (avec l'en-tête `X-CSRF-Token` pour les requêtes qui modifient).",
+        description = "API de cpom : comptes, jetons, journal d'audit et registre des établissements. Authentification par jeton (`Authorization: Bearer cpom_…`, créé dans « Mon compte » ou par `cpom token create`) ou par session (avec l'en-tête `X-CSRF-Token` pour les requêtes qui modifient).",
         license(name = "EUPL-1.2")
     ),
     paths(
@@ -31,6 +32,12 @@ use crate::error::{ApiErrorBody, FieldError};
         users::set_user_active,
         users::reset_user_password,
         audit::list_audit,
+        registry::list_legal_entities,
+        registry::get_legal_entity,
+        registry::set_band_override,
+        registry::get_site,
+        registry::import_file,
+        registry::list_imports,
     ),
     components(schemas(ApiErrorBody, FieldError)),
     modifiers(&BearerAuth),
@@ -39,6 +46,7 @@ use crate::error::{ApiErrorBody, FieldError};
         (name = "compte", description = "Le compte connecté et ses jetons"),
         (name = "utilisateurs", description = "Administration des comptes du périmètre"),
         (name = "audit", description = "Journal d'audit"),
+        (name = "registre", description = "Registre des entités juridiques et des sites (FINESS, SAE) et ses imports"),
     )
 )]
 pub struct ApiDoc;

@@ -71,6 +71,7 @@ impl AuditQuery {
             actor_user_id: user_id,
             from: from.map(midnight),
             to: to.and_then(|d| d.succ_opt()).map(midnight),
+            entity_types: vec![],
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod home;
 pub mod ops;
+pub mod registry;
 pub mod users;
 
 use axum::http::Uri;

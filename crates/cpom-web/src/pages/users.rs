@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, PageError};
 use crate::services::{self, CreateUserInput, paging};
+use crate::view::Choice;
 use crate::view::{FormErrors, Layout, count_fr, datetime_fr};
 
 /// One account row.
@@ -55,13 +56,6 @@ pub struct ListQuery {
     etat: Option<String>,
     #[serde(default)]
     page: Option<u64>,
-}
-
-/// A `<select>` option.
-pub struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 fn role_choices(selected: &str, roles: &[Role]) -> Vec<Choice> {

@@ -28,6 +28,8 @@ enum Kind {
     Page,
     Form,
     Api,
+    /// A multipart file upload (page or API).
+    Upload,
 }
 
 /// Which resource `{id}` designates.
@@ -69,6 +71,11 @@ const SIGNED_IN_200: Row = [303, 200, 200, 200, 200, 200, 200];
 const API_SIGNED_IN_200: Row = [401, 200, 200, 200, 200, 200, 200];
 const USER_ADMINS_200: Row = [303, 200, 200, 403, 200, 403, 403];
 const API_USER_ADMINS_200: Row = [401, 200, 200, 403, 200, 403, 403];
+const IMPORTERS_200: Row = [303, 200, 200, 403, 403, 403, 403];
+const API_IMPORTERS_200: Row = [401, 200, 200, 403, 403, 403, 403];
+/// A legal entity (or its site) of another region: only the national administrator sees it.
+const FOREIGN_ENTITY: Row = [303, 200, 404, 404, 404, 404, 404];
+const API_FOREIGN_ENTITY: Row = [401, 200, 404, 404, 404, 404, 404];
 
 fn matrix() -> Vec<Case> {
     use Kind::*;
@@ -144,6 +151,37 @@ fn matrix() -> Vec<Case> {
             [303, 200, 200, 403, 403, 403, 403],
             None,
         ),
+        case("GET", "/registre", Page, SIGNED_IN_200, None),
+        case(
+            "GET",
+            "/registre/ej/{finess}",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/registre/ej/{finess}/tranche",
+            Form,
+            [303, 303, 303, 403, 403, 403, 403],
+            Some([303, 303, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "GET",
+            "/registre/et/{finess}",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case("GET", "/registre/imports", Page, IMPORTERS_200, None),
+        case("POST", "/registre/imports", Upload, IMPORTERS_200, None),
+        case(
+            "POST",
+            "/registre/imports/appliquer",
+            Form,
+            [303, 409, 409, 403, 403, 403, 403],
+            None,
+        ),
         case("GET", "/api/v1/openapi.json", Api, ALL_OK, None),
         case("GET", "/api/v1/me", Api, API_SIGNED_IN_200, None),
         case(
@@ -204,6 +242,36 @@ fn matrix() -> Vec<Case> {
             [401, 200, 200, 403, 403, 403, 403],
             None,
         ),
+        case(
+            "GET",
+            "/api/v1/legal-entities",
+            Api,
+            API_SIGNED_IN_200,
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/legal-entities/{finess}",
+            Api,
+            API_SIGNED_IN_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "PUT",
+            "/api/v1/legal-entities/{finess}/band-override",
+            Api,
+            API_IMPORTERS_200,
+            Some([401, 200, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "GET",
+            "/api/v1/sites/{finess}",
+            Api,
+            API_SIGNED_IN_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case("GET", "/api/v1/imports", Api, API_IMPORTERS_200, None),
+        case("POST", "/api/v1/imports", Upload, API_IMPORTERS_200, None),
         // Last: it ends the session.
         case("POST", "/deconnexion", Form, [303; 7], None),
     ]
@@ -248,6 +316,24 @@ async fn request(
         Target::Foreign => (app.user("foreign-target").id, FOREIGN_EJ),
     };
     let mut path = c.path.replace("{*path}", "cpom.css");
+    if path.contains("{finess}") {
+        let site = path.contains("/et/") || path.contains("/sites/");
+        let finess = match (target, site) {
+            (Target::Own, false) => OWN_EJ,
+            (Target::Foreign, false) => FOREIGN_EJ,
+            (Target::Own, true) => OWN_SITE,
+            (Target::Foreign, true) => FOREIGN_SITE,
+        };
+        path = path.replace("{finess}", finess);
+    }
+    let ej_version = app
+        .store()
+        .get_legal_entity(&cpom_domain::FinessId::parse(target_ej).expect("finess"))
+        .await
+        .expect("read entity")
+        .expect("entity")
+        .version
+        .to_string();
     if path.contains("{id}") {
         let id = if path.contains("jetons") || path.contains("tokens") {
             // Own: a token of the caller; foreign: a token of the foreign target.
@@ -298,6 +384,12 @@ async fn request(
                 ("ej", target_ej.into()),
                 ("password", "mot-de-passe-matrice".into()),
             ],
+            p if p.ends_with("/tranche") || p.ends_with("/band-override") => vec![
+                ("band", String::new()),
+                ("reason", String::new()),
+                ("version", ej_version.clone()),
+            ],
+            "/registre/imports/appliquer" => vec![("token", "aucun-apercu".into())],
             p if p.ends_with("/activation") => {
                 vec![("active", "true".into()), ("version", version.clone())]
             }
@@ -312,6 +404,16 @@ async fn request(
     };
     let resp = match c.kind {
         Kind::Page => agent.get(&path).await,
+        Kind::Upload => {
+            agent
+                .upload(
+                    &path,
+                    "finess",
+                    "extrait.csv",
+                    MINI_FINESS.as_bytes().to_vec(),
+                )
+                .await
+        }
         Kind::Form => {
             let fields = body(false);
             let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -338,8 +440,34 @@ async fn request(
     resp.status
 }
 
+/// One site of the own legal entity and one of the foreign one, in the FINESS format.
+const MINI_FINESS: &str = "nofinesset,nofinessej,rs_courte,rs_longue,telephone,departement_code,departement_nom,ville_cp,categorie_libelle,categorie_groupe_libelle,statut_juridique_lib,siret\n\
+340000199,340780477,CHU MONTPELLIER,CHU MONTPELLIER,,34,HERAULT,34000 MONTPELLIER,Centre Hospitalier Régional (C.H.R.),Centres Hospitaliers Régionaux,Etablissement public de santé,26340016000382\n\
+690007539,690781810,HFME - HCL,HOPITAL FEMME MERE ENFANT - HCL,,69,RHONE,69677 BRON CEDEX,Centre Hospitalier Régional (C.H.R.),Centres Hospitaliers Régionaux,Etablissement public de santé,\n";
+const OWN_SITE: &str = "340000199";
+const FOREIGN_SITE: &str = "690007539";
+
 async fn run_matrix(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("extrait.csv");
+    std::fs::write(&file, MINI_FINESS).expect("write");
+    let report = app
+        .store()
+        .import_path(
+            &cpom_store::AuditActor::system(),
+            None,
+            &cpom_store::repo::imports::ImportFile {
+                kind: cpom_store::repo::registry::ImportKind::Finess,
+                path: &file,
+                file_name: "extrait.csv",
+                expected_checksum: None,
+            },
+            true,
+        )
+        .await
+        .expect("import sites");
+    assert!(report.applied, "{:?}", report.rejected);
     let mut failures = Vec::new();
     let mut n = 0;
     for (i, who) in WHO.iter().enumerate() {

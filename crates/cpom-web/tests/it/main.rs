@@ -3,6 +3,7 @@
 mod access_matrix;
 mod backup;
 mod registry;
+mod registry_web;
 mod security;
 mod support;
 mod users_api;

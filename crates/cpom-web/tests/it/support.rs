@@ -380,8 +380,52 @@ impl Agent {
         }
     }
 
+    /// A GET as htmx sends it (`HX-Request: true`).
+    pub async fn get_htmx(&mut self, path: &str) -> Resp {
+        let rb = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("hx-request", "true");
+        self.send(rb).await
+    }
+
     pub async fn get(&mut self, path: &str) -> Resp {
         let rb = self.client.get(format!("{}{path}", self.base));
+        self.send(rb).await
+    }
+
+    /// Sends a file as a multipart form (`kind`, `file`), with the CSRF token in the query
+    /// string for pages and in the header for the API.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        kind: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Resp {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+            );
+        let api = path.starts_with("/api/");
+        let mut url = format!("{}{path}", self.base);
+        let mut rb_header = None;
+        if self.send_csrf
+            && let Some(t) = &self.csrf
+        {
+            if api {
+                rb_header = Some(t.clone());
+            } else {
+                url.push_str(if url.contains('?') { "&" } else { "?" });
+                url.push_str(&format!("csrf_token={t}"));
+            }
+        }
+        let mut rb = self.client.post(url).multipart(form);
+        if let Some(t) = rb_header {
+            rb = rb.header("x-csrf-token", t);
+        }
         self.send(rb).await
     }
 

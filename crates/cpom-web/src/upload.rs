@@ -1,0 +1,114 @@
+//! Receiving an uploaded file (multipart form: a `kind` field and a `file` field), streamed
+//! to disk chunk by chunk, shared by the import page and the import API.
+
+use std::path::Path;
+
+use axum::extract::Multipart;
+use tokio::io::AsyncWriteExt;
+
+use crate::error::AppError;
+
+/// Largest file accepted by an import (the national FINESS stock file is about 60 MB).
+pub const MAX_UPLOAD: usize = 128 * 1024 * 1024;
+
+/// What the form carried besides the file, which is now at the given path.
+#[derive(Debug)]
+pub struct Upload {
+    /// Value of the `kind` field.
+    pub kind: String,
+    /// Base name of the uploaded file.
+    pub file_name: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Keeps the last path component of a client-given name, without control characters, at
+/// most 200 characters.
+pub fn clean_file_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.trim().is_empty() {
+        "fichier".into()
+    } else {
+        cleaned.trim().to_owned()
+    }
+}
+
+fn bad(field: &str, message: impl Into<String>) -> AppError {
+    AppError::field(field, message)
+}
+
+/// Reads the form, writing the `file` field to `path` (its directory `dir` is created).
+pub async fn receive(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upload, AppError> {
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| AppError::Internal(format!("upload directory: {e}")))?;
+    let mut kind = String::new();
+    let mut file: Option<(String, u64)> = None;
+    while let Some(mut field) = form.next_field().await.map_err(|e| {
+        bad(
+            "file",
+            format!("envoi du formulaire interrompu ou trop volumineux : {e}"),
+        )
+    })? {
+        match field.name() {
+            Some("kind") => {
+                kind = field
+                    .text()
+                    .await
+                    .map_err(|e| bad("kind", format!("champ illisible : {e}")))?;
+            }
+            Some("file") => {
+                let name = clean_file_name(field.file_name().unwrap_or_default());
+                let mut out = tokio::fs::File::create(path)
+                    .await
+                    .map_err(|e| AppError::Internal(format!("upload file: {e}")))?;
+                let mut size = 0u64;
+                while let Some(chunk) = field.chunk().await.map_err(|e| {
+                    bad(
+                        "file",
+                        format!(
+                            "envoi du fichier interrompu ou trop volumineux (au plus {} Mo) : {e}",
+                            MAX_UPLOAD / 1024 / 1024
+                        ),
+                    )
+                })? {
+                    size += chunk.len() as u64;
+                    out.write_all(&chunk)
+                        .await
+                        .map_err(|e| AppError::Internal(format!("upload write: {e}")))?;
+                }
+                out.flush()
+                    .await
+                    .map_err(|e| AppError::Internal(format!("upload flush: {e}")))?;
+                file = Some((name, size));
+            }
+            _ => {}
+        }
+    }
+    match file {
+        None => Err(bad("file", "choisissez un fichier à importer")),
+        Some((_, 0)) => Err(bad("file", "le fichier envoyé est vide")),
+        Some((file_name, size)) => Ok(Upload {
+            kind,
+            file_name,
+            size,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_paths_are_reduced_to_a_base_name() {
+        assert_eq!(
+            clean_file_name("C:\\Users\\ars\\SAE 2023.csv"),
+            "SAE 2023.csv"
+        );
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("a\u{7}b.csv"), "ab.csv");
+        assert_eq!(clean_file_name(""), "fichier");
+    }
+}

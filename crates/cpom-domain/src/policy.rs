@@ -61,6 +61,8 @@ pub enum Action {
     ViewLegalEntity(Scope),
     /// Import registry files (FINESS, SAE) for one's region, or everywhere.
     ImportRegistry,
+    /// Change the settings of a region (bed definition, band thresholds).
+    ManageRegionSettings(RegionCode),
     /// Change what administrators own in the registry for one legal entity (band override,
     /// labels, territories).
     EditLegalEntity(Scope),
@@ -167,6 +169,11 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 _ => false,
             },
             "Seuls les administrateurs de l'ARS de la région modifient le registre.",
+        ),
+        Action::ManageRegionSettings(region) => allow_if(
+            actor.role == Role::NationalAdmin
+                || (actor.role == Role::ArsAdmin && actor.region.as_ref() == Some(region)),
+            "Seuls les administrateurs de l'ARS de la région modifient ses paramètres.",
         ),
         Action::ImportRegistry => allow_if(
             matches!(actor.role, Role::NationalAdmin)
@@ -438,6 +445,23 @@ mod tests {
                 role == Role::NationalAdmin,
                 "{role}"
             );
+        }
+    }
+
+    #[test]
+    fn region_settings_are_changed_by_the_administrators_of_the_region() {
+        let occitanie = RegionCode::parse("76").expect("region");
+        let ara = RegionCode::parse("84").expect("region");
+        for role in Role::ALL {
+            let act = actor(role);
+            let own = authorize(&act, &Action::ManageRegionSettings(occitanie.clone())).is_ok();
+            let other = authorize(&act, &Action::ManageRegionSettings(ara.clone())).is_ok();
+            assert_eq!(
+                own,
+                matches!(role, Role::NationalAdmin | Role::ArsAdmin),
+                "{role}"
+            );
+            assert_eq!(other, role == Role::NationalAdmin, "{role}");
         }
     }
 

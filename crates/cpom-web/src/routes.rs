@@ -98,6 +98,16 @@ pub fn table() -> Table {
     .add("GET", "/registre", get(pages::registry::search))
     .add(
         "GET",
+        "/registre/parametres",
+        get(pages::settings::show_settings),
+    )
+    .add(
+        "POST",
+        "/registre/parametres",
+        post(pages::settings::save_settings),
+    )
+    .add(
+        "GET",
         "/registre/ej/{finess}",
         get(pages::registry::show_entity),
     )
@@ -176,6 +186,16 @@ pub fn table() -> Table {
         get(api::registry::get_site),
     )
     .add("GET", "/api/v1/imports", get(api::registry::list_imports))
+    .add(
+        "GET",
+        "/api/v1/regions/{code}/band-settings",
+        get(api::settings::get_band_settings),
+    )
+    .add(
+        "PUT",
+        "/api/v1/regions/{code}/band-settings",
+        put(api::settings::set_band_settings),
+    )
     .add(
         "POST",
         "/api/v1/imports",

@@ -7,6 +7,7 @@ use cpom_domain::registry::SizeBand;
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use cpom_store::LegalEntity;
 use cpom_store::repo::imports::{ImportFile, ImportRun};
+use cpom_store::repo::region_settings::RegionSettings;
 use cpom_store::repo::registry::{
     ImportKind, ImportReport, LegalEntityDetail, RegistryFilter, SiteDetail,
 };
@@ -489,6 +490,47 @@ pub async fn list_imports(
     Ok(state
         .store
         .list_import_runs(region.as_ref(), page, per_page)
+        .await?)
+}
+
+/// The region a settings request is about: the one asked for, else the actor's own, else the
+/// first region (national administrators).
+fn settings_region(cu: &CurrentUser, raw: Option<&str>) -> Result<RegionCode, AppError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => RegionCode::parse(r)
+            .map_err(|_| AppError::field("region", format!("« {r} » n'est pas un code de région"))),
+        None => Ok(match &cu.user.region {
+            Some(r) => r.clone(),
+            None => RegionCode::parse(cpom_domain::region::REGIONS[0].code)
+                .map_err(|e| AppError::Internal(e.message))?,
+        }),
+    }
+}
+
+/// The band settings of a region (administrators of the region).
+pub async fn region_settings(
+    state: &AppState,
+    cu: &CurrentUser,
+    raw_region: Option<&str>,
+) -> Result<RegionSettings, AppError> {
+    let region = settings_region(cu, raw_region)?;
+    cu.authorize(&Action::ManageRegionSettings(region.clone()))?;
+    Ok(state.store.region_settings(&region).await?)
+}
+
+/// Saves the band settings of a region read at `version` and recomputes its bands.
+pub async fn set_region_settings(
+    state: &AppState,
+    cu: &CurrentUser,
+    raw_region: Option<&str>,
+    bands: cpom_domain::registry::BandSettings,
+    version: i64,
+) -> Result<RegionSettings, AppError> {
+    let region = settings_region(cu, raw_region)?;
+    cu.authorize(&Action::ManageRegionSettings(region.clone()))?;
+    Ok(state
+        .store
+        .set_region_settings(&cu.user.audit_actor(), &region, &bands, version)
         .await?)
 }
 

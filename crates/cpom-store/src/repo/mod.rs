@@ -3,6 +3,7 @@
 pub mod imports;
 pub mod legal_entities;
 pub mod login_attempts;
+pub mod region_settings;
 pub mod registry;
 pub mod sessions;
 pub mod tokens;

@@ -995,7 +995,7 @@ fn apply_finess(m: &mut site::Model, r: &FinessSite) {
     m.siret = r.siret.clone();
 }
 
-fn settings_of(row: Option<region_setting::Model>) -> BandSettings {
+pub(crate) fn settings_of(row: Option<region_setting::Model>) -> BandSettings {
     row.map_or_else(BandSettings::default, |s| BandSettings {
         columns: s
             .bed_columns
@@ -1011,7 +1011,7 @@ fn settings_of(row: Option<region_setting::Model>) -> BandSettings {
 /// Recomputes beds and band of the legal entities (of one region, or all): the sum of the
 /// beds of the sites attached to the entity in the latest SAE year available for it (the
 /// attachment of that year, which may differ from today's FINESS).
-async fn recompute_bands(
+pub(crate) async fn recompute_bands(
     txn: &DatabaseTransaction,
     scope: Option<&RegionCode>,
 ) -> Result<(), StoreError> {

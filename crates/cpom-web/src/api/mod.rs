@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod registry;
+pub mod settings;
 pub mod users;
 
 use axum::Json;
@@ -38,6 +39,8 @@ use crate::error::{ApiErrorBody, FieldError};
         registry::get_site,
         registry::import_file,
         registry::list_imports,
+        settings::get_band_settings,
+        settings::set_band_settings,
     ),
     components(schemas(ApiErrorBody, FieldError)),
     modifiers(&BearerAuth),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod home;
 pub mod ops;
 pub mod registry;
+pub mod settings;
 pub mod users;
 
 use axum::http::Uri;

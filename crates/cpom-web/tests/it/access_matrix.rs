@@ -174,6 +174,14 @@ fn matrix() -> Vec<Case> {
             Some(FOREIGN_ENTITY),
         ),
         case("GET", "/registre/imports", Page, IMPORTERS_200, None),
+        case("GET", "/registre/parametres", Page, IMPORTERS_200, None),
+        case(
+            "POST",
+            "/registre/parametres",
+            Form,
+            [303, 303, 303, 403, 403, 403, 403],
+            Some([303, 303, 403, 403, 403, 403, 403]),
+        ),
         case("POST", "/registre/imports", Upload, IMPORTERS_200, None),
         case(
             "POST",
@@ -271,6 +279,20 @@ fn matrix() -> Vec<Case> {
             Some(API_FOREIGN_ENTITY),
         ),
         case("GET", "/api/v1/imports", Api, API_IMPORTERS_200, None),
+        case(
+            "GET",
+            "/api/v1/regions/{code}/band-settings",
+            Api,
+            API_IMPORTERS_200,
+            Some([401, 200, 403, 403, 403, 403, 403]),
+        ),
+        case(
+            "PUT",
+            "/api/v1/regions/{code}/band-settings",
+            Api,
+            API_IMPORTERS_200,
+            Some([401, 200, 403, 403, 403, 403, 403]),
+        ),
         case("POST", "/api/v1/imports", Upload, API_IMPORTERS_200, None),
         // Last: it ends the session.
         case("POST", "/deconnexion", Form, [303; 7], None),
@@ -326,6 +348,18 @@ async fn request(
         };
         path = path.replace("{finess}", finess);
     }
+    let region_code = match target {
+        Target::Own => "76",
+        Target::Foreign => "84",
+    };
+    path = path.replace("{code}", region_code);
+    let settings_version = app
+        .store()
+        .region_settings(&cpom_domain::RegionCode::parse(region_code).expect("region"))
+        .await
+        .expect("settings")
+        .version
+        .to_string();
     let ej_version = app
         .store()
         .get_legal_entity(&cpom_domain::FinessId::parse(target_ej).expect("finess"))
@@ -390,6 +424,13 @@ async fn request(
                 ("version", ej_version.clone()),
             ],
             "/registre/imports/appliquer" => vec![("token", "aucun-apercu".into())],
+            "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
+                ("region", region_code.into()),
+                ("columns", "LIT_MCO".into()),
+                ("lower", "100".into()),
+                ("upper", "500".into()),
+                ("version", settings_version.clone()),
+            ],
             p if p.ends_with("/activation") => {
                 vec![("active", "true".into()), ("version", version.clone())]
             }
@@ -425,7 +466,10 @@ async fn request(
                 let mut map = serde_json::Map::new();
                 for (k, v) in fields {
                     let value = match (k, v.as_str()) {
-                        ("version", v) => serde_json::json!(v.parse::<i64>().expect("version")),
+                        ("version" | "lower" | "upper", v) => {
+                            serde_json::json!(v.parse::<i64>().expect("number"))
+                        }
+                        ("columns", v) => serde_json::json!([v]),
                         ("active", "true") => serde_json::json!(true),
                         (_, v) => serde_json::json!(v),
                     };

@@ -227,7 +227,8 @@ async fn uploads_are_previewed_then_confirmed_and_a_damaged_file_writes_nothing(
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
         let mut admin = app.signed_in("ars-admin").await;
-        let finess = std::fs::read(data("finess_etabs_hopitaux_france_FHOFF.csv")).expect("test value");
+        let finess =
+            std::fs::read(data("finess_etabs_hopitaux_france_FHOFF.csv")).expect("test value");
 
         // Preview: counts for Occitanie only, nothing written yet.
         let preview = admin
@@ -239,7 +240,10 @@ async fn uploads_are_previewed_then_confirmed_and_a_damaged_file_writes_nothing(
             preview.text.contains("Confirmer l&#39;import")
                 || preview.text.contains("Confirmer l'import")
         );
-        assert_eq!(app.store().registry_counts().await.expect("test value").1, 0);
+        assert_eq!(
+            app.store().registry_counts().await.expect("test value").1,
+            0
+        );
         let token = preview
             .text
             .split("name=\"token\" value=\"")
@@ -310,6 +314,93 @@ async fn uploads_are_previewed_then_confirmed_and_a_damaged_file_writes_nothing(
         assert_eq!(history["total"], 1, "{history}");
         assert_eq!(history["items"][0]["file_name"], "FHOFF.csv");
         assert_eq!(history["items"][0]["region"], "76");
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_region_settings_recomputes_the_bands_of_that_region_only() {
+    for backend in backends() {
+        let app = app_with_registry(backend).await;
+        let mut ars = app.with_token("ars-admin").await;
+        let settings = ars
+            .json(Method::GET, "/api/v1/regions/76/band-settings", None)
+            .await;
+        assert_eq!(settings.status, StatusCode::OK, "{}", settings.text);
+        let settings = settings.json();
+        assert_eq!(settings["version"], 0, "defaults apply");
+        assert_eq!(settings["upper"], 500);
+
+        let bad = ars
+            .json(
+                Method::PUT,
+                "/api/v1/regions/76/band-settings",
+                Some(json!({"columns": ["LIT_MCO"], "lower": 600, "upper": 500, "version": 0})),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+        assert!(bad.text.contains("seuil"), "{}", bad.text);
+        let unknown = ars
+            .json(
+                Method::PUT,
+                "/api/v1/regions/76/band-settings",
+                Some(json!({"columns": ["LITS"], "lower": 100, "upper": 500, "version": 0})),
+            )
+            .await;
+        assert_eq!(
+            unknown.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            unknown.text
+        );
+
+        // Upper threshold at 2 000 beds: the CHU de Montpellier (1 938) is no longer ≥ 500.
+        let saved = ars
+            .json(Method::PUT, "/api/v1/regions/76/band-settings", Some(json!({"columns": ["LIT_MCO", "CAP_COMPLET_TOT", "LIT_SSR", "LIT_USLD"], "lower": 100, "upper": 2000, "version": 0})))
+            .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+        let chu = ars
+            .json(Method::GET, "/api/v1/legal-entities/340780477", None)
+            .await
+            .json();
+        assert_eq!(chu["beds"], 1938);
+        assert_eq!(chu["size_band"], "100to499");
+        // Only MCO beds: 1 471.
+        let saved = ars
+            .json(
+                Method::PUT,
+                "/api/v1/regions/76/band-settings",
+                Some(json!({"columns": ["LIT_MCO"], "lower": 100, "upper": 500, "version": 1})),
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+        let chu = ars
+            .json(Method::GET, "/api/v1/legal-entities/340780477", None)
+            .await
+            .json();
+        assert_eq!(chu["beds"], 1471);
+        assert_eq!(chu["size_band"], "ge500");
+        assert!(
+            chu["band_rule"]["explanation"]
+                .as_str()
+                .expect("text")
+                .contains("1\u{202f}471 lits en 2023 (LIT_MCO")
+        );
+        // Stale version: refused. Another region: untouched.
+        let stale = ars
+            .json(
+                Method::PUT,
+                "/api/v1/regions/76/band-settings",
+                Some(json!({"columns": ["LIT_MCO"], "lower": 100, "upper": 500, "version": 1})),
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        let mut national = app.with_token("national-admin").await;
+        let bourg = national
+            .json(Method::GET, "/api/v1/legal-entities/010780054", None)
+            .await
+            .json();
+        assert_eq!(bourg["beds"], 453);
         app.stop().await;
     }
 }

@@ -29,6 +29,16 @@ pub struct Scope {
     pub ej: Option<FinessId>,
 }
 
+/// The scope of a GHT (groupement hospitalier de territoire): its region and the legal
+/// entities that are or were its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GhtScope {
+    /// Region of the GHT.
+    pub region: RegionCode,
+    /// Legal entities with a membership of the GHT, over any period.
+    pub members: Vec<FinessId>,
+}
+
 /// An account as a target of administration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountTarget {
@@ -66,6 +76,9 @@ pub enum Action {
     /// Change what administrators own in the registry for one legal entity (band override,
     /// labels, territories).
     EditLegalEntity(Scope),
+    /// Read one GHT and its members: ARS users and regional observers of its region, the
+    /// national roles, and the legal entities that are or were its members.
+    ViewGht(GhtScope),
 }
 
 /// Which records a listing may return.
@@ -169,6 +182,15 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 _ => false,
             },
             "Seuls les administrateurs de l'ARS de la région modifient le registre.",
+        ),
+        Action::ViewGht(ght) => allow_if(
+            match list_filter(actor, Listing::Registry) {
+                ScopeFilter::All => true,
+                ScopeFilter::Region(r) => r == ght.region,
+                ScopeFilter::LegalEntity(ej) => ght.members.contains(&ej),
+                ScopeFilter::Nothing => false,
+            },
+            "Ce GHT n'appartient pas à votre périmètre.",
         ),
         Action::ManageRegionSettings(region) => allow_if(
             actor.role == Role::NationalAdmin
@@ -446,6 +468,46 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn a_ght_is_seen_in_its_region_nationally_and_by_its_members() {
+        let own = GhtScope {
+            region: RegionCode::parse("76").expect("region"),
+            members: vec![FinessId::parse("340780477").expect("finess")],
+        };
+        let sibling = GhtScope {
+            region: RegionCode::parse("76").expect("region"),
+            members: vec![FinessId::parse("310781406").expect("finess")],
+        };
+        let foreign = GhtScope {
+            region: RegionCode::parse("84").expect("region"),
+            members: vec![FinessId::parse("690781810").expect("finess")],
+        };
+        // (role, GHT of the own EJ, other GHT of the region, GHT of another region)
+        let expected = [
+            (Role::NationalAdmin, true, true, true),
+            (Role::ArsAdmin, true, true, false),
+            (Role::ArsReferent, true, true, false),
+            (Role::EstablishmentLeader, true, false, false),
+            (Role::EstablishmentContributor, true, false, false),
+            (Role::Observer, true, true, false),
+        ];
+        for (role, a, b, c) in expected {
+            let act = actor(role);
+            for (ght, allowed) in [(&own, a), (&sibling, b), (&foreign, c)] {
+                assert_eq!(
+                    authorize(&act, &Action::ViewGht(ght.clone())).is_ok(),
+                    allowed,
+                    "{role} on {ght:?}"
+                );
+            }
+        }
+        let national_observer = Actor {
+            region: None,
+            ..actor(Role::Observer)
+        };
+        assert!(authorize(&national_observer, &Action::ViewGht(foreign)).is_ok());
     }
 
     #[test]

@@ -18,8 +18,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    api_token, audit_event, import_run, legal_entity, login_attempt, region_setting, session, site,
-    site_capacity, user,
+    api_token, audit_event, authorisation, entity_label, ght, ght_membership, import_run,
+    legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -62,6 +62,22 @@ macro_rules! with_entity {
             }
             "site_capacities" => {
                 type $entity = site_capacity::Entity;
+                $body
+            }
+            "ghts" => {
+                type $entity = ght::Entity;
+                $body
+            }
+            "ght_memberships" => {
+                type $entity = ght_membership::Entity;
+                $body
+            }
+            "entity_labels" => {
+                type $entity = entity_label::Entity;
+                $body
+            }
+            "authorisations" => {
+                type $entity = authorisation::Entity;
                 $body
             }
             "import_runs" => {

@@ -9,16 +9,24 @@ pub struct Migrator;
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Foundation), Box::new(M0002Registry)]
+        vec![
+            Box::new(M0001Foundation),
+            Box::new(M0002Registry),
+            Box::new(M0003Territories),
+        ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 10] = [
+pub const TABLES: [&str; 14] = [
     "legal_entities",
     "region_settings",
     "sites",
     "site_capacities",
+    "ghts",
+    "ght_memberships",
+    "entity_labels",
+    "authorisations",
     "import_runs",
     "users",
     "api_tokens",
@@ -499,6 +507,238 @@ impl MigrationTrait for M0002Registry {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in ["region_settings", "import_runs", "site_capacities", "sites"] {
+            m.drop_table(Table::drop().table(Alias::new(t)).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Ghts {
+    Table,
+    Id,
+    Code,
+    Name,
+    RegionCode,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum GhtMemberships {
+    Table,
+    Id,
+    GhtCode,
+    EjFiness,
+    Support,
+    ValidFrom,
+    ValidTo,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum EntityLabels {
+    Table,
+    Id,
+    EjFiness,
+    LabelCode,
+    ValidFrom,
+    ValidTo,
+    Note,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Authorisations {
+    Table,
+    Id,
+    SiteFiness,
+    EjFiness,
+    RegionCode,
+    ActivityCode,
+    ActivityLabel,
+    ModalityCode,
+    ModalityLabel,
+    FormCode,
+    FormLabel,
+    Number,
+    GrantedOn,
+    ValidFrom,
+    ValidTo,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Attributes of the registry that change over time, each with its validity period: GHT
+/// and their memberships, labels of legal entities, authorisations of care activities.
+struct M0003Territories;
+
+impl MigrationName for M0003Territories {
+    fn name(&self) -> &str {
+        "m0003_territories"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0003Territories {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Ghts::Table)
+                .col(big_pk_auto(Ghts::Id))
+                .col(string_len_uniq(Ghts::Code, 30))
+                .col(string(Ghts::Name))
+                .col(string_len(Ghts::RegionCode, 2))
+                .col(big_integer(Ghts::Version))
+                .col(timestamp_with_time_zone(Ghts::CreatedAt))
+                .col(timestamp_with_time_zone(Ghts::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(GhtMemberships::Table)
+                .col(big_pk_auto(GhtMemberships::Id))
+                .col(string_len(GhtMemberships::GhtCode, 30))
+                .col(string_len(GhtMemberships::EjFiness, 9))
+                .col(boolean(GhtMemberships::Support))
+                .col(date(GhtMemberships::ValidFrom))
+                .col(date_null(GhtMemberships::ValidTo))
+                .col(big_integer(GhtMemberships::Version))
+                .col(timestamp_with_time_zone(GhtMemberships::CreatedAt))
+                .col(timestamp_with_time_zone(GhtMemberships::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(GhtMemberships::Table, GhtMemberships::GhtCode)
+                        .to(Ghts::Table, Ghts::Code),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(GhtMemberships::Table, GhtMemberships::EjFiness)
+                        .to(LegalEntities::Table, LegalEntities::Finess),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_ght_memberships_key")
+                .table(GhtMemberships::Table)
+                .col(GhtMemberships::GhtCode)
+                .col(GhtMemberships::EjFiness)
+                .col(GhtMemberships::ValidFrom)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_ght_memberships_ej")
+                .table(GhtMemberships::Table)
+                .col(GhtMemberships::EjFiness)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(EntityLabels::Table)
+                .col(big_pk_auto(EntityLabels::Id))
+                .col(string_len(EntityLabels::EjFiness, 9))
+                .col(string_len(EntityLabels::LabelCode, 30))
+                .col(date(EntityLabels::ValidFrom))
+                .col(date_null(EntityLabels::ValidTo))
+                .col(text_null(EntityLabels::Note))
+                .col(big_integer(EntityLabels::Version))
+                .col(timestamp_with_time_zone(EntityLabels::CreatedAt))
+                .col(timestamp_with_time_zone(EntityLabels::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(EntityLabels::Table, EntityLabels::EjFiness)
+                        .to(LegalEntities::Table, LegalEntities::Finess),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_entity_labels_key")
+                .table(EntityLabels::Table)
+                .col(EntityLabels::EjFiness)
+                .col(EntityLabels::LabelCode)
+                .col(EntityLabels::ValidFrom)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Authorisations::Table)
+                .col(big_pk_auto(Authorisations::Id))
+                .col(string_len(Authorisations::SiteFiness, 9))
+                // The holder named by the file (the site's legal entity when in force).
+                .col(string_len(Authorisations::EjFiness, 9))
+                .col(string_len(Authorisations::RegionCode, 2))
+                .col(string(Authorisations::ActivityCode))
+                .col(string(Authorisations::ActivityLabel))
+                // Empty rather than NULL when absent, so that the unique key below holds
+                // (NULLs are distinct in unique indexes on both backends).
+                .col(string(Authorisations::ModalityCode))
+                .col(string_null(Authorisations::ModalityLabel))
+                .col(string(Authorisations::FormCode))
+                .col(string_null(Authorisations::FormLabel))
+                .col(string_null(Authorisations::Number))
+                .col(date_null(Authorisations::GrantedOn))
+                .col(date(Authorisations::ValidFrom))
+                .col(date_null(Authorisations::ValidTo))
+                .col(big_integer(Authorisations::Version))
+                .col(timestamp_with_time_zone(Authorisations::CreatedAt))
+                .col(timestamp_with_time_zone(Authorisations::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Authorisations::Table, Authorisations::SiteFiness)
+                        .to(Sites::Table, Sites::Finess),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Authorisations::Table, Authorisations::EjFiness)
+                        .to(LegalEntities::Table, LegalEntities::Finess),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_authorisations_key")
+                .table(Authorisations::Table)
+                .col(Authorisations::SiteFiness)
+                .col(Authorisations::ActivityCode)
+                .col(Authorisations::ModalityCode)
+                .col(Authorisations::FormCode)
+                .col(Authorisations::ValidFrom)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_authorisations_ej")
+                .table(Authorisations::Table)
+                .col(Authorisations::EjFiness)
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in ["authorisations", "entity_labels", "ght_memberships", "ghts"] {
             m.drop_table(Table::drop().table(Alias::new(t)).to_owned())
                 .await?;
         }

@@ -122,6 +122,47 @@ pub fn table() -> Table {
         get(pages::registry::show_site),
     )
     .add(
+        "POST",
+        "/registre/ej/{finess}/labels",
+        post(pages::territories::add_label),
+    )
+    .add(
+        "POST",
+        "/registre/ej/{finess}/labels/{id}/fin",
+        post(pages::territories::end_label),
+    )
+    .add("GET", "/registre/ght", get(pages::territories::list_ghts))
+    .add(
+        "POST",
+        "/registre/ght",
+        post(pages::territories::create_ght),
+    )
+    .add(
+        "GET",
+        "/registre/ght/{code}",
+        get(pages::territories::show_ght),
+    )
+    .add(
+        "POST",
+        "/registre/ght/{code}/membres",
+        post(pages::territories::add_member),
+    )
+    .add(
+        "POST",
+        "/registre/ght/{code}/membres/{id}/fin",
+        post(pages::territories::end_member),
+    )
+    .add(
+        "GET",
+        "/registre/modeles/autorisations.csv",
+        get(pages::territories::authorisations_template),
+    )
+    .add(
+        "GET",
+        "/registre/modeles/ght.csv",
+        get(pages::territories::ght_template),
+    )
+    .add(
         "GET",
         "/registre/imports",
         get(pages::registry::show_imports),
@@ -184,6 +225,29 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/sites/{finess}",
         get(api::registry::get_site),
+    )
+    .add(
+        "POST",
+        "/api/v1/legal-entities/{finess}/labels",
+        post(api::territories::add_label),
+    )
+    .add(
+        "POST",
+        "/api/v1/legal-entities/{finess}/labels/{id}/end",
+        post(api::territories::end_label),
+    )
+    .add("GET", "/api/v1/ghts", get(api::territories::list_ghts))
+    .add("POST", "/api/v1/ghts", post(api::territories::create_ght))
+    .add("GET", "/api/v1/ghts/{code}", get(api::territories::get_ght))
+    .add(
+        "POST",
+        "/api/v1/ghts/{code}/members",
+        post(api::territories::add_ght_member),
+    )
+    .add(
+        "POST",
+        "/api/v1/ghts/{code}/members/{id}/end",
+        post(api::territories::end_ght_member),
     )
     .add("GET", "/api/v1/imports", get(api::registry::list_imports))
     .add(

@@ -1,15 +1,20 @@
 //! Services shared by the HTML pages and the JSON API: input parsing, the policy check and
 //! the storage call, in one place so that both interfaces always behave alike.
 
+use chrono::NaiveDate;
 use cpom_domain::ScopeFilter;
 use cpom_domain::policy::{AccountTarget, Listing, Scope, import_scope, list_filter};
 use cpom_domain::registry::SizeBand;
+use cpom_domain::territory::{Label, Period, parse_date, parse_optional_date};
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use cpom_store::LegalEntity;
 use cpom_store::repo::imports::{ImportFile, ImportRun};
 use cpom_store::repo::region_settings::RegionSettings;
 use cpom_store::repo::registry::{
     ImportKind, ImportReport, LegalEntityDetail, RegistryFilter, SiteDetail,
+};
+use cpom_store::repo::territories::{
+    AuthorisationRecord, EntityLabel, EntityTerritory, Ght, GhtMember, GhtSummary,
 };
 use cpom_store::{ApiToken, AuditEvent, AuditFilter, NewUser, Page, User, UserFilter};
 use rand::Rng;
@@ -314,7 +319,15 @@ pub async fn list_audit(
 }
 
 /// Kinds of audit rows that make the history of a legal entity in the registry.
-pub const REGISTRY_HISTORY: [&str; 4] = ["legal_entity", "site", "site_capacity", "import_run"];
+pub const REGISTRY_HISTORY: [&str; 7] = [
+    "legal_entity",
+    "site",
+    "site_capacity",
+    "import_run",
+    "authorisation",
+    "entity_label",
+    "ght_membership",
+];
 
 fn entity_scope(e: &LegalEntity) -> Scope {
     Scope {
@@ -446,7 +459,7 @@ pub fn import_kind(raw: &str) -> Result<ImportKind, AppError> {
     ImportKind::parse(raw.trim()).ok_or_else(|| {
         AppError::field(
             "kind",
-            "choisissez le type de fichier (FINESS, SAE identification ou SAE capacités)",
+            "choisissez le type de fichier (FINESS, SAE identification, SAE capacités, autorisations ou GHT)",
         )
     })
 }
@@ -531,6 +544,272 @@ pub async fn set_region_settings(
     Ok(state
         .store
         .set_region_settings(&cu.user.audit_actor(), &region, &bands, version)
+        .await?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Territories: authorisations, labels, GHT.
+
+/// Today in metropolitan France (validity periods are days of the French calendar).
+pub fn today() -> NaiveDate {
+    let now = chrono::Utc::now();
+    (now.naive_utc() + crate::view::paris_offset(now)).date()
+}
+
+/// Labels, authorisations and GHT memberships of a legal entity the caller has obtained
+/// through [`legal_entity`] (which checked its visibility).
+pub async fn entity_territory(
+    state: &AppState,
+    entity: &LegalEntity,
+) -> Result<EntityTerritory, AppError> {
+    Ok(state.store.entity_territory(&entity.finess).await?)
+}
+
+/// Authorisations of a site the caller has obtained through [`site`].
+pub async fn site_authorisations(
+    state: &AppState,
+    detail: &SiteDetail,
+) -> Result<Vec<AuthorisationRecord>, AppError> {
+    Ok(state.store.site_authorisations(&detail.site.finess).await?)
+}
+
+/// GHT of the actor's scope, with members and support in force today.
+pub async fn list_ghts(state: &AppState, cu: &CurrentUser) -> Result<Vec<GhtSummary>, AppError> {
+    cu.authorize(&Action::ViewRegistry)?;
+    Ok(state
+        .store
+        .list_ghts(&list_filter(&cu.actor(), Listing::Registry), today())
+        .await?)
+}
+
+/// One GHT; GHT outside the actor's scope are reported as not found.
+pub async fn ght(state: &AppState, cu: &CurrentUser, code: &str) -> Result<Ght, AppError> {
+    cu.authorize(&Action::ViewRegistry)?;
+    let g = state.store.ght_detail(code).await?;
+    if cu.authorize(&Action::ViewGht(g.scope())).is_err() {
+        return Err(AppError::NotFound);
+    }
+    Ok(g)
+}
+
+fn ght_edit_scope(g: &Ght) -> Scope {
+    Scope {
+        region: Some(g.region.clone()),
+        ej: None,
+    }
+}
+
+/// Whether the actor may edit a GHT (create members, end memberships).
+pub fn can_edit_ght(cu: &CurrentUser, g: &Ght) -> bool {
+    cu.authorize(&Action::EditLegalEntity(ght_edit_scope(g)))
+        .is_ok()
+}
+
+/// The regions in which the actor may create a GHT (none for a read-only account).
+pub fn ght_regions(cu: &CurrentUser) -> Vec<RegionCode> {
+    cpom_domain::region::REGIONS
+        .iter()
+        .filter_map(|r| RegionCode::parse(r.code).ok())
+        .filter(|r| {
+            cu.authorize(&Action::EditLegalEntity(Scope {
+                region: Some(r.clone()),
+                ej: None,
+            }))
+            .is_ok()
+        })
+        .collect()
+}
+
+/// Raw input of the creation of a GHT.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CreateGhtInput {
+    /// Code (2 to 30 letters, digits, `-` or `_`).
+    #[serde(default)]
+    pub code: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Region code; by default the actor's region.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// Creates a GHT in a region the actor administers.
+pub async fn create_ght(
+    state: &AppState,
+    cu: &CurrentUser,
+    input: &CreateGhtInput,
+) -> Result<Ght, AppError> {
+    cu.authorize(&Action::ViewRegistry)?;
+    let region = match blank_to_none(&input.region) {
+        Some(r) => RegionCode::parse(r).map_err(|_| {
+            AppError::field(
+                "region",
+                format!("région : « {r} » n'est pas un code de région"),
+            )
+        })?,
+        None => cu
+            .user
+            .region
+            .clone()
+            .ok_or_else(|| AppError::field("region", "région : choisissez la région du GHT"))?,
+    };
+    cu.authorize(&Action::EditLegalEntity(Scope {
+        region: Some(region.clone()),
+        ej: None,
+    }))?;
+    Ok(state
+        .store
+        .create_ght(&cu.user.audit_actor(), &input.code, &input.name, &region)
+        .await?)
+}
+
+/// Raw input of a new membership of a GHT.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct GhtMemberInput {
+    /// FINESS EJ of the member.
+    #[serde(default)]
+    pub ej: String,
+    /// Whether the member is the support establishment.
+    #[serde(default)]
+    pub support: bool,
+    /// First day of membership (`jj/mm/aaaa` or `aaaa-mm-jj`).
+    #[serde(default)]
+    pub valid_from: String,
+    /// Last day of membership, if known.
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    /// Version of the GHT read.
+    pub version: i64,
+}
+
+/// Raw input of the end of a membership or of a label.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct EndInput {
+    /// Last day (`jj/mm/aaaa` or `aaaa-mm-jj`).
+    #[serde(default)]
+    pub valid_to: String,
+    /// Version read: of the GHT for a membership, of the label for a label.
+    pub version: i64,
+}
+
+/// A period typed in a form: start required, end optional; errors name their field.
+fn typed_period(from: &str, to: Option<&str>) -> Result<Period, AppError> {
+    let mut errors = Errors::default();
+    let from = errors.take(parse_date("valid_from", "date de début", from));
+    let to = errors.take(parse_optional_date("valid_to", "date de fin", to));
+    match (from, to) {
+        (Some(from), Some(to)) if errors.0.is_empty() => Ok(Period::new(from, to)?),
+        _ => Err(AppError::Validation(errors.0)),
+    }
+}
+
+/// Adds a member to a GHT read at `input.version` (administrators of its region).
+pub async fn add_ght_member(
+    state: &AppState,
+    cu: &CurrentUser,
+    code: &str,
+    input: &GhtMemberInput,
+) -> Result<GhtMember, AppError> {
+    let g = ght(state, cu, code).await?;
+    cu.authorize(&Action::EditLegalEntity(ght_edit_scope(&g)))?;
+    let ej = FinessId::parse(&input.ej).map_err(|e| {
+        AppError::field(
+            "ej",
+            format!("entité juridique (FINESS EJ) : {}", e.message),
+        )
+    })?;
+    let period = typed_period(&input.valid_from, input.valid_to.as_deref())?;
+    Ok(state
+        .store
+        .add_ght_member(
+            &cu.user.audit_actor(),
+            &g.code,
+            &ej,
+            input.support,
+            period,
+            input.version,
+        )
+        .await?)
+}
+
+/// Ends a membership of a GHT read at `input.version`.
+pub async fn end_ght_member(
+    state: &AppState,
+    cu: &CurrentUser,
+    code: &str,
+    id: i64,
+    input: &EndInput,
+) -> Result<GhtMember, AppError> {
+    let g = ght(state, cu, code).await?;
+    cu.authorize(&Action::EditLegalEntity(ght_edit_scope(&g)))?;
+    let valid_to = parse_date("valid_to", "date de fin", &input.valid_to)?;
+    Ok(state
+        .store
+        .end_ght_member(&cu.user.audit_actor(), &g.code, id, valid_to, input.version)
+        .await?)
+}
+
+/// Raw input of a new label of a legal entity.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct LabelInput {
+    /// Label identifier (`chu`, `ght_support`, `pass`…).
+    #[serde(default)]
+    pub label: String,
+    /// First day (`jj/mm/aaaa` or `aaaa-mm-jj`).
+    #[serde(default)]
+    pub valid_from: String,
+    /// Last day, if known.
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    /// Note (decision, reference), 500 characters at most.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Gives a legal entity a label (administrators of its region).
+pub async fn add_label(
+    state: &AppState,
+    cu: &CurrentUser,
+    raw: &str,
+    input: &LabelInput,
+) -> Result<EntityLabel, AppError> {
+    let detail = legal_entity(state, cu, raw).await?;
+    cu.authorize(&Action::EditLegalEntity(entity_scope(&detail.entity)))?;
+    let label = Label::parse(&input.label)?;
+    let period = typed_period(&input.valid_from, input.valid_to.as_deref())?;
+    Ok(state
+        .store
+        .add_label(
+            &cu.user.audit_actor(),
+            &detail.entity.finess,
+            label,
+            period,
+            input.note.as_deref(),
+        )
+        .await?)
+}
+
+/// Ends a label of a legal entity read at `input.version`.
+pub async fn end_label(
+    state: &AppState,
+    cu: &CurrentUser,
+    raw: &str,
+    id: i64,
+    input: &EndInput,
+) -> Result<EntityLabel, AppError> {
+    let detail = legal_entity(state, cu, raw).await?;
+    cu.authorize(&Action::EditLegalEntity(entity_scope(&detail.entity)))?;
+    let valid_to = parse_date("valid_to", "date de fin", &input.valid_to)?;
+    Ok(state
+        .store
+        .end_label(
+            &cu.user.audit_actor(),
+            &detail.entity.finess,
+            id,
+            valid_to,
+            input.version,
+        )
         .await?)
 }
 

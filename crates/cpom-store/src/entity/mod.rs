@@ -3,6 +3,10 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod authorisation;
+pub mod entity_label;
+pub mod ght;
+pub mod ght_membership;
 pub mod import_run;
 pub mod legal_entity;
 pub mod login_attempt;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use cpom_domain::RegionCode;
 use cpom_import::reader::FileError;
-use cpom_import::{finess, sae};
+use cpom_import::{authorisations, finess, ght, sae};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -18,10 +18,12 @@ use crate::{Page, Store, StoreError};
 
 impl ImportKind {
     /// Every kind, in the order of a first import.
-    pub const ALL: [ImportKind; 3] = [
+    pub const ALL: [ImportKind; 5] = [
         ImportKind::Finess,
         ImportKind::SaeId,
         ImportKind::SaeCapacity,
+        ImportKind::Authorisations,
+        ImportKind::Ght,
     ];
 
     /// Parses the identifier used in `cpom import KIND` and in forms.
@@ -84,6 +86,8 @@ enum Read {
     Finess(cpom_import::Parsed<finess::FinessSite>),
     SaeId(cpom_import::Parsed<sae::SaeSite>),
     SaeCapacity(cpom_import::Parsed<sae::SaeCapacity>),
+    Authorisations(cpom_import::Parsed<authorisations::Authorisation>),
+    Ght(cpom_import::Parsed<ght::GhtMember>),
 }
 
 impl Store {
@@ -106,6 +110,8 @@ impl Store {
                 ImportKind::Finess => Read::Finess(finess::read_finess(&owned)?),
                 ImportKind::SaeId => Read::SaeId(sae::read_id(&owned)?),
                 ImportKind::SaeCapacity => Read::SaeCapacity(sae::read_sygen(&owned)?),
+                ImportKind::Authorisations => Read::Authorisations(authorisations::read(&owned)?),
+                ImportKind::Ght => Read::Ght(ght::read(&owned)?),
             };
             Ok::<_, FileError>((checksum, read))
         })
@@ -129,6 +135,11 @@ impl Store {
                 self.import_sae_capacity(actor, scope, &source, p, apply)
                     .await
             }
+            Read::Authorisations(p) => {
+                self.import_authorisations(actor, scope, &source, p, apply)
+                    .await
+            }
+            Read::Ght(p) => self.import_ght(actor, scope, &source, p, apply).await,
         }
     }
 

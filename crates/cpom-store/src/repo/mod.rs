@@ -6,5 +6,6 @@ pub mod login_attempts;
 pub mod region_settings;
 pub mod registry;
 pub mod sessions;
+pub mod territories;
 pub mod tokens;
 pub mod users;

@@ -38,6 +38,10 @@ pub enum ImportKind {
     SaeId,
     /// SAE SYGEN capacities.
     SaeCapacity,
+    /// Authorisations of care activities (the template the ARS fills).
+    Authorisations,
+    /// GHT and their members (the template the ARS fills).
+    Ght,
 }
 
 impl ImportKind {
@@ -47,6 +51,8 @@ impl ImportKind {
             ImportKind::Finess => "finess",
             ImportKind::SaeId => "sae-id",
             ImportKind::SaeCapacity => "sae-capacity",
+            ImportKind::Authorisations => "authorisations",
+            ImportKind::Ght => "ght",
         }
     }
 
@@ -58,6 +64,8 @@ impl ImportKind {
             }
             ImportKind::SaeId => "SAE, table d'identification",
             ImportKind::SaeCapacity => "SAE, capacités (SYGEN)",
+            ImportKind::Authorisations => "Autorisations d'activités de soins",
+            ImportKind::Ght => "GHT (groupements hospitaliers de territoire)",
         }
     }
 }
@@ -177,6 +185,8 @@ pub struct RegistryFilter {
     pub status: Option<LegalStatus>,
     /// Size band (the band in force).
     pub band: Option<SizeBand>,
+    /// GHT code, with the day its members are taken on (members in force that day).
+    pub ght: Option<(String, chrono::NaiveDate)>,
 }
 
 fn fid(s: &str) -> Result<FinessId, StoreError> {
@@ -936,6 +946,11 @@ impl Store {
                             .add(legal_entity::Column::BandOverride.is_null())
                             .add(legal_entity::Column::SizeBand.eq(b.as_str())),
                     ),
+            );
+        }
+        if let Some((code, on)) = &filter.ght {
+            q = q.filter(
+                legal_entity::Column::Finess.in_subquery(super::territories::members_on(code, *on)),
             );
         }
         let total = q.clone().count(self.db()).await?;

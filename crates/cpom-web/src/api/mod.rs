@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod registry;
 pub mod settings;
+pub mod territories;
 pub mod users;
 
 use axum::Json;
@@ -41,6 +42,13 @@ use crate::error::{ApiErrorBody, FieldError};
         registry::list_imports,
         settings::get_band_settings,
         settings::set_band_settings,
+        territories::list_ghts,
+        territories::get_ght,
+        territories::create_ght,
+        territories::add_ght_member,
+        territories::end_ght_member,
+        territories::add_label,
+        territories::end_label,
     ),
     components(schemas(ApiErrorBody, FieldError)),
     modifiers(&BearerAuth),
@@ -49,7 +57,7 @@ use crate::error::{ApiErrorBody, FieldError};
         (name = "compte", description = "Le compte connecté et ses jetons"),
         (name = "utilisateurs", description = "Administration des comptes du périmètre"),
         (name = "audit", description = "Journal d'audit"),
-        (name = "registre", description = "Registre des entités juridiques et des sites (FINESS, SAE) et ses imports"),
+        (name = "registre", description = "Registre des entités juridiques et des sites (FINESS, SAE), autorisations, labels et GHT avec leurs périodes de validité, et ses imports"),
     )
 )]
 pub struct ApiDoc;

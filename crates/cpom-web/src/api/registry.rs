@@ -9,11 +9,15 @@ use cpom_store::repo::registry::{ImportReport, LegalEntityDetail, Site};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::territories::{
+    AuthorisationDto, EntityGhtDto, LabelDto, authorisation_dto, territory_dtos,
+};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::pages::registry::{RegistryQuery, band_explanation};
 use crate::services::{self, paging};
+use cpom_store::repo::territories::EntityTerritory;
 
 /// A legal entity (EJ) in listings.
 #[derive(Serialize, ToSchema)]
@@ -181,7 +185,7 @@ pub struct YearDto {
     pub sites: u32,
 }
 
-/// A legal entity with its sites.
+/// A legal entity with its sites, capacities, labels, authorisations and GHT.
 #[derive(Serialize, ToSchema)]
 pub struct LegalEntityDetailDto {
     /// The entity.
@@ -193,10 +197,20 @@ pub struct LegalEntityDetailDto {
     pub years: Vec<YearDto>,
     /// Sites.
     pub sites: Vec<SiteDto>,
+    /// Labels, current and past (`in_force` today).
+    pub labels: Vec<LabelDto>,
+    /// Authorisations held, current and past, by site.
+    pub authorisations: Vec<AuthorisationDto>,
+    /// GHT today and every membership.
+    pub ght: EntityGhtDto,
 }
 
-fn detail_dto(d: &LegalEntityDetail) -> LegalEntityDetailDto {
+fn detail_dto(d: &LegalEntityDetail, t: &EntityTerritory) -> LegalEntityDetailDto {
+    let (labels, authorisations, ght) = territory_dtos(t, services::today());
     LegalEntityDetailDto {
+        labels,
+        authorisations,
+        ght,
         entity: (&d.entity).into(),
         band_rule: BandRuleDto {
             columns: d.settings.columns.clone(),
@@ -236,7 +250,7 @@ pub async fn list_legal_entities(
     }))
 }
 
-/// One legal entity with its status, beds, band and sites.
+/// One legal entity with its status, beds, band, sites, labels, authorisations and GHT.
 #[utoipa::path(get, path = "/api/v1/legal-entities/{finess}", tag = "registre",
     params(("finess" = String, Path, description = "FINESS EJ")),
     responses((status = 200, body = LegalEntityDetailDto), (status = 404, body = ApiErrorBody)))]
@@ -246,7 +260,8 @@ pub async fn get_legal_entity(
     Path(finess): Path<String>,
 ) -> Result<Json<LegalEntityDetailDto>, ApiError> {
     let d = services::legal_entity(&state, &cu, &finess).await?;
-    Ok(Json(detail_dto(&d)))
+    let t = services::entity_territory(&state, &d.entity).await?;
+    Ok(Json(detail_dto(&d, &t)))
 }
 
 /// A band override to set (`band` null removes it).
@@ -295,9 +310,11 @@ pub struct SiteDetailDto {
     pub ej_name: String,
     /// Capacities per SAE year, newest first.
     pub capacities: Vec<CapacityDto>,
+    /// Authorisations carried out on the site, current and past (`in_force` today).
+    pub authorisations: Vec<AuthorisationDto>,
 }
 
-/// One site (ET).
+/// One site (ET), with its capacities and authorisations.
 #[utoipa::path(get, path = "/api/v1/sites/{finess}", tag = "registre",
     params(("finess" = String, Path, description = "FINESS ET")),
     responses((status = 200, body = SiteDetailDto), (status = 404, body = ApiErrorBody)))]
@@ -312,7 +329,13 @@ pub async fn get_site(
         .band_settings(&d.entity.region)
         .await
         .map_err(crate::error::AppError::from)?;
+    let today = services::today();
+    let authorisations = services::site_authorisations(&state, &d).await?;
     Ok(Json(SiteDetailDto {
+        authorisations: authorisations
+            .iter()
+            .map(|a| authorisation_dto(a, today))
+            .collect(),
         site: site_dto(&d.site, &settings),
         ej_name: d.entity.name.clone(),
         capacities: d
@@ -338,7 +361,7 @@ pub struct LineDto {
 /// Outcome of an import.
 #[derive(Serialize, ToSchema)]
 pub struct ImportReportDto {
-    /// `finess`, `sae-id` or `sae-capacity`.
+    /// `finess`, `sae-id`, `sae-capacity`, `authorisations` or `ght`.
     pub kind: String,
     /// File name.
     pub file_name: String,
@@ -400,7 +423,7 @@ pub struct ImportQuery {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ImportForm {
-    /// `finess`, `sae-id` or `sae-capacity`.
+    /// `finess`, `sae-id`, `sae-capacity`, `authorisations` or `ght`.
     kind: String,
     /// The file.
     #[schema(format = Binary, value_type = String)]

@@ -7,6 +7,7 @@ pub mod home;
 pub mod ops;
 pub mod registry;
 pub mod settings;
+pub mod territories;
 pub mod users;
 
 use axum::http::Uri;

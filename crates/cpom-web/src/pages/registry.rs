@@ -16,11 +16,13 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::render;
+use super::territories::{AuthorisationRow, TerritoryView, authorisation_rows, territory_view};
 use crate::AppState;
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, PageError};
 use crate::services::{self, paging};
 use crate::view::{Choice, Layout, count_fr, datetime_fr};
+use cpom_domain::territory::Label;
 
 /// Query string of the registry search (also used by the API).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -40,6 +42,9 @@ pub struct RegistryQuery {
     /// Size band in force: `lt100`, `100to499`, `ge500`.
     #[serde(default)]
     pub band: Option<String>,
+    /// GHT code: the legal entities members of this GHT today.
+    #[serde(default)]
+    pub ght: Option<String>,
     /// Page number, from 1.
     #[serde(default)]
     pub page: Option<u64>,
@@ -91,6 +96,7 @@ impl RegistryQuery {
             department: blank(&self.department).map(|d| d.to_uppercase()),
             status,
             band,
+            ght: blank(&self.ght).map(|g| (g.to_uppercase(), services::today())),
         })
     }
 
@@ -101,6 +107,7 @@ impl RegistryQuery {
             ("department", blank(&self.department)),
             ("status", blank(&self.status)),
             ("band", blank(&self.band)),
+            ("ght", blank(&self.ght)),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -163,6 +170,7 @@ pub struct SearchPage {
     departments: Vec<Choice>,
     statuses: Vec<Choice>,
     bands: Vec<Choice>,
+    ghts: Vec<Choice>,
     show_region: bool,
     can_import: bool,
     results: ResultsFragment,
@@ -254,6 +262,11 @@ pub async fn search(
                 )
             })
             .collect(),
+        ghts: services::list_ghts(&state, &cu)
+            .await?
+            .iter()
+            .map(|g| Choice::new(&g.code, &g.name, &current(&query.ght).to_uppercase()))
+            .collect(),
         can_import: cu.authorize(&Action::ImportRegistry).is_ok(),
         results,
     })
@@ -308,6 +321,13 @@ fn action_label(action: &str) -> &str {
         "legal_entity.band_override" => "Tranche fixée par l'ARS",
         "site.import" => "Site mis à jour par import",
         "site_capacity.import" => "Capacités mises à jour par import",
+        "authorisation.create" => "Autorisation ajoutée par import",
+        "authorisation.update" => "Autorisation modifiée par import",
+        "entity_label.create" => "Label attribué",
+        "entity_label.end" => "Fin d'un label",
+        "ght_membership.create" => "Entrée dans un GHT",
+        "ght_membership.update" => "Adhésion à un GHT modifiée par import",
+        "ght_membership.end" => "Fin d'adhésion à un GHT",
         other => other,
     }
 }
@@ -335,6 +355,37 @@ pub struct EntityPage {
     band_choices: Vec<Choice>,
     version: i64,
     error: String,
+    territory: TerritoryView,
+}
+
+/// What an audit row of the registry is about, in French.
+fn history_object(h: &cpom_store::AuditEvent) -> String {
+    let after = |key: &str| {
+        h.after
+            .as_ref()
+            .or(h.before.as_ref())
+            .and_then(|v| v.get(key).cloned())
+    };
+    match h.entity_type.as_str() {
+        "site" => format!("site {}", h.entity_id),
+        "site_capacity" => format!("capacités {}", h.entity_id),
+        "authorisation" => {
+            let activity = after("activity")
+                .and_then(|a| a.get(1).and_then(|l| l.as_str().map(str::to_owned)))
+                .unwrap_or_default();
+            let site = after("site")
+                .and_then(|s| s.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            format!("{activity}, site {site}")
+        }
+        "entity_label" => after("label")
+            .and_then(|l| l.as_str().and_then(|c| Label::parse(c).ok()))
+            .map_or_else(String::new, |l| l.label().to_owned()),
+        "ght_membership" => after("ght")
+            .and_then(|g| g.as_str().map(|c| format!("GHT {c}")))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 /// How the band of an entity was obtained, in French.
@@ -367,8 +418,10 @@ async fn entity_page(
     session: &Session,
     cu: &CurrentUser,
     d: LegalEntityDetail,
+    year: Option<i32>,
 ) -> Result<EntityPage, AppError> {
     let history = services::legal_entity_history(state, &d.entity, 1, 30).await?;
+    let territory = services::entity_territory(state, &d.entity).await?;
     let e = &d.entity;
     let s = &d.settings;
     let can_edit = cu
@@ -438,11 +491,7 @@ async fn entity_page(
                 at: datetime_fr(h.at),
                 actor: h.actor_label.clone(),
                 action: action_label(&h.action).into(),
-                object: match h.entity_type.as_str() {
-                    "site" => format!("site {}", h.entity_id),
-                    "site_capacity" => format!("capacités {}", h.entity_id),
-                    _ => String::new(),
-                },
+                object: history_object(h),
             })
             .collect(),
         can_edit,
@@ -452,7 +501,16 @@ async fn entity_page(
             .collect(),
         version: e.version,
         error: String::new(),
+        territory: territory_view(&territory, year),
     })
+}
+
+/// Query of the legal entity page.
+#[derive(Debug, Default, Deserialize)]
+pub struct EntityQuery {
+    /// Year whose structure is shown (GHT, labels, authorisations in force on its last day).
+    #[serde(default)]
+    annee: Option<String>,
 }
 
 /// GET `/registre/ej/{finess}`.
@@ -461,9 +519,36 @@ pub async fn show_entity(
     session: Session,
     PageUser(cu): PageUser,
     Path(finess): Path<String>,
+    Query(q): Query<EntityQuery>,
 ) -> Result<Response, PageError> {
     let d = services::legal_entity(&state, &cu, &finess).await?;
-    render(&entity_page(&state, &session, &cu, d).await?)
+    let year = blank(&q.annee)
+        .map(|y| {
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| (1900..=2100).contains(y))
+                .ok_or_else(|| {
+                    AppError::field("annee", format!("année : « {y} » n'est pas une année"))
+                })
+        })
+        .transpose()?;
+    render(&entity_page(&state, &session, &cu, d, year).await?)
+}
+
+/// Shows the legal entity page again with the error of one of its forms (422, 409).
+pub(crate) async fn entity_error(
+    state: &AppState,
+    session: &Session,
+    cu: &CurrentUser,
+    finess: &str,
+    e: AppError,
+) -> Result<Response, PageError> {
+    let d = services::legal_entity(state, cu, finess).await?;
+    let mut p = entity_page(state, session, cu, d, None).await?;
+    p.error = e.message();
+    let mut resp = render(&p)?;
+    *resp.status_mut() = e.status();
+    Ok(resp)
 }
 
 /// Form of the band override.
@@ -496,12 +581,7 @@ pub async fn set_band(
     {
         Ok(_) => Ok(Redirect::to(&format!("/registre/ej/{finess}")).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
-            let d = services::legal_entity(&state, &cu, &finess).await?;
-            let mut p = entity_page(&state, &session, &cu, d).await?;
-            p.error = e.message();
-            let mut resp = render(&p)?;
-            *resp.status_mut() = e.status();
-            Ok(resp)
+            entity_error(&state, &session, &cu, &finess, e).await
         }
         Err(e) => Err(e.into()),
     }
@@ -524,6 +604,8 @@ pub struct SitePage {
     siret: String,
     years: Vec<YearRow>,
     formula: String,
+    today: String,
+    authorisations: Vec<AuthorisationRow>,
 }
 
 /// GET `/registre/et/{finess}`.
@@ -535,6 +617,8 @@ pub async fn show_site(
 ) -> Result<Response, PageError> {
     let d = services::site(&state, &cu, &finess).await?;
     let settings = state.store.band_settings(&d.entity.region).await?;
+    let authorisations = services::site_authorisations(&state, &d).await?;
+    let today = services::today();
     let s = &d.site;
     render(&SitePage {
         layout: Layout::new(&state, &session, &cu, s.name.clone(), "/registre").await?,
@@ -555,6 +639,8 @@ pub async fn show_site(
             .unwrap_or_else(|_| s.region.clone()),
         siret: s.siret.clone().unwrap_or_default(),
         formula: settings.formula(),
+        today: cpom_domain::territory::date_fr(today),
+        authorisations: authorisation_rows(&authorisations, today),
         years: d
             .capacities
             .iter()

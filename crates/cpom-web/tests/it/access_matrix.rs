@@ -76,6 +76,14 @@ const API_IMPORTERS_200: Row = [401, 200, 200, 403, 403, 403, 403];
 /// A legal entity (or its site) of another region: only the national administrator sees it.
 const FOREIGN_ENTITY: Row = [303, 200, 404, 404, 404, 404, 404];
 const API_FOREIGN_ENTITY: Row = [401, 200, 404, 404, 404, 404, 404];
+/// A registry edit (labels, GHT members) in the own region: administrators only, the others
+/// see the record but may not change it.
+const EDITORS_303: Row = [303, 303, 303, 403, 403, 403, 403];
+const API_EDITORS_201: Row = [401, 201, 201, 403, 403, 403, 403];
+const API_EDITORS_200: Row = [401, 200, 200, 403, 403, 403, 403];
+/// The same edit on a record of another region: only the national administrator finds it.
+const FOREIGN_EDIT_303: Row = [303, 303, 404, 404, 404, 404, 404];
+const API_FOREIGN_EDIT_201: Row = [401, 201, 404, 404, 404, 404, 404];
 
 fn matrix() -> Vec<Case> {
     use Kind::*;
@@ -172,6 +180,63 @@ fn matrix() -> Vec<Case> {
             Page,
             SIGNED_IN_200,
             Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/registre/ej/{finess}/labels",
+            Form,
+            EDITORS_303,
+            Some(FOREIGN_EDIT_303),
+        ),
+        case(
+            "POST",
+            "/registre/ej/{finess}/labels/{id}/fin",
+            Form,
+            EDITORS_303,
+            Some(FOREIGN_EDIT_303),
+        ),
+        case("GET", "/registre/ght", Page, SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/registre/ght",
+            Form,
+            EDITORS_303,
+            Some([303, 303, 403, 403, 403, 403, 403]),
+        ),
+        case(
+            "GET",
+            "/registre/ght/{code}",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/registre/ght/{code}/membres",
+            Form,
+            EDITORS_303,
+            Some(FOREIGN_EDIT_303),
+        ),
+        case(
+            "POST",
+            "/registre/ght/{code}/membres/{id}/fin",
+            Form,
+            EDITORS_303,
+            Some(FOREIGN_EDIT_303),
+        ),
+        case(
+            "GET",
+            "/registre/modeles/autorisations.csv",
+            Page,
+            IMPORTERS_200,
+            None,
+        ),
+        case(
+            "GET",
+            "/registre/modeles/ght.csv",
+            Page,
+            IMPORTERS_200,
+            None,
         ),
         case("GET", "/registre/imports", Page, IMPORTERS_200, None),
         case("GET", "/registre/parametres", Page, IMPORTERS_200, None),
@@ -278,6 +343,49 @@ fn matrix() -> Vec<Case> {
             API_SIGNED_IN_200,
             Some(API_FOREIGN_ENTITY),
         ),
+        case(
+            "POST",
+            "/api/v1/legal-entities/{finess}/labels",
+            Api,
+            API_EDITORS_201,
+            Some(API_FOREIGN_EDIT_201),
+        ),
+        case(
+            "POST",
+            "/api/v1/legal-entities/{finess}/labels/{id}/end",
+            Api,
+            API_EDITORS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case("GET", "/api/v1/ghts", Api, API_SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/api/v1/ghts",
+            Api,
+            API_EDITORS_201,
+            Some([401, 201, 403, 403, 403, 403, 403]),
+        ),
+        case(
+            "GET",
+            "/api/v1/ghts/{code}",
+            Api,
+            API_SIGNED_IN_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/api/v1/ghts/{code}/members",
+            Api,
+            API_EDITORS_201,
+            Some(API_FOREIGN_EDIT_201),
+        ),
+        case(
+            "POST",
+            "/api/v1/ghts/{code}/members/{id}/end",
+            Api,
+            API_EDITORS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
         case("GET", "/api/v1/imports", Api, API_IMPORTERS_200, None),
         case(
             "GET",
@@ -352,6 +460,37 @@ async fn request(
         Target::Own => "76",
         Target::Foreign => "84",
     };
+    // GHT routes: `{code}` is the code of a GHT whose support is the target legal entity.
+    let ght_code = match target {
+        Target::Own => OWN_GHT,
+        Target::Foreign => FOREIGN_GHT,
+    };
+    let ght = app.store().ght_detail(ght_code).await.expect("GHT");
+    let ght_version = ght.version.to_string();
+    let territory = app
+        .store()
+        .entity_territory(&cpom_domain::FinessId::parse(target_ej).expect("finess"))
+        .await
+        .expect("territory");
+    let label = territory
+        .labels
+        .iter()
+        .find(|l| l.label == cpom_domain::territory::Label::Chu)
+        .expect("CHU label");
+    let label_version = label.version.to_string();
+    if path.contains("/labels/{id}") {
+        path = path.replace("{id}", &label.id.to_string());
+    }
+    if path.contains("/ght") {
+        path = path.replace("{code}", ght_code);
+        let support = ght.members.iter().find(|m| m.support).expect("support");
+        path = path.replace("{id}", &support.id.to_string());
+    }
+    // A one-day period of its own for each request, so that repeated edits never overlap.
+    let day = (chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("date")
+        + chrono::Duration::days(2 * n as i64))
+    .format("%d/%m/%Y")
+    .to_string();
     path = path.replace("{code}", region_code);
     let settings_version = app
         .store()
@@ -424,6 +563,31 @@ async fn request(
                 ("version", ej_version.clone()),
             ],
             "/registre/imports/appliquer" => vec![("token", "aucun-apercu".into())],
+            "/registre/ght" | "/api/v1/ghts" => vec![
+                ("code", format!("GHT-M{n}")),
+                ("name", "GHT de la matrice".into()),
+                ("region", region_code.into()),
+            ],
+            p if p.ends_with("/membres") || p.ends_with("/members") => vec![
+                ("ej", target_ej.into()),
+                ("support", "false".into()),
+                ("valid_from", day.clone()),
+                ("valid_to", day.clone()),
+                ("version", ght_version.clone()),
+            ],
+            p if p.ends_with("/labels") => vec![
+                ("label", "pass".into()),
+                ("valid_from", day.clone()),
+                ("valid_to", day.clone()),
+            ],
+            p if p.contains("/labels/") => vec![
+                ("valid_to", "31/12/2030".into()),
+                ("version", label_version.clone()),
+            ],
+            p if p.contains("/membres/") || p.contains("/members/") => vec![
+                ("valid_to", "31/12/2030".into()),
+                ("version", ght_version.clone()),
+            ],
             "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
                 ("region", region_code.into()),
                 ("columns", "LIT_MCO".into()),
@@ -470,6 +634,7 @@ async fn request(
                             serde_json::json!(v.parse::<i64>().expect("number"))
                         }
                         ("columns", v) => serde_json::json!([v]),
+                        ("support", v) => serde_json::json!(v == "true"),
                         ("active", "true") => serde_json::json!(true),
                         (_, v) => serde_json::json!(v),
                     };
@@ -490,6 +655,10 @@ const MINI_FINESS: &str = "nofinesset,nofinessej,rs_courte,rs_longue,telephone,d
 690007539,690781810,HFME - HCL,HOPITAL FEMME MERE ENFANT - HCL,,69,RHONE,69677 BRON CEDEX,Centre Hospitalier Régional (C.H.R.),Centres Hospitaliers Régionaux,Etablissement public de santé,\n";
 const OWN_SITE: &str = "340000199";
 const FOREIGN_SITE: &str = "690007539";
+/// A GHT of the own region whose support is the own legal entity, and one of the foreign
+/// region.
+const OWN_GHT: &str = "GHT-OWN";
+const FOREIGN_GHT: &str = "GHT-FOREIGN";
 
 async fn run_matrix(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -512,6 +681,39 @@ async fn run_matrix(backend: Backend) {
         .await
         .expect("import sites");
     assert!(report.applied, "{:?}", report.rejected);
+    let sys = cpom_store::AuditActor::system();
+    for (code, region, ej) in [(OWN_GHT, "76", OWN_EJ), (FOREIGN_GHT, "84", FOREIGN_EJ)] {
+        let region = cpom_domain::RegionCode::parse(region).expect("region");
+        let ej = cpom_domain::FinessId::parse(ej).expect("finess");
+        let ght = app
+            .store()
+            .create_ght(&sys, code, "GHT de test", &region)
+            .await
+            .expect("GHT");
+        let period = cpom_domain::territory::Period::new(
+            chrono::NaiveDate::from_ymd_opt(2016, 7, 1).expect("date"),
+            None,
+        )
+        .expect("period");
+        app.store()
+            .add_ght_member(&sys, code, &ej, true, period, ght.version)
+            .await
+            .expect("support");
+        app.store()
+            .add_label(
+                &sys,
+                &ej,
+                cpom_domain::territory::Label::Chu,
+                cpom_domain::territory::Period::new(
+                    chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("date"),
+                    None,
+                )
+                .expect("period"),
+                None,
+            )
+            .await
+            .expect("label");
+    }
     let mut failures = Vec::new();
     let mut n = 0;
     for (i, who) in WHO.iter().enumerate() {

@@ -6,4 +6,5 @@ mod registry;
 mod registry_web;
 mod security;
 mod support;
+mod territories;
 mod users_api;

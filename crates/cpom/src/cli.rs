@@ -50,9 +50,11 @@ enum Command {
         file: PathBuf,
     },
     /// Import a registry file: finess (FINESS extract), sae-id (SAE identification table),
-    /// sae-capacity (SAE SYGEN capacities). Applied all or nothing; `--dry-run` only previews.
+    /// sae-capacity (SAE SYGEN capacities), authorisations (authorisations of care
+    /// activities, ARS template), ght (GHT and their members, ARS template). Applied all or
+    /// nothing; `--dry-run` only previews.
     Import {
-        /// finess, sae-id or sae-capacity.
+        /// finess, sae-id, sae-capacity, authorisations or ght.
         kind: String,
         /// File to read.
         file: PathBuf,

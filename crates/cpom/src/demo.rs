@@ -1,5 +1,6 @@
-//! Demo data: three real legal entities and one account per role, with passwords printed in
-//! the terminal. Running `cpom demo` again gives the demo accounts new passwords, so that
+//! Demo data: the registry of Occitanie from the real FINESS and SAE files, the examples of
+//! the authorisation and GHT templates, three real legal entities and one account per role,
+//! with passwords printed in the terminal. Running `cpom demo` again gives the demo accounts new passwords, so that
 //! the printed ones always work.
 
 use cpom_domain::{DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use cpom_store::repo::imports::ImportFile;
 use cpom_store::repo::registry::ImportKind;
+use cpom_store::repo::territories::{AUTHORISATIONS_TEMPLATE, GHT_TEMPLATE};
 use cpom_store::{AuditActor, NewUser, Store};
 
 /// Legal entities of the demo (real FINESS EJ numbers).
@@ -144,6 +146,68 @@ async fn load_registry(store: &Store, actor: &AuditActor) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Loads the examples of the two ARS templates (authorisations of three sites, the GHT
+/// Est-Hérault et Sud-Aveyron), once (when no GHT is known yet) and when their sites are in
+/// the registry.
+async fn load_templates(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
+    let region = RegionCode::parse(DEMO_REGION)?;
+    let (_, sites, _) = store.registry_counts().await?;
+    if sites == 0
+        || !store
+            .list_ghts(
+                &cpom_domain::ScopeFilter::All,
+                chrono::Utc::now().date_naive(),
+            )
+            .await?
+            .is_empty()
+    {
+        return Ok(());
+    }
+    let dir = store.files_dir().join("imports");
+    std::fs::create_dir_all(&dir)?;
+    for (kind, name, text) in [
+        (
+            ImportKind::Authorisations,
+            "autorisations.csv",
+            AUTHORISATIONS_TEMPLATE,
+        ),
+        (ImportKind::Ght, "ght.csv", GHT_TEMPLATE),
+    ] {
+        let path = dir.join(format!("demo-{name}"));
+        std::fs::write(&path, text)?;
+        let report = store
+            .import_path(
+                actor,
+                Some(&region),
+                &ImportFile {
+                    kind,
+                    path: &path,
+                    file_name: name,
+                    expected_checksum: None,
+                },
+                true,
+            )
+            .await;
+        let _ = std::fs::remove_file(&path);
+        let report = report.with_context(|| format!("import de démonstration de {name}"))?;
+        if !report.applied {
+            anyhow::bail!(
+                "import de démonstration de {name} refusé : {}",
+                report
+                    .rejected
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ; ")
+            );
+        }
+    }
+    println!(
+        "Exemples des modèles chargés : autorisations de trois sites, GHT Est-Hérault et Sud-Aveyron."
+    );
+    Ok(())
+}
+
 /// Seeds the demo data and returns (role, e-mail, password) for printing.
 pub async fn seed(
     store: &Store,
@@ -151,6 +215,7 @@ pub async fn seed(
 ) -> anyhow::Result<Vec<(Role, String, String)>> {
     let actor = AuditActor::system();
     load_registry(store, &actor).await?;
+    load_templates(store, &actor).await?;
     for (finess, name, region) in ENTITIES {
         let finess = FinessId::parse(finess)?;
         if store.get_legal_entity(&finess).await?.is_some() {

@@ -917,3 +917,60 @@ async fn entity_and_site_resources_carry_labels_authorisations_and_ght_within_ea
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn periods_survive_a_backup_restored_on_either_backend() {
+    for source in backends() {
+        let db = fresh_db(source).await;
+        let store = &db.store;
+        let occitanie = RegionCode::parse("76").expect("region");
+        let dir = tempfile::tempdir().expect("dir");
+        let finess = crate::registry::data("finess_etabs_hopitaux_france_FHOFF.csv");
+        let text = std::fs::read_to_string(&finess).expect("FINESS file");
+        for (kind, name, text) in [
+            (ImportKind::Finess, "finess.csv", text.as_str()),
+            (
+                ImportKind::Authorisations,
+                "autorisations.csv",
+                AUTHORISATIONS_TEMPLATE,
+            ),
+            (ImportKind::Ght, "ght.csv", GHT_TEMPLATE),
+        ] {
+            let r = import_text(store, dir.path(), Some(&occitanie), kind, name, text, true).await;
+            assert!(r.applied, "{name}: {:?}", r.rejected);
+        }
+        store
+            .add_label(
+                &AuditActor::system(),
+                &fid(LODEVE_EJ),
+                cpom_domain::territory::Label::HopitalProximite,
+                cpom_domain::territory::Period::new(date("2021-01-01"), Some(date("2027-12-31")))
+                    .expect("period"),
+                Some("Labellisation 2021"),
+            )
+            .await
+            .expect("label");
+        let state = |store: Store| async move {
+            let mut out = Vec::new();
+            for ej in ["340780477", LODEVE_EJ, "120004528"] {
+                let t = store.entity_territory(&fid(ej)).await.expect("territory");
+                out.push(serde_json::to_string(&t).expect("json"));
+            }
+            let g = store.ght_detail("GHT-EHSA").await.expect("GHT");
+            out.push(serde_json::to_string(&g).expect("json"));
+            out
+        };
+        let before = state(store.clone()).await;
+        let archive = db.dir.path().join("sauvegarde.tar.gz");
+        store.backup(&archive).await.expect("backup");
+        for target in backends() {
+            let empty = fresh_db(target).await;
+            empty.store.restore(&archive).await.expect("restore");
+            assert_eq!(
+                state(empty.store.clone()).await,
+                before,
+                "{source:?} -> {target:?}"
+            );
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod region;
 pub mod registry;
 pub mod role;
+pub mod search;
 pub mod territory;
 
 pub use error::DomainError;

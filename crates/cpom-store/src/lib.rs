@@ -92,6 +92,7 @@ impl Store {
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         migration::Migrator::up(&self.db, None).await?;
+        self.ensure_search_index().await?;
         Ok(())
     }
 

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0001Foundation),
             Box::new(M0002Registry),
             Box::new(M0003Territories),
+            Box::new(M0004SearchIndex),
         ]
     }
 }
@@ -743,5 +744,40 @@ impl MigrationTrait for M0003Territories {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum LegalEntitySearch {
+    Table,
+    EjFiness,
+    SearchText,
+}
+
+/// The search index of the registry (derived data, filled at start-up).
+struct M0004SearchIndex;
+
+impl MigrationName for M0004SearchIndex {
+    fn name(&self) -> &str {
+        "m0004_search_index"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0004SearchIndex {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(LegalEntitySearch::Table)
+                .col(string_len(LegalEntitySearch::EjFiness, 9).primary_key())
+                .col(text(LegalEntitySearch::SearchText))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(LegalEntitySearch::Table).to_owned())
+            .await
     }
 }

@@ -68,7 +68,7 @@ fn help_lists_every_command() {
         .expect("run");
     let help = String::from_utf8_lossy(&out.stdout);
     for cmd in [
-        "serve", "demo", "migrate", "user", "token", "backup", "restore",
+        "serve", "demo", "migrate", "user", "token", "backup", "restore", "import",
     ] {
         assert!(help.contains(cmd), "--help does not list {cmd}:\n{help}");
     }
@@ -198,5 +198,87 @@ async fn accounts_tokens_backup_and_restore_from_the_command_line() {
             Some("un mot de passe solide"),
         );
         assert!(text(&out).contains("existe déjà"), "{}", text(&out));
+    }
+}
+
+fn shared_data(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_imports_from_the_command_line_preview_apply_and_refuse_damaged_files() {
+    for postgres in postgres_too() {
+        let env = fresh(postgres).await;
+        let data = env.dir.path().join("data");
+        let finess = shared_data("finess_etabs_hopitaux_france_FHOFF.csv");
+        let finess = finess.to_str().expect("path");
+
+        // A dry run prints the counts and writes nothing.
+        let dry = cpom(
+            &env,
+            &data,
+            &["import", "finess", finess, "--dry-run", "--region", "76"],
+            None,
+        );
+        assert!(dry.status.success(), "{}", text(&dry));
+        assert!(text(&dry).contains("créés : 506"), "{}", text(&dry));
+        assert!(text(&dry).contains("rien n'a été écrit"), "{}", text(&dry));
+
+        let applied = cpom(
+            &env,
+            &data,
+            &["import", "finess", finess, "--region", "76"],
+            None,
+        );
+        assert!(applied.status.success(), "{}", text(&applied));
+        assert!(
+            text(&applied).contains("Import appliqué (n° 1"),
+            "{}",
+            text(&applied)
+        );
+        let again = cpom(
+            &env,
+            &data,
+            &["import", "finess", finess, "--region", "76"],
+            None,
+        );
+        assert!(
+            text(&again).contains("créés : 0   modifiés : 0   inchangés : 506"),
+            "{}",
+            text(&again)
+        );
+
+        // A truncated line: exit code 1, the line and reason printed, nothing imported.
+        let sae = std::fs::read(shared_data("SAE_2023_ID_2023r.csv")).expect("sae");
+        let damaged = env.dir.path().join("sae-tronque.csv");
+        std::fs::write(&damaged, &sae[..300_000]).expect("write");
+        let refused = cpom(
+            &env,
+            &data,
+            &["import", "sae-id", damaged.to_str().expect("path")],
+            None,
+        );
+        assert!(!refused.status.success());
+        let out = text(&refused);
+        assert!(
+            out.contains("ligne 1204 : 19 colonnes au lieu de 70"),
+            "{out}"
+        );
+        assert!(out.contains("rien n'a été importé"), "{out}");
+        assert!(!out.contains("backtrace"), "{out}");
+
+        // Unknown kind and wrong file: clear errors.
+        let unknown = cpom(&env, &data, &["import", "autre", finess], None);
+        assert!(!unknown.status.success());
+        assert!(
+            text(&unknown).contains("type d'import « autre » inconnu"),
+            "{}",
+            text(&unknown)
+        );
+        let wrong = cpom(&env, &data, &["import", "sae-capacity", finess], None);
+        assert!(!wrong.status.success());
+        assert!(text(&wrong).starts_with("erreur : "), "{}", text(&wrong));
     }
 }

@@ -5,6 +5,7 @@ pub mod legal_entities;
 pub mod login_attempts;
 pub mod region_settings;
 pub mod registry;
+pub mod search_index;
 pub mod sessions;
 pub mod territories;
 pub mod tokens;

@@ -16,7 +16,7 @@ use cpom_domain::{FinessId, RegionCode, ScopeFilter};
 use cpom_import::finess::FinessSite;
 use cpom_import::sae::{SaeCapacity, SaeSite};
 use cpom_import::{Parsed, Rejection};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -25,7 +25,9 @@ use serde::Serialize;
 
 use super::legal_entities::LegalEntity;
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{import_run, legal_entity, region_setting, site, site_capacity};
+use crate::entity::{
+    import_run, legal_entity, legal_entity_search, region_setting, site, site_capacity,
+};
 use crate::{Page, Store, StoreError};
 
 /// Kinds of registry imports.
@@ -732,6 +734,7 @@ impl Store {
             });
         }
         recompute_bands(&txn, scope).await?;
+        super::search_index::refresh(&txn, None).await?;
         let run = import_run::ActiveModel {
             kind: Set(kind.as_str().to_owned()),
             file_name: Set(source.file_name.clone()),
@@ -896,37 +899,24 @@ impl Store {
                 });
             }
         };
-        if let Some(text) = filter
+        let words = filter
             .query
             .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            let pattern = format!("%{}%", text.to_lowercase());
-            let city_match = Query::select()
-                .column(site::Column::EjFiness)
-                .from(site::Entity)
-                .and_where(
-                    Expr::expr(Func::lower(Expr::col(site::Column::City))).like(pattern.clone()),
-                )
+            .map(cpom_domain::search::query_words)
+            .unwrap_or_default();
+        if !words.is_empty() {
+            // One LIKE per word on the folded search text, at the beginning of a word (words
+            // are folded, so they hold no LIKE wildcard).
+            let mut matching = Query::select()
+                .column(legal_entity_search::Column::EjFiness)
+                .from(legal_entity_search::Entity)
                 .to_owned();
-            let site_name_match = Query::select()
-                .column(site::Column::EjFiness)
-                .from(site::Entity)
-                .and_where(
-                    Expr::expr(Func::lower(Expr::col(site::Column::Name))).like(pattern.clone()),
-                )
-                .to_owned();
-            q = q.filter(
-                Condition::any()
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(legal_entity::Column::Name)))
-                            .like(pattern),
-                    )
-                    .add(legal_entity::Column::Finess.starts_with(text.to_uppercase()))
-                    .add(legal_entity::Column::Finess.in_subquery(city_match))
-                    .add(legal_entity::Column::Finess.in_subquery(site_name_match)),
-            );
+            for w in &words {
+                matching.and_where(
+                    Expr::col(legal_entity_search::Column::SearchText).like(format!("% {w}%")),
+                );
+            }
+            q = q.filter(legal_entity::Column::Finess.in_subquery(matching));
         }
         if let Some(r) = &filter.region {
             q = q.filter(legal_entity::Column::RegionCode.eq(r.as_str()));

@@ -413,6 +413,7 @@ fn report_dto(r: &ImportReport) -> ImportReportDto {
 
 /// Query of an import.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `true` to preview without writing anything.
     #[serde(default)]
@@ -516,6 +517,7 @@ pub struct ImportRunPageDto {
 
 /// Paging of the import history.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PagingQuery {
     /// Page number, from 1.
     #[serde(default)]

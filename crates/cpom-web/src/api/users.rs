@@ -70,6 +70,7 @@ pub struct UserPageDto {
 
 /// Filters of the account listing.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// Part of the e-mail or name.
     pub q: Option<String>,

@@ -17,6 +17,7 @@ use crate::view::{Layout, count_fr, datetime_fr};
 
 /// Query string of the audit browser (also used by the API).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Kind of entity (`user`, `api_token`, `legal_entity`).
     #[serde(default)]

@@ -26,6 +26,7 @@ use cpom_domain::territory::Label;
 
 /// Query string of the registry search (also used by the API).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RegistryQuery {
     /// Part of the name, FINESS number or city.
     #[serde(default)]

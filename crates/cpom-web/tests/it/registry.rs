@@ -219,19 +219,29 @@ async fn an_ars_import_only_touches_its_region_and_search_finds_by_name_finess_a
             "{:?}",
             name.items.iter().map(|e| &e.name).collect::<Vec<_>>()
         );
-        let number = db
-            .store
-            .search_legal_entities(&scope, &by("3107814"), 1, 50)
-            .await
-            .expect("search");
-        assert_eq!(
-            number
-                .items
+        // A number finds the entities whose own number, or one of whose sites' numbers,
+        // starts with it; a whole site number finds its entity.
+        let numbers = |page: cpom_store::Page<cpom_store::LegalEntity>| {
+            page.items
                 .iter()
-                .map(|e| e.finess.as_str())
-                .collect::<Vec<_>>(),
-            vec!["310781406"]
+                .map(|e| e.finess.to_string())
+                .collect::<Vec<_>>()
+        };
+        let prefix = numbers(
+            db.store
+                .search_legal_entities(&scope, &by("3107814"), 1, 50)
+                .await
+                .expect("search"),
         );
+        assert!(prefix.contains(&"310781406".to_owned()), "{prefix:?}");
+        assert!(prefix.iter().all(|f| f.starts_with("3107")), "{prefix:?}");
+        let site = numbers(
+            db.store
+                .search_legal_entities(&scope, &by("310000484"), 1, 50)
+                .await
+                .expect("search"),
+        );
+        assert_eq!(site, ["310781406"]);
         let big = db
             .store
             .search_legal_entities(

@@ -102,6 +102,23 @@ async fn search_entity_and_site_pages_follow_the_scope_of_each_role() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.text.contains("band"), "{}", bad.text);
 
+        // Words are matched separately, without regard to accents or case.
+        let found = ars
+            .json(
+                Method::GET,
+                "/api/v1/legal-entities?q=H%C3%B4pital%20B%C3%A9ziers",
+                None,
+            )
+            .await
+            .json();
+        let finess: Vec<&str> = found["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["finess"].as_str().expect("finess"))
+            .collect();
+        assert!(finess.contains(&"340780055"), "{found}");
+
         // An establishment sees its own entity only.
         let mut leader = app.with_token("establishment-leader").await;
         let mine = leader

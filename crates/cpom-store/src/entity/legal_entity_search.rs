@@ -1,0 +1,15 @@
+//! Search keys of legal entities (derived data, rebuilt from the registry).
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "legal_entity_search")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub ej_finess: String,
+    pub search_text: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

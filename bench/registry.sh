@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Registry benchmark: importing every file of ../shared/data into an empty database and
+# re-importing them unchanged (`cpom import`, wall time of each command, process start and
+# migrations included), then the registry search with the whole registry loaded: the
+# as-you-type page fragment and the API, at 32 concurrent connections (wrk), p50/p99; on
+# SQLite and on PostgreSQL.
+# Usage: bench/registry.sh [DURATION_SECONDS]   (default 15)
+# Needs: a release build (built here), wrk (installed from Debian when missing), the local
+# PostgreSQL at 127.0.0.1:5432 (CPOM_BENCH_POSTGRES_URL to use another server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration="${1:-15}"
+pg_admin="${CPOM_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+data="${CPOM_DATA_FILES:-../shared/data}"
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --locked -p cpom >/dev/null
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+bin="$target_dir/release/cpom"
+port=18932
+base="http://127.0.0.1:$port"
+password="benchmark-password-2026"
+files=("finess $data/finess_etabs_hopitaux_france_FHOFF.csv" "sae-id $data/SAE_2023_ID_2023r.csv" "sae-capacity $data/SAE_2023_SYGEN_2023r.csv")
+
+now_ms() { date +%s%3N; }
+
+import_all() { # prints "total ms (finess a ms, sae-id b ms, sae-capacity c ms)"
+  local total=0 parts=()
+  for f in "${files[@]}"; do
+    set -- $f
+    local t0; t0=$(now_ms)
+    "$bin" import "$1" "$2" >/dev/null
+    local dt=$(( $(now_ms) - t0 )); total=$(( total + dt )); parts+=("$1 $dt ms")
+  done
+  local IFS=','; echo "$total ms (${parts[*]})"
+}
+
+wrk_run() { # url header...
+  local url=$1; shift
+  local args=(-t2 -c32 -d"${duration}s" --latency)
+  for h in "$@"; do args+=(-H "$h"); done
+  wrk "${args[@]}" "$url" | awk '
+    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
+    /Non-2xx/ {errors=$NF} /Socket errors/ {serr=$0}
+    END {printf "%s req/s, p50 %s, p99 %s, non-2xx %s%s\n", rps, p50, p99, (errors==""?0:errors), (serr==""?"":", "serr)}'
+}
+
+run_backend() { # name url data_dir
+  local name=$1 url=$2 dir=$3
+  export CPOM_DATABASE_URL="$url" CPOM_DATA_DIR="$dir" CPOM_BIND="127.0.0.1:$port" CPOM_SECURE_COOKIES=false RUST_LOG=warn
+  echo "### $name"
+  echo "- import of the 3 files into an empty database: $(import_all)"
+  echo "- re-import of the same files (nothing changes): $(import_all)"
+  CPOM_PASSWORD="$password" "$bin" user create --email bench@cpom.bench --role national-admin --name "Banc d'essai" >/dev/null
+  local token; token=$("$bin" token create --email bench@cpom.bench)
+  "$bin" serve & local pid=$!
+  for _ in $(seq 1 1000); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.01; done
+  local jar; jar=$(mktemp)
+  local csrf; csrf=$(curl -fs -c "$jar" "$base/connexion" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
+  curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "email=bench@cpom.bench" --data-urlencode "password=$password" --data-urlencode "csrf_token=$csrf" "$base/connexion"
+  local cookie; cookie=$(awk '$6=="cpom_session"{print $7}' "$jar")
+  local total; total=$(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/legal-entities?per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+  echo "- legal entities in the registry: $total"
+  echo "- GET /registre?q=centre (htmx fragment, signed in), 32 connections, ${duration} s: $(wrk_run "$base/registre?q=centre" "Cookie: cpom_session=$cookie" "HX-Request: true")"
+  echo "- GET /registre?q=lyon&status=public (htmx fragment), 32 connections, ${duration} s: $(wrk_run "$base/registre?q=lyon&status=public" "Cookie: cpom_session=$cookie" "HX-Request: true")"
+  echo "- GET /api/v1/legal-entities?q=hopital (bearer token), 32 connections, ${duration} s: $(wrk_run "$base/api/v1/legal-entities?q=hopital" "Authorization: Bearer $token")"
+  echo "- GET /api/v1/legal-entities/010780054, 32 connections, ${duration} s: $(wrk_run "$base/api/v1/legal-entities/010780054" "Authorization: Bearer $token")"
+  echo "- peak RSS of the server: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"
+  kill -TERM $pid; wait $pid || true
+  rm -f "$jar"
+}
+
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); cpom $(git rev-parse --short HEAD)"
+sqlite_dir=$(mktemp -d)
+run_backend SQLite "sqlite://$sqlite_dir/cpom.sqlite?mode=rwc" "$sqlite_dir"
+rm -rf "$sqlite_dir"
+
+db="cpom_bench_$$"
+psql "$pg_admin" -qc "CREATE DATABASE $db" >/dev/null
+pg_dir=$(mktemp -d)
+run_backend PostgreSQL "${pg_admin%/*}/$db" "$pg_dir"
+psql "$pg_admin" -qc "DROP DATABASE $db" >/dev/null
+rm -rf "$pg_dir"

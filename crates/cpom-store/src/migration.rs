@@ -748,13 +748,15 @@ impl MigrationTrait for M0003Territories {
 }
 
 #[derive(DeriveIden)]
-enum LegalEntitySearch {
+enum LegalEntityWords {
     Table,
+    Word,
     EjFiness,
-    SearchText,
 }
 
-/// The search index of the registry (derived data, filled at start-up).
+/// The search index of the registry: the folded words of each legal entity (derived data,
+/// filled at start-up and after imports). Words compare byte by byte (collation "C" on
+/// PostgreSQL, binary on SQLite), so that a prefix is an index range.
 struct M0004SearchIndex;
 
 impl MigrationName for M0004SearchIndex {
@@ -766,18 +768,44 @@ impl MigrationName for M0004SearchIndex {
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for M0004SearchIndex {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let mut word = string(LegalEntityWords::Word);
+        if m.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            word.extra("COLLATE \"C\"");
+        }
         m.create_table(
             Table::create()
-                .table(LegalEntitySearch::Table)
-                .col(string_len(LegalEntitySearch::EjFiness, 9).primary_key())
-                .col(text(LegalEntitySearch::SearchText))
+                .table(LegalEntityWords::Table)
+                .col(word)
+                .col(string_len(LegalEntityWords::EjFiness, 9))
+                .primary_key(
+                    Index::create()
+                        .col(LegalEntityWords::Word)
+                        .col(LegalEntityWords::EjFiness),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_legal_entity_words_ej")
+                .table(LegalEntityWords::Table)
+                .col(LegalEntityWords::EjFiness)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_legal_entities_name")
+                .table(LegalEntities::Table)
+                .col(LegalEntities::Name)
+                .col(LegalEntities::Finess)
                 .to_owned(),
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(LegalEntitySearch::Table).to_owned())
+        m.drop_table(Table::drop().table(LegalEntityWords::Table).to_owned())
             .await
     }
 }

@@ -16,7 +16,7 @@ use cpom_domain::{FinessId, RegionCode, ScopeFilter};
 use cpom_import::finess::FinessSite;
 use cpom_import::sae::{SaeCapacity, SaeSite};
 use cpom_import::{Parsed, Rejection};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -25,9 +25,7 @@ use serde::Serialize;
 
 use super::legal_entities::LegalEntity;
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{
-    import_run, legal_entity, legal_entity_search, region_setting, site, site_capacity,
-};
+use crate::entity::{import_run, legal_entity, region_setting, site, site_capacity};
 use crate::{Page, Store, StoreError};
 
 /// Kinds of registry imports.
@@ -905,18 +903,13 @@ impl Store {
             .map(cpom_domain::search::query_words)
             .unwrap_or_default();
         if !words.is_empty() {
-            // One LIKE per word on the folded search text, at the beginning of a word (words
-            // are folded, so they hold no LIKE wildcard).
-            let mut matching = Query::select()
-                .column(legal_entity_search::Column::EjFiness)
-                .from(legal_entity_search::Entity)
-                .to_owned();
+            // Each word must start a word of the entity (see `search_index`).
             for w in &words {
-                matching.and_where(
-                    Expr::col(legal_entity_search::Column::SearchText).like(format!("% {w}%")),
+                q = q.filter(
+                    legal_entity::Column::Finess
+                        .in_subquery(super::search_index::entities_with_word_prefix(w)),
                 );
             }
-            q = q.filter(legal_entity::Column::Finess.in_subquery(matching));
         }
         if let Some(r) = &filter.region {
             q = q.filter(legal_entity::Column::RegionCode.eq(r.as_str()));

@@ -187,6 +187,8 @@ pub struct RegistryFilter {
     pub band: Option<SizeBand>,
     /// GHT code, with the day its members are taken on (members in force that day).
     pub ght: Option<(String, chrono::NaiveDate)>,
+    /// FINESS category label of one of the entity's sites.
+    pub category: Option<String>,
 }
 
 fn fid(s: &str) -> Result<FinessId, StoreError> {
@@ -931,6 +933,17 @@ impl Store {
                     ),
             );
         }
+        if let Some(category) = &filter.category {
+            q = q.filter(
+                legal_entity::Column::Finess.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(site::Column::EjFiness)
+                        .from(site::Entity)
+                        .and_where(site::Column::CategoryLabel.eq(category.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
         if let Some((code, on)) = &filter.ght {
             q = q.filter(
                 legal_entity::Column::Finess.in_subquery(super::territories::members_on(code, *on)),
@@ -954,6 +967,22 @@ impl Store {
             page,
             per_page,
         })
+    }
+
+    /// The FINESS categories of the sites, for the search filter.
+    pub async fn site_categories(&self) -> Result<Vec<String>, StoreError> {
+        Ok(site::Entity::find()
+            .select_only()
+            .column(site::Column::CategoryLabel)
+            .distinct()
+            .filter(site::Column::CategoryLabel.is_not_null())
+            .order_by_asc(site::Column::CategoryLabel)
+            .into_tuple::<Option<String>>()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     /// Number of legal entities and sites (for summaries).

@@ -46,6 +46,9 @@ pub struct RegistryQuery {
     /// GHT code: the legal entities members of this GHT today.
     #[serde(default)]
     pub ght: Option<String>,
+    /// FINESS category of one of the entity's sites (its label, e.g. « Centre Hospitalier (C.H.) »).
+    #[serde(default)]
+    pub category: Option<String>,
     /// Page number, from 1.
     #[serde(default)]
     pub page: Option<u64>,
@@ -98,6 +101,7 @@ impl RegistryQuery {
             status,
             band,
             ght: blank(&self.ght).map(|g| (g.to_uppercase(), services::today())),
+            category: blank(&self.category),
         })
     }
 
@@ -109,6 +113,7 @@ impl RegistryQuery {
             ("status", blank(&self.status)),
             ("band", blank(&self.band)),
             ("ght", blank(&self.ght)),
+            ("category", blank(&self.category)),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -172,6 +177,7 @@ pub struct SearchPage {
     statuses: Vec<Choice>,
     bands: Vec<Choice>,
     ghts: Vec<Choice>,
+    categories: Vec<Choice>,
     show_region: bool,
     can_import: bool,
     results: ResultsFragment,
@@ -262,6 +268,14 @@ pub async fn search(
                     &current(&query.band),
                 )
             })
+            .collect(),
+        categories: state
+            .store
+            .site_categories()
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|c| Choice::new(c.clone(), c, &current(&query.category)))
             .collect(),
         ghts: services::list_ghts(&state, &cu)
             .await?

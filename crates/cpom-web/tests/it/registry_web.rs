@@ -102,6 +102,25 @@ async fn search_entity_and_site_pages_follow_the_scope_of_each_role() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.text.contains("band"), "{}", bad.text);
 
+        // Category of a site: the regional hospital centres of Occitanie (CHU de Nîmes,
+        // Toulouse and Montpellier, as in FHOFF).
+        let chr = ars
+            .json(
+                Method::GET,
+                "/api/v1/legal-entities?category=Centre%20Hospitalier%20R%C3%A9gional%20(C.H.R.)",
+                None,
+            )
+            .await
+            .json();
+        let mut finess: Vec<&str> = chr["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["finess"].as_str().expect("finess"))
+            .collect();
+        finess.sort_unstable();
+        assert_eq!(finess, ["300780038", "310781406", "340780477"], "{chr}");
+
         // Words are matched separately, without regard to accents or case.
         let found = ars
             .json(

@@ -18,8 +18,8 @@ use cpom_import::sae::{SaeCapacity, SaeSite};
 use cpom_import::{Parsed, Rejection};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -769,6 +769,13 @@ impl Store {
         .await?;
         audit::record_many(&txn, actor, changes).await?;
         txn.commit().await?;
+        // A bulk import changes the tables' statistics: refresh them so that the search plans
+        // stay good right away (PostgreSQL would otherwise wait for autovacuum).
+        let _ = self
+            .db()
+            .execute_unprepared("ANALYZE legal_entities; ANALYZE sites; ANALYZE legal_entity_words")
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "ANALYZE after import failed"));
         report.applied = true;
         report.import_id = Some(run.id);
         Ok(report)

@@ -161,23 +161,14 @@ impl Store {
         per_page: u64,
     ) -> Result<Page<AuditEvent>, StoreError> {
         let mut query = audit_event::Entity::find();
-        query = match scope {
-            ScopeFilter::All => query,
-            ScopeFilter::Region(code) => {
-                query.filter(audit_event::Column::RegionCode.eq(code.as_str()))
-            }
-            ScopeFilter::LegalEntity(ej) => {
-                query.filter(audit_event::Column::EjFiness.eq(ej.as_str()))
-            }
-            ScopeFilter::Nothing => {
-                return Ok(Page {
-                    items: vec![],
-                    total: 0,
-                    page: 1,
-                    per_page,
-                });
-            }
+        let Some(in_scope) = crate::scope_condition(
+            scope,
+            audit_event::Column::RegionCode,
+            audit_event::Column::EjFiness,
+        ) else {
+            return Ok(Page::empty(per_page));
         };
+        query = query.filter(in_scope);
         if let Some(t) = &filter.entity_type {
             query = query.filter(audit_event::Column::EntityType.eq(t.as_str()));
         }

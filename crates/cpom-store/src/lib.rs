@@ -41,9 +41,35 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// An empty first page (for a scope that sees nothing).
+    pub fn empty(per_page: u64) -> Self {
+        Self {
+            items: vec![],
+            total: 0,
+            page: 1,
+            per_page,
+        }
+    }
+
     /// Number of pages (at least 1, so that an empty listing still has one page).
     pub fn page_count(&self) -> u64 {
         self.total.div_ceil(self.per_page).max(1)
+    }
+}
+
+/// The condition keeping the rows of `scope`, given the columns holding a row's region and
+/// legal entity; `None` when the scope sees nothing.
+pub(crate) fn scope_condition<C: sea_orm::ColumnTrait>(
+    scope: &cpom_domain::ScopeFilter,
+    region: C,
+    ej: C,
+) -> Option<sea_orm::Condition> {
+    use cpom_domain::ScopeFilter;
+    match scope {
+        ScopeFilter::All => Some(sea_orm::Condition::all()),
+        ScopeFilter::Region(r) => Some(sea_orm::Condition::all().add(region.eq(r.as_str()))),
+        ScopeFilter::LegalEntity(e) => Some(sea_orm::Condition::all().add(ej.eq(e.as_str()))),
+        ScopeFilter::Nothing => None,
     }
 }
 

@@ -619,17 +619,13 @@ impl Store {
     ) -> Result<ImportReport, StoreError> {
         plan.rejected.sort_by_key(|r| r.line);
         let mut report = ImportReport {
-            kind,
-            file_name: source.file_name.clone(),
-            checksum: source.checksum.clone(),
             created: plan.created,
             updated: plan.updated,
             unchanged: plan.unchanged,
             rejected: std::mem::take(&mut plan.rejected),
             skipped: std::mem::take(&mut plan.skipped),
             entities_created: plan.new_ejs.len() as u64,
-            applied: false,
-            import_id: None,
+            ..empty_report(kind, source)
         };
         if !apply || !report.rejected.is_empty() {
             txn.rollback().await?;
@@ -735,38 +731,7 @@ impl Store {
         }
         recompute_bands(&txn, scope).await?;
         super::search_index::refresh(&txn, None).await?;
-        let run = import_run::ActiveModel {
-            kind: Set(kind.as_str().to_owned()),
-            file_name: Set(source.file_name.clone()),
-            checksum: Set(source.checksum.clone()),
-            at: Set(now),
-            actor_user_id: Set(actor.user_id),
-            actor_label: Set(actor.label.clone()),
-            region_code: Set(scope.map(ToString::to_string)),
-            created: Set(report.created as i64),
-            updated: Set(report.updated as i64),
-            unchanged: Set(report.unchanged as i64),
-            rejected: Set(0),
-            skipped: Set(report.skipped.len() as i64),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        audit::record(
-            &txn,
-            actor,
-            Change {
-                action: "import.apply",
-                entity_type: "import_run",
-                entity_id: run.id.to_string(),
-                region_code: scope.map(ToString::to_string),
-                ej_finess: None,
-                before: None,
-                after: Some(serde_json::json!({"kind": kind.as_str(), "file": source.file_name, "checksum": source.checksum,
-                    "created": report.created, "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped.len()})),
-            },
-        )
-        .await?;
+        let run_id = record_run(&txn, actor, scope, source, &report).await?;
         audit::record_many(&txn, actor, changes).await?;
         txn.commit().await?;
         // A bulk import changes the tables' statistics: refresh them so that the search plans
@@ -777,7 +742,7 @@ impl Store {
             .await
             .inspect_err(|e| tracing::warn!(error = %e, "ANALYZE after import failed"));
         report.applied = true;
-        report.import_id = Some(run.id);
+        report.import_id = Some(run_id);
         Ok(report)
     }
 
@@ -893,19 +858,14 @@ impl Store {
         per_page: u64,
     ) -> Result<Page<LegalEntity>, StoreError> {
         let mut q = legal_entity::Entity::find();
-        q = match scope {
-            ScopeFilter::All => q,
-            ScopeFilter::Region(r) => q.filter(legal_entity::Column::RegionCode.eq(r.as_str())),
-            ScopeFilter::LegalEntity(e) => q.filter(legal_entity::Column::Finess.eq(e.as_str())),
-            ScopeFilter::Nothing => {
-                return Ok(Page {
-                    items: vec![],
-                    total: 0,
-                    page: 1,
-                    per_page,
-                });
-            }
+        let Some(in_scope) = crate::scope_condition(
+            scope,
+            legal_entity::Column::RegionCode,
+            legal_entity::Column::Finess,
+        ) else {
+            return Ok(Page::empty(per_page));
         };
+        q = q.filter(in_scope);
         let words = filter
             .query
             .as_deref()
@@ -1103,4 +1063,64 @@ pub(crate) async fn recompute_bands(
         }
     }
     Ok(())
+}
+
+/// Records an applied import in the history, with its audit row.
+pub(crate) async fn record_run(
+    txn: &DatabaseTransaction,
+    actor: &AuditActor,
+    scope: Option<&RegionCode>,
+    source: &ImportSource,
+    report: &ImportReport,
+) -> Result<i64, StoreError> {
+    let run = import_run::ActiveModel {
+        kind: Set(report.kind.as_str().to_owned()),
+        file_name: Set(source.file_name.clone()),
+        checksum: Set(source.checksum.clone()),
+        at: Set(Utc::now()),
+        actor_user_id: Set(actor.user_id),
+        actor_label: Set(actor.label.clone()),
+        region_code: Set(scope.map(ToString::to_string)),
+        created: Set(report.created as i64),
+        updated: Set(report.updated as i64),
+        unchanged: Set(report.unchanged as i64),
+        rejected: Set(0),
+        skipped: Set(report.skipped.len() as i64),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    audit::record(
+        txn,
+        actor,
+        Change {
+            action: "import.apply",
+            entity_type: "import_run",
+            entity_id: run.id.to_string(),
+            region_code: scope.map(ToString::to_string),
+            ej_finess: None,
+            before: None,
+            after: Some(serde_json::json!({"kind": report.kind.as_str(), "file": source.file_name, "checksum": source.checksum,
+                "created": report.created, "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped.len()})),
+        },
+    )
+    .await?;
+    Ok(run.id)
+}
+
+/// A report with no line counted yet.
+pub(crate) fn empty_report(kind: ImportKind, source: &ImportSource) -> ImportReport {
+    ImportReport {
+        kind,
+        file_name: source.file_name.clone(),
+        checksum: source.checksum.clone(),
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: vec![],
+        skipped: vec![],
+        entities_created: 0,
+        applied: false,
+        import_id: None,
+    }
 }

@@ -27,11 +27,9 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::legal_entities::corrupt;
-use super::registry::{ImportKind, ImportReport, ImportSource};
+use super::registry::{ImportKind, ImportReport, ImportSource, empty_report, record_run};
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{
-    authorisation, entity_label, ght, ght_membership, import_run, legal_entity, site,
-};
+use crate::entity::{authorisation, entity_label, ght, ght_membership, legal_entity, site};
 use crate::{Rejection, Store, StoreError};
 
 /// The CSV template of authorisations the ARS fills (header and three example lines).
@@ -372,65 +370,6 @@ async fn members_of<C: ConnectionTrait>(
             })
         })
         .collect()
-}
-
-/// Records an applied import in the history, with its audit row.
-async fn record_run(
-    txn: &DatabaseTransaction,
-    actor: &AuditActor,
-    scope: Option<&RegionCode>,
-    source: &ImportSource,
-    report: &ImportReport,
-) -> Result<i64, StoreError> {
-    let run = import_run::ActiveModel {
-        kind: Set(report.kind.as_str().to_owned()),
-        file_name: Set(source.file_name.clone()),
-        checksum: Set(source.checksum.clone()),
-        at: Set(Utc::now()),
-        actor_user_id: Set(actor.user_id),
-        actor_label: Set(actor.label.clone()),
-        region_code: Set(scope.map(ToString::to_string)),
-        created: Set(report.created as i64),
-        updated: Set(report.updated as i64),
-        unchanged: Set(report.unchanged as i64),
-        rejected: Set(0),
-        skipped: Set(report.skipped.len() as i64),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    audit::record(
-        txn,
-        actor,
-        Change {
-            action: "import.apply",
-            entity_type: "import_run",
-            entity_id: run.id.to_string(),
-            region_code: scope.map(ToString::to_string),
-            ej_finess: None,
-            before: None,
-            after: Some(serde_json::json!({"kind": report.kind.as_str(), "file": source.file_name, "checksum": source.checksum,
-                "created": report.created, "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped.len()})),
-        },
-    )
-    .await?;
-    Ok(run.id)
-}
-
-fn empty_report(kind: ImportKind, source: &ImportSource) -> ImportReport {
-    ImportReport {
-        kind,
-        file_name: source.file_name.clone(),
-        checksum: source.checksum.clone(),
-        created: 0,
-        updated: 0,
-        unchanged: 0,
-        rejected: vec![],
-        skipped: vec![],
-        entities_created: 0,
-        applied: false,
-        import_id: None,
-    }
 }
 
 /// An active model to insert: every column set but the id, which the database gives.

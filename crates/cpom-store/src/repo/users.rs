@@ -284,19 +284,12 @@ impl Store {
         per_page: u64,
     ) -> Result<Page<User>, StoreError> {
         let mut query = user::Entity::find();
-        query = match scope {
-            ScopeFilter::All => query,
-            ScopeFilter::Region(code) => query.filter(user::Column::RegionCode.eq(code.as_str())),
-            ScopeFilter::LegalEntity(ej) => query.filter(user::Column::EjFiness.eq(ej.as_str())),
-            ScopeFilter::Nothing => {
-                return Ok(Page {
-                    items: vec![],
-                    total: 0,
-                    page: 1,
-                    per_page,
-                });
-            }
+        let Some(in_scope) =
+            crate::scope_condition(scope, user::Column::RegionCode, user::Column::EjFiness)
+        else {
+            return Ok(Page::empty(per_page));
         };
+        query = query.filter(in_scope);
         if let Some(q) = filter
             .query
             .as_deref()
@@ -445,16 +438,14 @@ impl Store {
         scope: &ScopeFilter,
     ) -> Result<Vec<super::legal_entities::LegalEntity>, StoreError> {
         let mut query = legal_entity::Entity::find();
-        query = match scope {
-            ScopeFilter::All => query,
-            ScopeFilter::Region(code) => {
-                query.filter(legal_entity::Column::RegionCode.eq(code.as_str()))
-            }
-            ScopeFilter::LegalEntity(ej) => {
-                query.filter(legal_entity::Column::Finess.eq(ej.as_str()))
-            }
-            ScopeFilter::Nothing => return Ok(vec![]),
+        let Some(in_scope) = crate::scope_condition(
+            scope,
+            legal_entity::Column::RegionCode,
+            legal_entity::Column::Finess,
+        ) else {
+            return Ok(vec![]);
         };
+        query = query.filter(in_scope);
         query
             .order_by_asc(legal_entity::Column::Name)
             .all(self.db())

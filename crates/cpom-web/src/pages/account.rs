@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::render;
+use super::{render, render_status};
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, PageError};
 use crate::services::{self, ChangePasswordInput};
@@ -96,9 +96,7 @@ async fn with_errors(
     };
     let mut p = page(state, session, cu).await?;
     p.errors = FormErrors(fields);
-    let mut resp = render(&p)?;
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(resp)
+    render_status(&p, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 /// POST `/mon-compte/mot-de-passe`.

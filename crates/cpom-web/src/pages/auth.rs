@@ -10,7 +10,7 @@ use cpom_domain::Email;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::render;
+use super::{render, render_status};
 use crate::auth::{ClientIp, MaybeUser, USER_KEY};
 use crate::error::{AppError, PageError};
 use crate::view::Layout;
@@ -76,9 +76,7 @@ pub async fn sign_in(
             email: email_raw.clone(),
             error: message,
         };
-        let mut resp = render(&page)?;
-        *resp.status_mut() = status;
-        Ok::<Response, PageError>(resp)
+        render_status(&page, status)
     };
     if by_email >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_ADDRESS {
         tracing::warn!(email = %email_raw, %ip, "sign-in throttled");

@@ -20,6 +20,17 @@ pub fn render<T: askama::Template>(page: &T) -> Result<Response, crate::error::P
     Ok(Html(page.render()?).into_response())
 }
 
+/// Renders an askama page with another status than 200 (a form shown again with its error,
+/// a creation…).
+pub fn render_status<T: askama::Template>(
+    page: &T,
+    status: axum::http::StatusCode,
+) -> Result<Response, crate::error::PageError> {
+    let mut resp = render(page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
 /// Fallback for unknown paths: a JSON 404 under `/api`, the 404 page elsewhere.
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {

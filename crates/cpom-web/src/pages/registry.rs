@@ -15,8 +15,8 @@ use cpom_store::repo::registry::{ImportKind, ImportReport, LegalEntityDetail, Re
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use super::render;
 use super::territories::{AuthorisationRow, TerritoryView, authorisation_rows, territory_view};
+use super::{render, render_status};
 use crate::AppState;
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, PageError};
@@ -561,9 +561,7 @@ pub(crate) async fn entity_error(
     let d = services::legal_entity(state, cu, finess).await?;
     let mut p = entity_page(state, session, cu, d, None).await?;
     p.error = e.message();
-    let mut resp = render(&p)?;
-    *resp.status_mut() = e.status();
-    Ok(resp)
+    render_status(&p, e.status())
 }
 
 /// Form of the band override.
@@ -900,9 +898,7 @@ pub async fn upload_import(
             let _ = tokio::fs::remove_file(&path).await;
             let mut p = imports_page(&state, &session, &cu, 1, "").await?;
             p.error = e.message();
-            let mut resp = render(&p)?;
-            *resp.status_mut() = e.status();
-            return Ok(resp);
+            return render_status(&p, e.status());
         }
     };
     let outcome = async {
@@ -944,9 +940,7 @@ pub async fn upload_import(
         Err(e) => {
             let _ = tokio::fs::remove_file(&path).await;
             p.error = e.message();
-            let mut resp = render(&p)?;
-            *resp.status_mut() = e.status();
-            Ok(resp)
+            render_status(&p, e.status())
         }
     }
 }
@@ -971,9 +965,7 @@ pub async fn apply_import(
     let Some(pending) = pending.filter(|p| p.token == form.token) else {
         let mut p = imports_page(&state, &session, &cu, 1, "").await?;
         p.error = "Aucun aperçu en attente : envoyez à nouveau le fichier.".into();
-        let mut resp = render(&p)?;
-        *resp.status_mut() = axum::http::StatusCode::CONFLICT;
-        return Ok(resp);
+        return render_status(&p, axum::http::StatusCode::CONFLICT);
     };
     let path = pending_path(&state, &pending.token);
     let kind = services::import_kind(&pending.kind)?;
@@ -1000,9 +992,7 @@ pub async fn apply_import(
         }
         Err(e) => {
             p.error = e.message();
-            let mut resp = render(&p)?;
-            *resp.status_mut() = e.status();
-            Ok(resp)
+            render_status(&p, e.status())
         }
     }
 }

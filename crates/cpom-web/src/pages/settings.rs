@@ -10,7 +10,7 @@ use cpom_domain::registry::{BED_COLUMNS, BandSettings};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::render;
+use super::{render, render_status};
 use crate::AppState;
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, PageError};
@@ -187,9 +187,7 @@ pub async fn save_settings(
             p.lower = get("lower");
             p.upper = get("upper");
             p.error = e.message();
-            let mut resp = render(&p)?;
-            *resp.status_mut() = e.status();
-            Ok(resp)
+            render_status(&p, e.status())
         }
         Err(e) => Err(e.into()),
     }

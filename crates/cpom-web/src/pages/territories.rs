@@ -15,7 +15,7 @@ use cpom_store::repo::territories::{
 };
 use tower_sessions::Session;
 
-use super::render;
+use super::{render, render_status};
 use crate::AppState;
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, PageError};
@@ -333,9 +333,7 @@ pub async fn create_ght(
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let mut p = ght_list_page(&state, &session, &cu, &form).await?;
             p.error = e.message();
-            let mut resp = render(&p)?;
-            *resp.status_mut() = e.status();
-            Ok(resp)
+            render_status(&p, e.status())
         }
         Err(e) => Err(e.into()),
     }
@@ -454,9 +452,7 @@ async fn ght_error(
         p.valid_from = t.valid_from.clone();
         p.valid_to = t.valid_to.clone().unwrap_or_default();
     }
-    let mut resp = render(&p)?;
-    *resp.status_mut() = e.status();
-    Ok(resp)
+    render_status(&p, e.status())
 }
 
 /// POST `/registre/ght/{code}/membres`.

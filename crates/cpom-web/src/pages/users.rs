@@ -12,7 +12,7 @@ use cpom_store::{User, UserFilter};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::render;
+use super::{render, render_status};
 use crate::AppState;
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, PageError};
@@ -250,16 +250,12 @@ pub async fn create_user(
             let mut p = user_page(&state, &session, &cu, user).await?;
             p.temporary_password = temp;
             p.success = "Le compte a été créé.".into();
-            let mut resp = render(&p)?;
-            *resp.status_mut() = StatusCode::CREATED;
-            Ok(resp)
+            render_status(&p, StatusCode::CREATED)
         }
-        Err(AppError::Validation(fields)) => {
-            let mut resp =
-                render(&new_user_page(&state, &session, &cu, form, FormErrors(fields)).await?)?;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
-        }
+        Err(AppError::Validation(fields)) => render_status(
+            &new_user_page(&state, &session, &cu, form, FormErrors(fields)).await?,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,6 +1,8 @@
 //! Registry pages: search (as you type, with htmx), legal entity, site, band override,
 //! and the import screens (upload, preview, apply, history).
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
@@ -8,7 +10,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::policy::{Listing, Scope, list_filter};
 use cpom_domain::region::REGIONS;
-use cpom_domain::registry::{DEPARTMENTS, LegalStatus, SizeBand, region_of_department};
+use cpom_domain::registry::{
+    BandSettings, DEPARTMENTS, LegalStatus, SizeBand, region_of_department,
+};
 use cpom_domain::{Action, ScopeFilter};
 use cpom_store::LegalEntity;
 use cpom_store::repo::registry::{ImportKind, ImportReport, LegalEntityDetail, RegistryFilter};
@@ -136,11 +140,7 @@ pub struct EntityRow {
     band: String,
 }
 
-fn band_label(band: Option<SizeBand>) -> String {
-    band.map_or_else(|| "non calculée".into(), |b| b.label(&Default::default()))
-}
-
-fn entity_row(e: &LegalEntity) -> EntityRow {
+fn entity_row(e: &LegalEntity, settings: &BandSettings) -> EntityRow {
     EntityRow {
         finess: e.finess.to_string(),
         name: e.name.clone(),
@@ -149,7 +149,9 @@ fn entity_row(e: &LegalEntity) -> EntityRow {
         beds: e
             .beds
             .map_or_else(|| "—".into(), |b| count_fr(b.max(0) as u64)),
-        band: band_label(e.size_band()),
+        band: e
+            .size_band()
+            .map_or_else(|| "non calculée".into(), |b| b.label(settings)),
     }
 }
 
@@ -199,8 +201,20 @@ pub async fn search(
     let (page, per_page) = paging(query.page, None);
     let result = services::search_registry(&state, &cu, &filter, page, per_page).await?;
     let pages = result.page_count();
+    // Band labels follow each region's thresholds.
+    let mut settings: HashMap<String, BandSettings> = HashMap::new();
+    for e in &result.items {
+        if !settings.contains_key(e.region.as_str()) {
+            let s = state.store.band_settings(&e.region).await?;
+            settings.insert(e.region.to_string(), s);
+        }
+    }
     let results = ResultsFragment {
-        rows: result.items.iter().map(entity_row).collect(),
+        rows: result
+            .items
+            .iter()
+            .map(|e| entity_row(e, &settings[e.region.as_str()]))
+            .collect(),
         total: count_fr(result.total),
         page: result.page,
         pages,
@@ -227,6 +241,10 @@ pub async fn search(
     };
     let current = |v: &Option<String>| blank(v).unwrap_or_default();
     let region_now = current(&query.region);
+    let own_settings = match &scope {
+        ScopeFilter::Region(r) => state.store.band_settings(r).await?,
+        _ => BandSettings::default(),
+    };
     let departments = DEPARTMENTS
         .iter()
         .filter(|(_, r)| own_region.as_deref().is_none_or(|o| o == *r))
@@ -264,7 +282,7 @@ pub async fn search(
             .map(|b| {
                 Choice::new(
                     b.as_str(),
-                    format!("{} lits", b.label(&Default::default())),
+                    format!("{} lits", b.label(&own_settings)),
                     &current(&query.band),
                 )
             })

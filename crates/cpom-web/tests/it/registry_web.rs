@@ -401,6 +401,10 @@ async fn changing_the_region_settings_recomputes_the_bands_of_that_region_only()
             .json();
         assert_eq!(chu["beds"], 1938);
         assert_eq!(chu["size_band"], "100to499");
+        // The search results label the band with the region's thresholds.
+        let mut browser = app.signed_in("ars-admin").await;
+        let row = browser.get_htmx("/registre?q=340780477").await;
+        assert!(row.text.contains("100–1999"), "{}", row.text);
         // Only MCO beds: 1 471.
         let saved = ars
             .json(

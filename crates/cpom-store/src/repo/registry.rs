@@ -242,7 +242,12 @@ struct Plan {
 }
 
 impl Plan {
-    async fn load(txn: &DatabaseTransaction) -> Result<Self, StoreError> {
+    /// The current rows, with the lines the reader already rejected or skipped.
+    async fn load(
+        txn: &DatabaseTransaction,
+        rejected: Vec<Rejection>,
+        skipped: Vec<Rejection>,
+    ) -> Result<Self, StoreError> {
         let ejs = legal_entity::Entity::find()
             .all(txn)
             .await?
@@ -258,6 +263,8 @@ impl Plan {
         Ok(Plan {
             ejs,
             sites,
+            rejected,
+            skipped,
             ..Plan::default()
         })
     }
@@ -417,9 +424,7 @@ impl Store {
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
         let txn = self.db().begin().await?;
-        let mut plan = Plan::load(&txn).await?;
-        plan.rejected = parsed.rejected;
-        plan.skipped = parsed.skipped;
+        let mut plan = Plan::load(&txn, parsed.rejected, parsed.skipped).await?;
         for (line, r) in parsed.records {
             if !plan.in_scope(scope, &r.region, line) {
                 continue;
@@ -457,9 +462,7 @@ impl Store {
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
         let txn = self.db().begin().await?;
-        let mut plan = Plan::load(&txn).await?;
-        plan.rejected = parsed.rejected;
-        plan.skipped = parsed.skipped;
+        let mut plan = Plan::load(&txn, parsed.rejected, parsed.skipped).await?;
         // Sites of one legal entity sometimes disagree on its status: take the most frequent
         // value over all its lines, so that the result does not depend on line order.
         let status_of = majority(
@@ -521,9 +524,7 @@ impl Store {
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
         let txn = self.db().begin().await?;
-        let mut plan = Plan::load(&txn).await?;
-        plan.rejected = parsed.rejected;
-        plan.skipped = parsed.skipped;
+        let mut plan = Plan::load(&txn, parsed.rejected, parsed.skipped).await?;
         let mut existing: HashMap<(String, i32), site_capacity::Model> =
             site_capacity::Entity::find()
                 .all(&txn)
@@ -730,7 +731,15 @@ impl Store {
             });
         }
         recompute_bands(&txn, scope).await?;
-        super::search_index::refresh(&txn, None).await?;
+        // Names, numbers and cities are searched: refresh the index only if they may have
+        // changed (capacity imports never change them).
+        if !(plan.new_ejs.is_empty()
+            && plan.new_sites.is_empty()
+            && plan.dirty_ejs.is_empty()
+            && plan.dirty_sites.is_empty())
+        {
+            super::search_index::refresh(&txn, None).await?;
+        }
         let run_id = record_run(&txn, actor, scope, source, &report).await?;
         audit::record_many(&txn, actor, changes).await?;
         txn.commit().await?;

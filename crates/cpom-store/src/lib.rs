@@ -78,6 +78,8 @@ pub(crate) fn scope_condition<C: sea_orm::ColumnTrait>(
 pub struct Store {
     db: DatabaseConnection,
     files_dir: PathBuf,
+    /// The registry's search index (see [`repo::search_index`]).
+    search: std::sync::Arc<repo::search_index::SearchCache>,
 }
 
 /// The default database URL: a SQLite file in the data directory.
@@ -112,13 +114,16 @@ impl Store {
         let db = Database::connect(opts).await?;
         let files_dir = data_dir.join("files");
         std::fs::create_dir_all(&files_dir).map_err(|e| StoreError::Io(e.to_string()))?;
-        Ok(Self { db, files_dir })
+        Ok(Self {
+            db,
+            files_dir,
+            search: Default::default(),
+        })
     }
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         migration::Migrator::up(&self.db, None).await?;
-        self.ensure_search_index().await?;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0002Registry),
             Box::new(M0003Territories),
             Box::new(M0004SearchIndex),
+            Box::new(M0005RegistryGeneration),
         ]
     }
 }
@@ -768,31 +769,7 @@ impl MigrationName for M0004SearchIndex {
 #[sea_orm_migration::async_trait::async_trait]
 impl MigrationTrait for M0004SearchIndex {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let mut word = string(LegalEntityWords::Word);
-        if m.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-            word.extra("COLLATE \"C\"");
-        }
-        m.create_table(
-            Table::create()
-                .table(LegalEntityWords::Table)
-                .col(word)
-                .col(string_len(LegalEntityWords::EjFiness, 9))
-                .primary_key(
-                    Index::create()
-                        .col(LegalEntityWords::Word)
-                        .col(LegalEntityWords::EjFiness),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("ix_legal_entity_words_ej")
-                .table(LegalEntityWords::Table)
-                .col(LegalEntityWords::EjFiness)
-                .to_owned(),
-        )
-        .await?;
+        create_word_table(m).await?;
         m.create_index(
             Index::create()
                 .name("ix_legal_entities_name")
@@ -807,5 +784,125 @@ impl MigrationTrait for M0004SearchIndex {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(LegalEntityWords::Table).to_owned())
             .await
+    }
+}
+
+async fn create_word_table(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let mut word = string(LegalEntityWords::Word);
+    if m.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        word.extra("COLLATE \"C\"");
+    }
+    m.create_table(
+        Table::create()
+            .table(LegalEntityWords::Table)
+            .col(word)
+            .col(string_len(LegalEntityWords::EjFiness, 9))
+            .primary_key(
+                Index::create()
+                    .col(LegalEntityWords::Word)
+                    .col(LegalEntityWords::EjFiness),
+            )
+            .to_owned(),
+    )
+    .await?;
+    m.create_index(
+        Index::create()
+            .name("ix_legal_entity_words_ej")
+            .table(LegalEntityWords::Table)
+            .col(LegalEntityWords::EjFiness)
+            .to_owned(),
+    )
+    .await
+}
+
+/// Tables whose changes move the registry's generation (see `repo::search_index`).
+const GENERATION_TABLES: [&str; 4] = [
+    "legal_entities",
+    "sites",
+    "ght_memberships",
+    "region_settings",
+];
+
+/// The registry's search index moves into memory: the word table goes, and a generation
+/// counter, bumped by triggers on the registry tables in the same transaction as any change,
+/// tells each server when to rebuild its index.
+struct M0005RegistryGeneration;
+
+impl MigrationName for M0005RegistryGeneration {
+    fn name(&self) -> &str {
+        "m0005_registry_generation"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0005RegistryGeneration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(LegalEntityWords::Table).to_owned())
+            .await?;
+        let db = m.get_connection();
+        db.execute_unprepared(
+            "CREATE TABLE registry_generation (id INTEGER PRIMARY KEY, value BIGINT NOT NULL); \
+             INSERT INTO registry_generation (id, value) VALUES (1, 0)",
+        )
+        .await?;
+        let bump = "UPDATE registry_generation SET value = value + 1 WHERE id = 1";
+        if m.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            // Once per transaction: updating one row many times in one transaction makes
+            // PostgreSQL walk an ever longer chain of row versions. The flag is local to the
+            // transaction (and undone with a rolled-back savepoint).
+            db.execute_unprepared(&format!(
+                "CREATE FUNCTION cpom_bump_registry_generation() RETURNS trigger \
+                 LANGUAGE plpgsql AS $$ BEGIN \
+                 IF current_setting('cpom.registry_bumped', true) IS DISTINCT FROM 'on' THEN \
+                 {bump}; PERFORM set_config('cpom.registry_bumped', 'on', true); \
+                 END IF; RETURN NULL; END $$"
+            ))
+            .await?;
+            for t in GENERATION_TABLES {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER tr_{t}_generation AFTER INSERT OR UPDATE OR DELETE OR \
+                     TRUNCATE ON {t} FOR EACH STATEMENT \
+                     EXECUTE FUNCTION cpom_bump_registry_generation()"
+                ))
+                .await?;
+            }
+        } else {
+            // SQLite has row triggers only; one bump per row is cheap (one page in cache).
+            for t in GENERATION_TABLES {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER tr_{t}_generation_{} AFTER {event} ON {t} \
+                         BEGIN {bump}; END",
+                        event.to_lowercase()
+                    ))
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        let pg = m.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+        for t in GENERATION_TABLES {
+            if pg {
+                db.execute_unprepared(&format!("DROP TRIGGER tr_{t}_generation ON {t}"))
+                    .await?;
+            } else {
+                for event in ["insert", "update", "delete"] {
+                    db.execute_unprepared(&format!("DROP TRIGGER tr_{t}_generation_{event}"))
+                        .await?;
+                }
+            }
+        }
+        if pg {
+            db.execute_unprepared("DROP FUNCTION cpom_bump_registry_generation()")
+                .await?;
+        }
+        db.execute_unprepared("DROP TABLE registry_generation")
+            .await?;
+        // The word table of m0004 comes back empty (m0004's code filled it at start-up).
+        create_word_table(m).await
     }
 }

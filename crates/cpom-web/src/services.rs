@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use cpom_domain::ScopeFilter;
 use cpom_domain::policy::{AccountTarget, Listing, Scope, import_scope, list_filter};
-use cpom_domain::registry::SizeBand;
+use cpom_domain::registry::{BandSettings, SizeBand};
 use cpom_domain::territory::{Label, Period, parse_date, parse_optional_date};
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use cpom_store::LegalEntity;
@@ -18,6 +18,7 @@ use cpom_store::repo::territories::{
 };
 use cpom_store::{ApiToken, AuditEvent, AuditFilter, NewUser, Page, User, UserFilter};
 use rand::Rng;
+use std::collections::HashMap;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -343,11 +344,11 @@ pub async fn search_registry(
     filter: &RegistryFilter,
     page: u64,
     per_page: u64,
-) -> Result<Page<LegalEntity>, AppError> {
+) -> Result<(Page<LegalEntity>, HashMap<String, BandSettings>), AppError> {
     cu.authorize(&Action::ViewRegistry)?;
     Ok(state
         .store
-        .search_legal_entities(
+        .search_legal_entities_banded(
             &list_filter(&cu.actor(), Listing::Registry),
             filter,
             page,

@@ -9,7 +9,6 @@ pub mod ght;
 pub mod ght_membership;
 pub mod import_run;
 pub mod legal_entity;
-pub mod legal_entity_search;
 pub mod login_attempt;
 pub mod region_setting;
 pub mod session;

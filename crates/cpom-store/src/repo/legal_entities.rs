@@ -165,7 +165,6 @@ impl Store {
             },
         )
         .await?;
-        super::search_index::refresh(&txn, Some(std::slice::from_ref(&model.finess))).await?;
         txn.commit().await?;
         LegalEntity::try_from(model)
     }

@@ -12,21 +12,21 @@ use chrono::Utc;
 use cpom_domain::registry::{
     BandSettings, Capacity, LegalStatus, SizeBand, department, region_of_department,
 };
-use cpom_domain::{FinessId, RegionCode, ScopeFilter};
+use cpom_domain::{FinessId, RegionCode};
 use cpom_import::finess::FinessSite;
 use cpom_import::sae::{SaeCapacity, SaeSite};
 use cpom_import::{Parsed, Rejection};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
+use sea_orm::{IdenStatic, Iterable};
 use serde::Serialize;
 
 use super::legal_entities::LegalEntity;
 use crate::audit::{self, AuditActor, Change};
 use crate::entity::{import_run, legal_entity, region_setting, site, site_capacity};
-use crate::{Page, Store, StoreError};
+use crate::{Store, StoreError};
 
 /// Kinds of registry imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -664,13 +664,14 @@ impl Store {
                 .await?;
         }
         let mut changes = Vec::new();
+        let mut rows = Vec::new();
         for key in &plan.dirty_ejs {
             let m = plan.ejs.get(key).ok_or(StoreError::NotFound)?;
             let mut am: legal_entity::ActiveModel = m.clone().into();
             am = am.reset_all();
             am.version = Set(m.version + 1);
             am.updated_at = Set(now);
-            am.update(&txn).await?;
+            rows.push(am);
             changes.push(Change {
                 action: "legal_entity.import",
                 entity_type: "legal_entity",
@@ -681,13 +682,21 @@ impl Store {
                 after: Some(ej_json(m)),
             });
         }
+        update_rows(
+            &txn,
+            rows,
+            legal_entity::Column::Id,
+            &[legal_entity::Column::CreatedAt],
+        )
+        .await?;
+        let mut rows = Vec::new();
         for key in &plan.dirty_sites {
             let m = plan.sites.get(key).ok_or(StoreError::NotFound)?;
             let mut am: site::ActiveModel = m.clone().into();
             am = am.reset_all();
             am.version = Set(m.version + 1);
             am.updated_at = Set(now);
-            am.update(&txn).await?;
+            rows.push(am);
             changes.push(Change {
                 action: "site.import",
                 entity_type: "site",
@@ -698,6 +707,7 @@ impl Store {
                 after: Some(site_json(m)),
             });
         }
+        update_rows(&txn, rows, site::Column::Id, &[site::Column::CreatedAt]).await?;
         for chunk in plan.new_capacities.chunks(500) {
             let models: Vec<_> = chunk
                 .iter()
@@ -712,10 +722,10 @@ impl Store {
                 .exec_without_returning(&txn)
                 .await?;
         }
+        let mut rows = Vec::new();
         for (before, after) in &plan.changed_capacities {
-            let mut am: site_capacity::ActiveModel = after.clone().into();
-            am = am.reset_all();
-            am.update(&txn).await?;
+            let am: site_capacity::ActiveModel = after.clone().into();
+            rows.push(am.reset_all());
             let ej = plan
                 .sites
                 .get(&after.site_finess)
@@ -730,16 +740,8 @@ impl Store {
                 after: Some(serde_json::to_value(capacity_of(after)).unwrap_or_default()),
             });
         }
+        update_rows(&txn, rows, site_capacity::Column::Id, &[]).await?;
         recompute_bands(&txn, scope).await?;
-        // Names, numbers and cities are searched: refresh the index only if they may have
-        // changed (capacity imports never change them).
-        if !(plan.new_ejs.is_empty()
-            && plan.new_sites.is_empty()
-            && plan.dirty_ejs.is_empty()
-            && plan.dirty_sites.is_empty())
-        {
-            super::search_index::refresh(&txn, None).await?;
-        }
         let run_id = record_run(&txn, actor, scope, source, &report).await?;
         audit::record_many(&txn, actor, changes).await?;
         txn.commit().await?;
@@ -747,7 +749,7 @@ impl Store {
         // stay good right away (PostgreSQL would otherwise wait for autovacuum).
         let _ = self
             .db()
-            .execute_unprepared("ANALYZE legal_entities; ANALYZE sites; ANALYZE legal_entity_words")
+            .execute_unprepared("ANALYZE legal_entities; ANALYZE sites")
             .await
             .inspect_err(|e| tracing::warn!(error = %e, "ANALYZE after import failed"));
         report.applied = true;
@@ -858,99 +860,6 @@ impl Store {
         })
     }
 
-    /// Searches legal entities visible through `scope`.
-    pub async fn search_legal_entities(
-        &self,
-        scope: &ScopeFilter,
-        filter: &RegistryFilter,
-        page: u64,
-        per_page: u64,
-    ) -> Result<Page<LegalEntity>, StoreError> {
-        let mut q = legal_entity::Entity::find();
-        let Some(in_scope) = crate::scope_condition(
-            scope,
-            legal_entity::Column::RegionCode,
-            legal_entity::Column::Finess,
-        ) else {
-            return Ok(Page::empty(per_page));
-        };
-        q = q.filter(in_scope);
-        let words = filter
-            .query
-            .as_deref()
-            .map(cpom_domain::search::query_words)
-            .unwrap_or_default();
-        if !words.is_empty() {
-            // Each word must start a word of the entity (see `search_index`).
-            for w in &words {
-                q = q.filter(
-                    legal_entity::Column::Finess
-                        .in_subquery(super::search_index::entities_with_word_prefix(w)),
-                );
-            }
-        }
-        if let Some(r) = &filter.region {
-            q = q.filter(legal_entity::Column::RegionCode.eq(r.as_str()));
-        }
-        if let Some(d) = &filter.department {
-            q = q.filter(legal_entity::Column::Department.eq(d.as_str()));
-        }
-        if let Some(s) = filter.status {
-            q = q.filter(legal_entity::Column::Status.eq(s.as_str()));
-        }
-        if let Some(b) = filter.band {
-            q = q.filter(
-                Condition::any()
-                    .add(legal_entity::Column::BandOverride.eq(b.as_str()))
-                    .add(
-                        Condition::all()
-                            .add(legal_entity::Column::BandOverride.is_null())
-                            .add(legal_entity::Column::SizeBand.eq(b.as_str())),
-                    ),
-            );
-        }
-        if let Some(category) = &filter.category {
-            q = q.filter(
-                legal_entity::Column::Finess.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(site::Column::EjFiness)
-                        .from(site::Entity)
-                        .and_where(site::Column::CategoryLabel.eq(category.as_str()))
-                        .to_owned(),
-                ),
-            );
-        }
-        if let Some((code, on)) = &filter.ght {
-            q = q.filter(
-                legal_entity::Column::Finess.in_subquery(super::territories::members_on(code, *on)),
-            );
-        }
-        // Count over the numbers only (a count over whole rows costs twice as much).
-        let total = q
-            .clone()
-            .select_only()
-            .column(legal_entity::Column::Finess)
-            .count(self.db())
-            .await?;
-        let page = std::cmp::max(page, 1);
-        let items = q
-            .order_by_asc(legal_entity::Column::Name)
-            .order_by_asc(legal_entity::Column::Finess)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(LegalEntity::try_from)
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            total,
-            page,
-            per_page,
-        })
-    }
-
     /// The FINESS categories of the sites, for the search filter.
     pub async fn site_categories(&self) -> Result<Vec<String>, StoreError> {
         Ok(site::Entity::find()
@@ -1043,6 +952,7 @@ pub(crate) async fn recompute_bands(
             .push((c.year, capacity_of(&c)));
     }
     let default = BandSettings::default();
+    let mut changed = Vec::new();
     for ej in ejs {
         let s = settings.get(&ej.region_code).unwrap_or(&default);
         let (beds, year) = match per_ej
@@ -1062,14 +972,54 @@ pub(crate) async fn recompute_bands(
         };
         let band = beds.map(|b| s.band(b).as_str().to_owned());
         if ej.beds != beds || ej.beds_year != year || ej.size_band != band {
-            legal_entity::Entity::update_many()
-                .col_expr(legal_entity::Column::Beds, Expr::value(beds))
-                .col_expr(legal_entity::Column::BedsYear, Expr::value(year))
-                .col_expr(legal_entity::Column::SizeBand, Expr::value(band))
-                .filter(legal_entity::Column::Id.eq(ej.id))
-                .exec(txn)
-                .await?;
+            let mut am: legal_entity::ActiveModel = ej.into();
+            am = am.reset_all();
+            am.beds = Set(beds);
+            am.beds_year = Set(year);
+            am.size_band = Set(band);
+            changed.push(am);
         }
+    }
+    // Only the three computed columns are written back.
+    let kept: Vec<legal_entity::Column> = legal_entity::Column::iter()
+        .filter(|c| {
+            !matches!(
+                c,
+                legal_entity::Column::Beds
+                    | legal_entity::Column::BedsYear
+                    | legal_entity::Column::SizeBand
+            )
+        })
+        .collect();
+    update_rows(txn, changed, legal_entity::Column::Id, &kept).await
+}
+
+/// Writes rows that already exist (their id is set) in statements of 500 rows,
+/// `INSERT … ON CONFLICT (id) DO UPDATE`, instead of one `UPDATE` per row; every column but
+/// `id` and those in `keep` is overwritten.
+async fn update_rows<A>(
+    txn: &DatabaseTransaction,
+    rows: Vec<A>,
+    id: <A::Entity as EntityTrait>::Column,
+    keep: &[<A::Entity as EntityTrait>::Column],
+) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Send,
+{
+    let written: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
+        .filter(|c| c.as_str() != id.as_str() && !keep.iter().any(|k| k.as_str() == c.as_str()))
+        .collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(500).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(id)
+                    .update_columns(written.clone())
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(())
 }

@@ -1,130 +1,373 @@
-//! The search index of the registry: for each legal entity, the folded words of its name, its
-//! FINESS number and the names, numbers, postal codes and cities of its sites. A word typed
-//! in the search matches the entities having a word that starts with it: one index range per
-//! word (`word >= w AND word < w + U+10FFFF`, byte order), accent- and case-insensitive, on
-//! SQLite and PostgreSQL alike. It is derived data: rebuilt after every import and at start-up
-//! when it does not cover the registry, never backed up.
+//! The search index of the registry, held in memory.
+//!
+//! The registry is small (a few thousand legal entities for the whole of France) and read far
+//! more often than written, so each server keeps a read model of it: every legal entity with
+//! the attributes the search filters on, pre-sorted by name, and the folded words of its name,
+//! its FINESS number and the names, numbers, postal codes and cities of its sites. A typed
+//! word matches the entities having a word that starts with it (accents and case ignored).
+//!
+//! The database stays the source of truth. Triggers on the registry tables bump a generation
+//! counter (`registry_generation`) in the same transaction as any change; each search reads
+//! the counter (one primary-key lookup) and rebuilds the index when it moved. A search thus
+//! never sees an older registry than a direct query would, even with several servers on one
+//! PostgreSQL database.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
+use chrono::NaiveDate;
+use cpom_domain::ScopeFilter;
 use cpom_domain::search::search_key;
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
 
-use crate::entity::{legal_entity, legal_entity_search as words, site};
-use crate::{Store, StoreError};
+use super::registry::{RegistryFilter, settings_of};
+use crate::entity::{ght_membership, legal_entity, region_setting, site};
+use crate::{LegalEntity, Page, StoreError};
+use cpom_domain::registry::BandSettings;
 
-/// The legal entities having a word that starts with `w` (a folded query word).
-pub(crate) fn entities_with_word_prefix(w: &str) -> SelectStatement {
-    Query::select()
-        .column(words::Column::EjFiness)
-        .from(words::Entity)
-        .and_where(Expr::col(words::Column::Word).gte(w.to_owned()))
-        .and_where(Expr::col(words::Column::Word).lt(format!("{w}\u{10FFFF}")))
-        .to_owned()
+/// The in-memory index and the lock serialising its rebuilds.
+#[derive(Default)]
+pub(crate) struct SearchCache {
+    current: RwLock<Option<Arc<Index>>>,
+    rebuild: tokio::sync::Mutex<()>,
 }
 
-/// Rebuilds the words of the given legal entities (all when `only` is `None`); writes only
-/// what changed.
-pub(crate) async fn refresh<C: ConnectionTrait>(
-    conn: &C,
-    only: Option<&[String]>,
-) -> Result<(), StoreError> {
-    let mut ejs = legal_entity::Entity::find();
-    let mut sites = site::Entity::find();
-    let mut current = words::Entity::find();
-    if let Some(keys) = only {
-        ejs = ejs.filter(legal_entity::Column::Finess.is_in(keys.to_vec()));
-        sites = sites.filter(site::Column::EjFiness.is_in(keys.to_vec()));
-        current = current.filter(words::Column::EjFiness.is_in(keys.to_vec()));
+impl std::fmt::Debug for SearchCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SearchCache")
     }
-    let entities = ejs.all(conn).await?;
-    let mut wanted: HashMap<String, BTreeSet<String>> = entities
-        .iter()
-        .map(|e| (e.finess.clone(), BTreeSet::new()))
-        .collect();
-    let mut add = |ej: &str, text: &str| {
-        if let Some(set) = wanted.get_mut(ej) {
-            set.extend(
-                search_key(text)
-                    .split(' ')
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_owned),
-            );
-        }
-    };
-    for e in &entities {
-        add(&e.finess, &e.name);
-        add(&e.finess, &e.finess);
-    }
-    for s in sites.all(conn).await? {
-        add(&s.ej_finess, &s.name);
-        add(&s.ej_finess, &s.finess);
-        add(&s.ej_finess, s.postal_code.as_deref().unwrap_or_default());
-        add(&s.ej_finess, s.city.as_deref().unwrap_or_default());
-    }
-    let existing: HashSet<(String, String)> = current
-        .select_only()
-        .column(words::Column::Word)
-        .column(words::Column::EjFiness)
-        .into_tuple::<(String, String)>()
-        .all(conn)
+}
+
+/// One legal entity as the search sees it.
+struct Entry {
+    entity: LegalEntity,
+    /// FINESS category labels of its sites, sorted.
+    categories: Vec<String>,
+}
+
+/// A GHT membership: entry position and validity.
+struct Membership {
+    entry: u32,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+}
+
+/// The index at one generation of the registry.
+pub(crate) struct Index {
+    generation: i64,
+    /// Sorted by folded name, then name, then FINESS number.
+    entries: Vec<Entry>,
+    /// (folded word, entry position), sorted: the entries of a prefix are one range.
+    words: Vec<(String, u32)>,
+    /// Memberships by GHT code.
+    ghts: HashMap<String, Vec<Membership>>,
+    /// Band settings of the regions having their own (the labels of the bands).
+    bands: HashMap<String, BandSettings>,
+}
+
+/// The current generation of the registry.
+async fn generation<C: ConnectionTrait>(conn: &C) -> Result<i64, StoreError> {
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT value FROM registry_generation WHERE id = 1",
+        ))
         .await?
-        .into_iter()
-        .collect();
-    let mut inserts = Vec::new();
-    for (ej, set) in &wanted {
-        for w in set {
-            if !existing.contains(&(w.clone(), ej.clone())) {
-                inserts.push(words::ActiveModel {
-                    word: Set(w.clone()),
-                    ej_finess: Set(ej.clone()),
+        .ok_or_else(|| StoreError::Invalid {
+            field: "registry_generation",
+            message: "compteur de génération du registre absent".into(),
+        })?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+impl Index {
+    /// Reads the registry (labelled with `generation`, read before the rows: a concurrent
+    /// change makes the index newer than its label, never older, and only costs a rebuild).
+    async fn build<C: ConnectionTrait>(conn: &C, generation: i64) -> Result<Self, StoreError> {
+        let models = legal_entity::Entity::find().all(conn).await?;
+        let mut entries = models
+            .into_iter()
+            .map(|m| {
+                Ok(Entry {
+                    entity: LegalEntity::try_from(m)?,
+                    categories: Vec::new(),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut keyed: Vec<(String, Entry)> = entries
+            .drain(..)
+            .map(|e| (search_key(&e.entity.name), e))
+            .collect();
+        keyed.sort_by(|(ka, a), (kb, b)| {
+            (ka, &a.entity.name, a.entity.finess.as_str()).cmp(&(
+                kb,
+                &b.entity.name,
+                b.entity.finess.as_str(),
+            ))
+        });
+        let mut words = Vec::new();
+        let mut position = HashMap::new();
+        for (i, (key, e)) in keyed.iter().enumerate() {
+            let i = i as u32;
+            position.insert(e.entity.finess.as_str().to_owned(), i);
+            push_words(&mut words, key, i);
+            push_words(&mut words, &search_key(e.entity.finess.as_str()), i);
+        }
+        let mut entries: Vec<Entry> = keyed.into_iter().map(|(_, e)| e).collect();
+        let sites = site::Entity::find()
+            .select_only()
+            .columns([
+                site::Column::EjFiness,
+                site::Column::Finess,
+                site::Column::Name,
+                site::Column::PostalCode,
+                site::Column::City,
+                site::Column::CategoryLabel,
+            ])
+            .into_tuple::<(
+                String,
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+            )>()
+            .all(conn)
+            .await?;
+        for (ej, finess, name, postal, city, category) in sites {
+            let Some(&i) = position.get(&ej) else {
+                continue;
+            };
+            for text in [
+                Some(name.as_str()),
+                Some(finess.as_str()),
+                postal.as_deref(),
+                city.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                push_words(&mut words, &search_key(text), i);
+            }
+            if let Some(c) = category {
+                entries[i as usize].categories.push(c);
+            }
+        }
+        for e in &mut entries {
+            e.categories.sort();
+            e.categories.dedup();
+        }
+        words.sort();
+        words.dedup();
+        let mut ghts: HashMap<String, Vec<Membership>> = HashMap::new();
+        let memberships = ght_membership::Entity::find()
+            .order_by_asc(ght_membership::Column::GhtCode)
+            .all(conn)
+            .await?;
+        for m in memberships {
+            if let Some(&entry) = position.get(&m.ej_finess) {
+                ghts.entry(m.ght_code).or_default().push(Membership {
+                    entry,
+                    from: m.valid_from,
+                    to: m.valid_to,
                 });
             }
         }
+        let bands = region_setting::Entity::find()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|m| (m.region_code.clone(), settings_of(Some(m))))
+            .collect();
+        Ok(Self {
+            generation,
+            entries,
+            words,
+            ghts,
+            bands,
+        })
     }
-    // Stale words, grouped by entity.
-    let mut stale: HashMap<&str, Vec<String>> = HashMap::new();
-    for (w, ej) in &existing {
-        if !wanted.get(ej).is_some_and(|set| set.contains(w)) {
-            stale.entry(ej.as_str()).or_default().push(w.clone());
+
+    /// The positions of the entries having a word that starts with `w`, sorted.
+    fn with_prefix(&self, w: &str) -> Vec<u32> {
+        let start = self.words.partition_point(|(word, _)| word.as_str() < w);
+        let mut found: Vec<u32> = self.words[start..]
+            .iter()
+            .take_while(|(word, _)| word.starts_with(w))
+            .map(|(_, i)| *i)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// One page of the entities of `scope` matching `filter`, in name order.
+    fn search(
+        &self,
+        scope: &ScopeFilter,
+        filter: &RegistryFilter,
+        page: u64,
+        per_page: u64,
+    ) -> Page<LegalEntity> {
+        // Candidates: the intersection of the typed words' entries, or every entry.
+        let words = filter
+            .query
+            .as_deref()
+            .map(cpom_domain::search::query_words)
+            .unwrap_or_default();
+        let mut candidates: Option<Vec<u32>> = None;
+        for w in &words {
+            let found = self.with_prefix(w);
+            candidates = Some(match candidates {
+                None => found,
+                Some(before) => before
+                    .into_iter()
+                    .filter(|i| found.binary_search(i).is_ok())
+                    .collect(),
+            });
+        }
+        let ght_members: Option<Vec<u32>> = filter.ght.as_ref().map(|(code, on)| {
+            let mut v: Vec<u32> = self
+                .ghts
+                .get(&code.trim().to_uppercase())
+                .map(|ms| {
+                    ms.iter()
+                        .filter(|m| m.from <= *on && m.to.is_none_or(|to| to >= *on))
+                        .map(|m| m.entry)
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort_unstable();
+            v
+        });
+        let keep = |e: &Entry, i: u32| -> bool {
+            let le = &e.entity;
+            let in_scope = match scope {
+                ScopeFilter::All => true,
+                ScopeFilter::Region(r) => le.region == *r,
+                ScopeFilter::LegalEntity(f) => le.finess == *f,
+                ScopeFilter::Nothing => false,
+            };
+            in_scope
+                && filter
+                    .region
+                    .as_deref()
+                    .is_none_or(|r| le.region.as_str() == r)
+                && filter
+                    .department
+                    .as_deref()
+                    .is_none_or(|d| le.department.as_deref() == Some(d))
+                && filter.status.is_none_or(|s| le.status == Some(s))
+                && filter
+                    .band
+                    .is_none_or(|b| le.band_override.or(le.computed_band) == Some(b))
+                && filter
+                    .category
+                    .as_deref()
+                    .is_none_or(|c| e.categories.iter().any(|x| x == c))
+                && ght_members
+                    .as_ref()
+                    .is_none_or(|m| m.binary_search(&i).is_ok())
+        };
+        let page = page.max(1);
+        let skip = ((page - 1) * per_page) as usize;
+        let mut total = 0u64;
+        let mut items = Vec::new();
+        let mut visit = |i: u32| {
+            let e = &self.entries[i as usize];
+            if keep(e, i) {
+                if total as usize >= skip && (items.len() as u64) < per_page {
+                    items.push(e.entity.clone());
+                }
+                total += 1;
+            }
+        };
+        match candidates {
+            // Positions are sorted, hence in name order.
+            Some(c) => c.into_iter().for_each(&mut visit),
+            None => (0..self.entries.len() as u32).for_each(&mut visit),
+        }
+        Page {
+            items,
+            total,
+            page,
+            per_page,
         }
     }
-    for (ej, ws) in stale {
-        for chunk in ws.chunks(500) {
-            words::Entity::delete_many()
-                .filter(words::Column::EjFiness.eq(ej))
-                .filter(words::Column::Word.is_in(chunk.to_vec()))
-                .exec(conn)
-                .await?;
-        }
-    }
-    for chunk in inserts.chunks(1000) {
-        words::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
 }
 
-impl Store {
-    /// Rebuilds the search index when some legal entity has no word in it (after the
-    /// migration that created it, or a restore).
-    pub(crate) async fn ensure_search_index(&self) -> Result<(), StoreError> {
-        let missing = legal_entity::Entity::find()
-            .filter(
-                legal_entity::Column::Finess.not_in_subquery(
-                    Query::select()
-                        .column(words::Column::EjFiness)
-                        .from(words::Entity)
-                        .to_owned(),
-                ),
-            )
-            .one(self.db())
-            .await?;
-        if missing.is_some() {
-            refresh(self.db(), None).await?;
+fn push_words(words: &mut Vec<(String, u32)>, folded: &str, i: u32) {
+    words.extend(
+        folded
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| (w.to_owned(), i)),
+    );
+}
+
+impl crate::Store {
+    /// The index at the registry's current generation (rebuilt when the registry changed).
+    async fn search_index(&self) -> Result<Arc<Index>, StoreError> {
+        let now = generation(self.db()).await?;
+        let current = || self.search.current.read().ok().and_then(|g| g.clone());
+        if let Some(ix) = current().filter(|ix| ix.generation == now) {
+            return Ok(ix);
         }
-        Ok(())
+        let _rebuilding = self.search.rebuild.lock().await;
+        // Another search may have rebuilt it while this one waited.
+        if let Some(ix) = current().filter(|ix| ix.generation >= now) {
+            return Ok(ix);
+        }
+        let ix = Arc::new(Index::build(self.db(), now).await?);
+        if let Ok(mut slot) = self.search.current.write() {
+            *slot = Some(ix.clone());
+        }
+        tracing::debug!(
+            generation = now,
+            entities = ix.entries.len(),
+            words = ix.words.len(),
+            "registry search index rebuilt"
+        );
+        Ok(ix)
+    }
+
+    /// Searches the legal entities of `scope`: each word of the query must start a word of
+    /// the entity (see the module documentation); results in name order.
+    pub async fn search_legal_entities(
+        &self,
+        scope: &ScopeFilter,
+        filter: &RegistryFilter,
+        page: u64,
+        per_page: u64,
+    ) -> Result<Page<LegalEntity>, StoreError> {
+        Ok(self
+            .search_legal_entities_banded(scope, filter, page, per_page)
+            .await?
+            .0)
+    }
+
+    /// Same as [`Self::search_legal_entities`], with the band settings of the regions of the
+    /// page's entities (to label their bands) read from the same registry generation.
+    pub async fn search_legal_entities_banded(
+        &self,
+        scope: &ScopeFilter,
+        filter: &RegistryFilter,
+        page: u64,
+        per_page: u64,
+    ) -> Result<(Page<LegalEntity>, HashMap<String, BandSettings>), StoreError> {
+        if *scope == ScopeFilter::Nothing {
+            return Ok((Page::empty(per_page), HashMap::new()));
+        }
+        let ix = self.search_index().await?;
+        let found = ix.search(scope, filter, page, per_page);
+        let bands = found
+            .items
+            .iter()
+            .map(|e| {
+                let r = e.region.as_str();
+                (r.to_owned(), ix.bands.get(r).cloned().unwrap_or_default())
+            })
+            .collect();
+        Ok((found, bands))
     }
 }

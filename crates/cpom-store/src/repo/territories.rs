@@ -19,7 +19,7 @@ use cpom_domain::{DomainError, FinessId, RegionCode, ScopeFilter};
 use cpom_import::Parsed;
 use cpom_import::authorisations::Authorisation;
 use cpom_import::ght::GhtMember as GhtLine;
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -202,21 +202,6 @@ fn rejection(line: u64, column: &str, reason: impl Into<String>) -> Rejection {
         column: Some(column.to_owned()),
         reason: reason.into(),
     }
-}
-
-/// Legal entities of a GHT in force on `on` (for the registry search).
-pub(crate) fn members_on(code: &str, on: NaiveDate) -> SelectStatement {
-    Query::select()
-        .column(ght_membership::Column::EjFiness)
-        .from(ght_membership::Entity)
-        .and_where(ght_membership::Column::GhtCode.eq(code.trim().to_uppercase()))
-        .and_where(ght_membership::Column::ValidFrom.lte(on))
-        .cond_where(
-            Condition::any()
-                .add(ght_membership::Column::ValidTo.is_null())
-                .add(ght_membership::Column::ValidTo.gte(on)),
-        )
-        .to_owned()
 }
 
 type AuthKey = (String, String, String, String, NaiveDate);

@@ -1,8 +1,6 @@
 //! Registry pages: search (as you type, with htmx), legal entity, site, band override,
 //! and the import screens (upload, preview, apply, history).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
@@ -199,16 +197,10 @@ pub async fn search(
         Err(e) => (RegistryFilter::default(), e.message()),
     };
     let (page, per_page) = paging(query.page, None);
-    let result = services::search_registry(&state, &cu, &filter, page, per_page).await?;
-    let pages = result.page_count();
     // Band labels follow each region's thresholds.
-    let mut settings: HashMap<String, BandSettings> = HashMap::new();
-    for e in &result.items {
-        if !settings.contains_key(e.region.as_str()) {
-            let s = state.store.band_settings(&e.region).await?;
-            settings.insert(e.region.to_string(), s);
-        }
-    }
+    let (result, settings) =
+        services::search_registry(&state, &cu, &filter, page, per_page).await?;
+    let pages = result.page_count();
     let results = ResultsFragment {
         rows: result
             .items

@@ -274,3 +274,93 @@ async fn an_ars_import_only_touches_its_region_and_search_finds_by_name_finess_a
         assert_eq!(foreign.total, 0);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_sees_every_change_even_one_made_by_another_server() {
+    for backend in backends() {
+        let db = fresh_db(backend).await;
+        // A second server on the same database: its writes must reach this server's index.
+        let other = Store::connect(&db.url, db.dir.path())
+            .await
+            .expect("second connection");
+        let actor = AuditActor::cli();
+        let occitanie = RegionCode::parse("76").expect("region");
+        let ej = FinessId::parse("340780477").expect("finess");
+        let scope = ScopeFilter::All;
+        let count = |filter: RegistryFilter| {
+            let store = db.store.clone();
+            let scope = scope.clone();
+            async move {
+                store
+                    .search_legal_entities(&scope, &filter, 1, 10)
+                    .await
+                    .expect("search")
+                    .total
+            }
+        };
+        let by = |q: &str| RegistryFilter {
+            query: Some(q.into()),
+            ..RegistryFilter::default()
+        };
+        assert_eq!(count(by("montpellier")).await, 0);
+        other
+            .upsert_legal_entity(&actor, &ej, "CHU de Montpellier", &occitanie)
+            .await
+            .expect("create");
+        assert_eq!(count(by("montpellier")).await, 1);
+        assert_eq!(count(by("chu mont")).await, 1);
+
+        let big = RegistryFilter {
+            band: Some(SizeBand::Ge500),
+            ..RegistryFilter::default()
+        };
+        assert_eq!(count(big.clone()).await, 0);
+        let e = other
+            .get_legal_entity(&ej)
+            .await
+            .expect("read")
+            .expect("exists");
+        other
+            .set_band_override(
+                &actor,
+                &ej,
+                Some(SizeBand::Ge500),
+                Some("Centre hospitalier universitaire régional"),
+                e.version,
+            )
+            .await
+            .expect("override");
+        assert_eq!(count(big).await, 1);
+
+        let today = chrono::Utc::now().date_naive();
+        let in_ght = RegistryFilter {
+            ght: Some(("GHT-TEST".into(), today)),
+            ..RegistryFilter::default()
+        };
+        assert_eq!(count(in_ght.clone()).await, 0);
+        let ght = other
+            .create_ght(&actor, "GHT-TEST", "GHT de test", &occitanie)
+            .await
+            .expect("ght");
+        other
+            .add_ght_member(
+                &actor,
+                "GHT-TEST",
+                &ej,
+                true,
+                cpom_domain::territory::Period::new(today, None).expect("period"),
+                ght.version,
+            )
+            .await
+            .expect("member");
+        assert_eq!(count(in_ght).await, 1);
+
+        // A new name replaces the old words.
+        other
+            .upsert_legal_entity(&actor, &ej, "Centre hospitalier universitaire", &occitanie)
+            .await
+            .expect("rename");
+        assert_eq!(count(by("montpellier")).await, 0);
+        assert_eq!(count(by("universitaire")).await, 1);
+    }
+}

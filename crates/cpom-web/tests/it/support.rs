@@ -50,6 +50,8 @@ macro_rules! on_each_backend {
 pub struct TestDb {
     pub store: Store,
     pub dir: tempfile::TempDir,
+    /// Database URL (to connect a second server to the same database).
+    pub url: String,
 }
 
 /// Creates a fresh, migrated database on `backend`.
@@ -67,7 +69,7 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
     };
     let store = Store::connect(&url, dir.path()).await.expect("connect");
     store.migrate().await.expect("migrate");
-    TestDb { store, dir }
+    TestDb { store, dir, url }
 }
 
 fn hex_id() -> String {

@@ -9,6 +9,7 @@
 //! applies the records.
 
 pub mod authorisations;
+pub mod catalogue;
 pub mod finess;
 pub mod ght;
 pub mod reader;

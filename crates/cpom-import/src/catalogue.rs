@@ -16,6 +16,22 @@ use cpom_domain::catalogue::{
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+/// The catalogues shipped with cpom (`catalogues/` in the repository): slug and text.
+pub const SHIPPED: [(&str, &str); 3] = [
+    (
+        "occitanie-2025-2029",
+        include_str!("../../../catalogues/occitanie-2025-2029.toml"),
+    ),
+    (
+        "aura-2020-2024",
+        include_str!("../../../catalogues/aura-2020-2024.toml"),
+    ),
+    (
+        "idf-positionnement-territorial",
+        include_str!("../../../catalogues/idf-positionnement-territorial.toml"),
+    ),
+];
+
 /// Version of the format written by this code.
 pub const FORMAT_VERSION: i64 = 1;
 
@@ -45,6 +61,8 @@ impl fmt::Display for CatalogueError {
         write!(f, " : {}", self.message)
     }
 }
+
+impl std::error::Error for CatalogueError {}
 
 // ----- The file as written ---------------------------------------------------------------
 
@@ -892,6 +910,14 @@ text = "5 sur la période"
 rule = "cumul >= 5"
 to_confirm = true
 "#;
+
+    #[test]
+    fn the_shipped_catalogues_are_valid_and_named_by_their_slug() {
+        for (slug, text) in SHIPPED {
+            let c = read_toml(text).unwrap_or_else(|e| panic!("{slug}: {e:?}"));
+            assert_eq!(c.slug, slug);
+        }
+    }
 
     #[test]
     fn a_valid_file_is_read_with_every_field() {

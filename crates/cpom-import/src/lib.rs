@@ -10,6 +10,7 @@
 
 pub mod authorisations;
 pub mod catalogue;
+pub mod catalogue_xlsx;
 pub mod finess;
 pub mod ght;
 pub mod reader;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use cpom_domain::catalogue::{Catalogue, CatalogueKind, TargetBand, TargetRule, TargetYear};
 use cpom_import::catalogue::{read_toml, write_toml};
+use cpom_import::catalogue_xlsx::{read_xlsx, write_xlsx};
 
 fn shipped(slug: &str) -> (String, Catalogue) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -38,7 +39,52 @@ fn the_shipped_catalogues_read_and_round_trip_through_the_text_format() {
         let back = read_toml(&text).expect("written text reads back");
         assert_eq!(back, c, "{slug}");
         assert_eq!(write_toml(&back), text, "{slug}");
+        // text → model → XLSX → model → text, without loss.
+        let xlsx = write_xlsx(&c).expect("xlsx");
+        let from_xlsx = read_xlsx(&xlsx).unwrap_or_else(|e| panic!("{slug}: {e:?}"));
+        assert_eq!(from_xlsx, c, "{slug}");
+        assert_eq!(write_toml(&from_xlsx), text, "{slug}");
     }
+}
+
+#[test]
+fn a_workbook_error_names_the_sheet_the_cell_and_the_field() {
+    let (_, mut c) = shipped("occitanie-2025-2029");
+    c.indicators.truncate(1);
+    c.actions.truncate(1);
+    c.objectives.truncate(1);
+    let xlsx = write_xlsx(&c).expect("xlsx");
+    // Re-write the workbook with one bad rule, through a round trip of the sheets' text.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let mut source: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("open");
+    use calamine::Reader;
+    for name in source.sheet_names() {
+        let range = source.worksheet_range(&name).expect("sheet");
+        let ws = wb.add_worksheet();
+        ws.set_name(&name).expect("name");
+        for (r, row) in range.rows().enumerate() {
+            for (col, cell) in row.iter().enumerate() {
+                let mut text = cell.to_string();
+                if name == "Cibles" && r == 1 && col == 5 {
+                    text = ">= dix".into();
+                }
+                ws.write_string(r as u32, col as u16, text).expect("write");
+            }
+        }
+    }
+    let errors = read_xlsx(&wb.save_to_buffer().expect("save")).expect_err("bad rule");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        errors[0].place,
+        "feuille Cibles, cellule F2, champ « rule »"
+    );
+    assert!(
+        errors[0].message.contains("nombre attendu"),
+        "{}",
+        errors[0]
+    );
+    assert!(read_xlsx(b"not a workbook").is_err());
 }
 
 fn rule_of(c: &Catalogue, code: &str, band: &str, year: TargetYear) -> TargetRule {
@@ -79,8 +125,12 @@ fn occitanie_holds_every_fiche_of_seed_001_with_its_targets() {
         rule_of(&c, "CPOM_CT_1", "CHU 30", TargetYear::Year(2027)),
         TargetRule::YesNo { expected: true }
     );
-    assert!(ct1.targets.iter().any(|t| t.band == TargetBand::Named("CHU 30".into())
-        && t.finess.as_ref().map(|f| f.as_str()) == Some("300780038")));
+    assert!(
+        ct1.targets
+            .iter()
+            .any(|t| t.band == TargetBand::Named("CHU 30".into())
+                && t.finess.as_ref().map(|f| f.as_str()) == Some("300780038"))
+    );
     assert_eq!(
         rule_of(&c, "CPOM_CT_1", "CHU 31 et 34", TargetYear::Year(2025)),
         TargetRule::NotApplicable
@@ -90,12 +140,26 @@ fn occitanie_holds_every_fiche_of_seed_001_with_its_targets() {
         rule_of(&c, "CPOM_CT_6", "ge500", TargetYear::Year(2026)),
         TargetRule::Increment { delta: 1.0 }
     );
-    assert_eq!(rule_of(&c, "CPOM_CT_6", "ge500", TargetYear::Total).to_string(), "cumul >= 4");
+    assert_eq!(
+        rule_of(&c, "CPOM_CT_6", "ge500", TargetYear::Total).to_string(),
+        "cumul >= 4"
+    );
     // OS_1: 10 % of trained professionals in 2025 up to 30 % in 2029.
-    assert_eq!(rule_of(&c, "CPOM_OS_1", "all", TargetYear::Year(2025)).to_string(), ">= 10");
-    assert_eq!(rule_of(&c, "CPOM_OS_1", "all", TargetYear::Year(2029)).to_string(), ">= 30");
+    assert_eq!(
+        rule_of(&c, "CPOM_OS_1", "all", TargetYear::Year(2025)).to_string(),
+        ">= 10"
+    );
+    assert_eq!(
+        rule_of(&c, "CPOM_OS_1", "all", TargetYear::Year(2029)).to_string(),
+        ">= 30"
+    );
     // Ambiguous cells are kept as printed and flagged; the notes say which.
-    let flagged = c.indicators.iter().flat_map(|i| &i.targets).filter(|t| t.to_confirm).count();
+    let flagged = c
+        .indicators
+        .iter()
+        .flat_map(|i| &i.targets)
+        .filter(|t| t.to_confirm)
+        .count();
     assert!(flagged > 0);
     assert!(c.notes.as_deref().is_some_and(|n| n.contains("to_confirm")));
 }
@@ -109,11 +173,24 @@ fn aura_holds_the_three_orientations_their_objectives_and_model_actions_of_seed_
     let objectives: Vec<&str> = c.objectives.iter().map(|o| o.code.as_str()).collect();
     assert_eq!(
         objectives,
-        ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2.1", "2.2", "2.3", "3.1", "3.2"]
+        [
+            "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "2.1", "2.2", "2.3", "3.1",
+            "3.2"
+        ]
     );
     let action = c.actions.iter().find(|a| a.code == "1.1-1").expect("1.1-1");
-    assert_eq!(action.applies_to.as_deref(), Some("Tous les établissements publics"));
-    assert_eq!(action.applies_if.as_ref().map(ToString::to_string).as_deref(), Some("statut public"));
+    assert_eq!(
+        action.applies_to.as_deref(),
+        Some("Tous les établissements publics")
+    );
+    assert_eq!(
+        action
+            .applies_if
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("statut public")
+    );
     assert!(c.actions.iter().any(|a| a.code == "1.5-2-BIS"));
     // Candidate indicators, one chosen per action at contract time; no target in the guide.
     assert!(c.indicators.len() >= c.actions.len());
@@ -127,7 +204,14 @@ fn ile_de_france_holds_the_territorial_positioning_questionnaire_of_seed_004() {
     assert_eq!(c.region.as_str(), "11");
     assert_eq!(c.kind, CatalogueKind::Diagnostic);
     let themes: Vec<&str> = c.orientations.iter().map(|o| o.title.as_str()).collect();
-    assert_eq!(themes, ["Thématiques", "Coopérations territoriales", "Orientations majeures"]);
+    assert_eq!(
+        themes,
+        [
+            "Thématiques",
+            "Coopérations territoriales",
+            "Orientations majeures"
+        ]
+    );
     assert_eq!(c.objectives.len(), 7);
     assert_eq!(c.questions.len(), 10);
     assert!(c.actions.is_empty() && c.indicators.is_empty());

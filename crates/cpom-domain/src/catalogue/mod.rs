@@ -365,7 +365,7 @@ impl fmt::Display for TargetYear {
 }
 
 /// One target of a fiche: its printed text and its structured form.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     /// For whom.
     pub band: TargetBand,
@@ -379,6 +379,33 @@ pub struct Target {
     pub rule: TargetRule,
     /// The printed text is ambiguous and must be checked against the original.
     pub to_confirm: bool,
+}
+
+impl Serialize for Target {
+    /// `band`, `finess`, `year` (a number or `"total"`), `text` as printed, `rule` (the
+    /// structured form), `rule_text` (its canonical text) and `to_confirm`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Target", 7)?;
+        st.serialize_field("band", &self.band)?;
+        st.serialize_field("finess", &self.finess)?;
+        st.serialize_field("year", &self.year)?;
+        st.serialize_field("text", &self.text)?;
+        st.serialize_field("rule", &self.rule)?;
+        st.serialize_field("rule_text", &self.rule.to_string())?;
+        st.serialize_field("to_confirm", &self.to_confirm)?;
+        st.end()
+    }
+}
+
+fn applies_if_text<S: serde::Serializer>(
+    rule: &Option<Applicability>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match rule {
+        Some(r) => s.serialize_some(&r.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 /// A strategic orientation (or, in a diagnostic catalogue, a theme).
@@ -420,7 +447,8 @@ pub struct ModelAction {
     pub title_locked: bool,
     /// Applicability as printed.
     pub applies_to: Option<String>,
-    /// Applicability rule; `None`: every legal entity.
+    /// Applicability rule; `None`: every legal entity (serialised as its text).
+    #[serde(serialize_with = "applies_if_text")]
     pub applies_if: Option<Applicability>,
     /// Optional description.
     pub description: Option<String>,

@@ -79,6 +79,16 @@ pub enum Action {
     /// Read one GHT and its members: ARS users and regional observers of its region, the
     /// national roles, and the legal entities that are or were its members.
     ViewGht(GhtScope),
+    /// Read a catalogue (référentiel) of a region: published and archived versions by
+    /// everyone of the region (and the national roles); drafts by its ARS users only.
+    ViewCatalogue {
+        /// Region of the catalogue.
+        region: RegionCode,
+        /// Whether the version is a draft.
+        draft: bool,
+    },
+    /// Import, edit, publish, archive or copy the catalogues of a region.
+    ManageCatalogue(RegionCode),
 }
 
 /// Which records a listing may return.
@@ -120,6 +130,8 @@ pub enum Listing {
     Audit,
     /// Legal entities and sites of the registry.
     Registry,
+    /// Catalogues (référentiels).
+    Catalogues,
 }
 
 /// Which records of a listing the actor may see.
@@ -142,6 +154,11 @@ pub fn list_filter(actor: &Actor, listing: Listing) -> ScopeFilter {
             .ej
             .clone()
             .map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity),
+        (Listing::Catalogues, Role::Observer) => actor
+            .region
+            .clone()
+            .map_or(ScopeFilter::All, ScopeFilter::Region),
+        (Listing::Catalogues, _) => region(),
         (Listing::Users, Role::EstablishmentLeader) => actor
             .ej
             .clone()
@@ -201,6 +218,27 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
             matches!(actor.role, Role::NationalAdmin)
                 || (actor.role == Role::ArsAdmin && actor.region.is_some()),
             "Les imports du registre sont réservés aux administrateurs.",
+        ),
+        Action::ViewCatalogue { region, draft } => {
+            let in_scope = match list_filter(actor, Listing::Catalogues) {
+                ScopeFilter::All => true,
+                ScopeFilter::Region(r) => r == *region,
+                ScopeFilter::LegalEntity(_) | ScopeFilter::Nothing => false,
+            };
+            allow_if(in_scope, "Ce référentiel n'appartient pas à votre région.")?;
+            allow_if(
+                !draft
+                    || matches!(
+                        actor.role,
+                        Role::NationalAdmin | Role::ArsAdmin | Role::ArsReferent
+                    ),
+                "Un référentiel en brouillon n'est visible que des agents de l'ARS.",
+            )
+        }
+        Action::ManageCatalogue(region) => allow_if(
+            actor.role == Role::NationalAdmin
+                || (actor.role == Role::ArsAdmin && actor.region.as_ref() == Some(region)),
+            "Seuls les administrateurs de l'ARS de la région gèrent ses référentiels.",
         ),
     }
 }
@@ -508,6 +546,51 @@ mod tests {
             ..actor(Role::Observer)
         };
         assert!(authorize(&national_observer, &Action::ViewGht(foreign)).is_ok());
+    }
+
+    #[test]
+    fn catalogues_are_read_in_their_region_drafts_by_the_agency_and_managed_by_its_administrators()
+    {
+        let occitanie = RegionCode::parse("76").expect("region");
+        let ara = RegionCode::parse("84").expect("region");
+        for role in Role::ALL {
+            let act = actor(role);
+            let view = |region: &RegionCode, draft| {
+                authorize(
+                    &act,
+                    &Action::ViewCatalogue {
+                        region: region.clone(),
+                        draft,
+                    },
+                )
+                .is_ok()
+            };
+            let national = matches!(role, Role::NationalAdmin)
+                || (role == Role::Observer && act.region.is_none());
+            assert!(
+                view(&occitanie, false),
+                "{role} reads a published catalogue of its region"
+            );
+            assert_eq!(view(&ara, false), national, "{role} on another region");
+            assert_eq!(
+                view(&occitanie, true),
+                matches!(
+                    role,
+                    Role::NationalAdmin | Role::ArsAdmin | Role::ArsReferent
+                ),
+                "{role} on a draft"
+            );
+            assert_eq!(
+                authorize(&act, &Action::ManageCatalogue(occitanie.clone())).is_ok(),
+                matches!(role, Role::NationalAdmin | Role::ArsAdmin),
+                "{role} manages"
+            );
+            assert_eq!(
+                authorize(&act, &Action::ManageCatalogue(ara.clone())).is_ok(),
+                role == Role::NationalAdmin,
+                "{role} manages another region"
+            );
+        }
     }
 
     #[test]

@@ -18,8 +18,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    api_token, audit_event, authorisation, entity_label, ght, ght_membership, import_run,
-    legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
+    api_token, audit_event, authorisation, catalogue, entity_label, ght, ght_membership,
+    import_run, legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -78,6 +78,10 @@ macro_rules! with_entity {
             }
             "authorisations" => {
                 type $entity = authorisation::Entity;
+                $body
+            }
+            "catalogues" => {
+                type $entity = catalogue::Entity;
                 $body
             }
             "import_runs" => {

@@ -15,12 +15,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0003Territories),
             Box::new(M0004SearchIndex),
             Box::new(M0005RegistryGeneration),
+            Box::new(M0006Catalogues),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 14] = [
+pub const TABLES: [&str; 15] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -29,6 +30,7 @@ pub const TABLES: [&str; 14] = [
     "ght_memberships",
     "entity_labels",
     "authorisations",
+    "catalogues",
     "import_runs",
     "users",
     "api_tokens",
@@ -904,5 +906,96 @@ impl MigrationTrait for M0005RegistryGeneration {
             .await?;
         // The word table of m0004 comes back empty (m0004's code filled it at start-up).
         create_word_table(m).await
+    }
+}
+
+#[derive(DeriveIden)]
+enum Catalogues {
+    Table,
+    Id,
+    Slug,
+    Version,
+    State,
+    RegionCode,
+    Title,
+    Generation,
+    Kind,
+    StartYear,
+    EndYear,
+    Document,
+    Objectives,
+    Actions,
+    Indicators,
+    Questions,
+    CopiedFrom,
+    RowVersion,
+    CreatedAt,
+    UpdatedAt,
+    PublishedAt,
+}
+
+/// Catalogues (référentiels): one row per version of a catalogue, its content held as the
+/// canonical text of the catalogue format (diffable between versions), with the columns
+/// that listings show.
+struct M0006Catalogues;
+
+impl MigrationName for M0006Catalogues {
+    fn name(&self) -> &str {
+        "m0006_catalogues"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0006Catalogues {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Catalogues::Table)
+                .col(big_pk_auto(Catalogues::Id))
+                .col(string_len(Catalogues::Slug, 60))
+                .col(integer(Catalogues::Version))
+                .col(string_len(Catalogues::State, 12))
+                .col(string_len(Catalogues::RegionCode, 2))
+                .col(string(Catalogues::Title))
+                .col(string(Catalogues::Generation))
+                .col(string_len(Catalogues::Kind, 12))
+                .col(integer(Catalogues::StartYear))
+                .col(integer(Catalogues::EndYear))
+                .col(text(Catalogues::Document))
+                .col(integer(Catalogues::Objectives))
+                .col(integer(Catalogues::Actions))
+                .col(integer(Catalogues::Indicators))
+                .col(integer(Catalogues::Questions))
+                .col(big_integer_null(Catalogues::CopiedFrom))
+                .col(big_integer(Catalogues::RowVersion))
+                .col(timestamp_with_time_zone(Catalogues::CreatedAt))
+                .col(timestamp_with_time_zone(Catalogues::UpdatedAt))
+                .col(timestamp_with_time_zone_null(Catalogues::PublishedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_catalogues_slug_version")
+                .table(Catalogues::Table)
+                .col(Catalogues::Slug)
+                .col(Catalogues::Version)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_catalogues_region")
+                .table(Catalogues::Table)
+                .col(Catalogues::RegionCode)
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Catalogues::Table).to_owned())
+            .await
     }
 }

@@ -98,6 +98,21 @@ pub fn table() -> Table {
     .add("GET", "/registre", get(pages::registry::search))
     .add(
         "GET",
+        "/referentiels",
+        get(pages::catalogues::list_catalogues),
+    )
+    .add(
+        "GET",
+        "/referentiels/{slug}",
+        get(pages::catalogues::show_catalogue),
+    )
+    .add(
+        "GET",
+        "/referentiels/{slug}/fiches/{fiche}",
+        get(pages::catalogues::show_fiche),
+    )
+    .add(
+        "GET",
         "/registre/parametres",
         get(pages::settings::show_settings),
     )
@@ -235,6 +250,16 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/legal-entities/{finess}/labels/{id}/end",
         post(api::territories::end_label),
+    )
+    .add(
+        "GET",
+        "/api/v1/catalogues",
+        get(api::catalogues::list_catalogues),
+    )
+    .add(
+        "GET",
+        "/api/v1/catalogues/{slug}",
+        get(api::catalogues::get_catalogue),
     )
     .add("GET", "/api/v1/ghts", get(api::territories::list_ghts))
     .add("POST", "/api/v1/ghts", post(api::territories::create_ght))

@@ -3,11 +3,13 @@
 
 use chrono::NaiveDate;
 use cpom_domain::ScopeFilter;
+use cpom_domain::catalogue::{Catalogue, CatalogueState};
 use cpom_domain::policy::{AccountTarget, Listing, Scope, import_scope, list_filter};
 use cpom_domain::registry::{BandSettings, SizeBand};
 use cpom_domain::territory::{Label, Period, parse_date, parse_optional_date};
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use cpom_store::LegalEntity;
+use cpom_store::repo::catalogues::CatalogueVersion;
 use cpom_store::repo::imports::{ImportFile, ImportRun};
 use cpom_store::repo::region_settings::RegionSettings;
 use cpom_store::repo::registry::{
@@ -812,6 +814,62 @@ pub async fn end_label(
             input.version,
         )
         .await?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Catalogues (référentiels).
+
+/// Whether the actor sees the drafts of a region's catalogues.
+fn sees_drafts(cu: &CurrentUser, region: &RegionCode) -> bool {
+    cu.authorize(&Action::ViewCatalogue {
+        region: region.clone(),
+        draft: true,
+    })
+    .is_ok()
+}
+
+/// The catalogue versions the actor may see (drafts for the agency's users only).
+pub async fn list_catalogues(
+    state: &AppState,
+    cu: &CurrentUser,
+    page: u64,
+    per_page: u64,
+) -> Result<Page<CatalogueVersion>, AppError> {
+    let scope = list_filter(&cu.actor(), Listing::Catalogues);
+    let with_drafts = matches!(
+        cu.user.role,
+        Role::NationalAdmin | Role::ArsAdmin | Role::ArsReferent
+    );
+    Ok(state
+        .store
+        .list_catalogues(&scope, with_drafts, page, per_page)
+        .await?)
+}
+
+/// One catalogue version with its content: `version`, else the published one, else the
+/// newest draft the actor may see. Catalogues outside the actor's scope are not found.
+pub async fn catalogue(
+    state: &AppState,
+    cu: &CurrentUser,
+    slug: &str,
+    version: Option<i32>,
+) -> Result<(CatalogueVersion, Catalogue, Vec<CatalogueVersion>), AppError> {
+    let region = state.store.catalogue_region(slug).await?;
+    cu.authorize(&Action::ViewCatalogue {
+        region: region.clone(),
+        draft: false,
+    })
+    .map_err(|_| AppError::NotFound)?;
+    let drafts = sees_drafts(cu, &region);
+    let (meta, c) = state.store.catalogue(slug, version, drafts).await?;
+    let versions = state
+        .store
+        .catalogue_versions(slug)
+        .await?
+        .into_iter()
+        .filter(|v| drafts || v.state != CatalogueState::Draft)
+        .collect();
+    Ok((meta, c, versions))
 }
 
 #[cfg(test)]

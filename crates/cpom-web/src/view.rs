@@ -62,9 +62,10 @@ pub struct Layout {
 type Section = (&'static str, &'static str, Option<fn() -> Action>);
 
 /// Sections of the navigation, each shown only if the policy allows its action.
-const SECTIONS: [Section; 4] = [
+const SECTIONS: [Section; 5] = [
     ("/", "Accueil", None),
     ("/registre", "Registre", Some(|| Action::ViewRegistry)),
+    ("/referentiels", "Référentiels", None),
     (
         "/admin/utilisateurs",
         "Utilisateurs",

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use cpom_domain::catalogue::{Catalogue, CatalogueState};
 use cpom_domain::{DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
+use cpom_import::catalogue::{read_toml, write_toml};
+use cpom_store::repo::catalogues::{ImportOutcome, catalogue_json};
 use cpom_store::repo::imports::ImportFile;
 use cpom_store::repo::registry::{ImportKind, ImportReport};
 use cpom_store::{AuditActor, NewUser, Store};
@@ -65,6 +68,50 @@ enum Command {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Catalogues (référentiels): check, import, publish, export, list.
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogueCommand {
+    /// Check a catalogue file (text format, see docs/catalogue-format.md) without a database.
+    Check {
+        /// File to read.
+        file: PathBuf,
+    },
+    /// Import a catalogue file: a new catalogue, a new draft version of a published one, or
+    /// the replacement of the draft in progress.
+    Import {
+        /// File to read (.toml).
+        file: PathBuf,
+        /// Publish the imported version at once (the version published before is archived).
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Publish the draft version of a catalogue.
+    Publish {
+        /// Identifier of the catalogue.
+        slug: String,
+    },
+    /// Write a catalogue version: the published one by default.
+    Export {
+        /// Identifier of the catalogue.
+        slug: String,
+        /// json, toml (the text format) or xlsx.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Version number (default: the published version, else the newest draft).
+        #[arg(long)]
+        version: Option<i32>,
+        /// File to write (default: standard output; required for xlsx).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// List the catalogues and their versions.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +273,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Catalogue { command } => catalogue_command(&config, command).await,
         Command::Import {
             kind,
             file,
@@ -264,6 +312,159 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 bail!(
                     "{} ligne(s) rejetée(s) : rien n'a été importé",
                     report.rejected.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Reads a catalogue file; its located problems, in French, otherwise.
+fn read_catalogue(file: &std::path::Path) -> anyhow::Result<Catalogue> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("lecture de {}", file.display()))?;
+    match read_toml(&text) {
+        Ok(c) => Ok(c),
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{} : {e}", file.display());
+            }
+            bail!(
+                "{} problème(s) dans {} : rien n'a été importé",
+                errors.len(),
+                file.display()
+            )
+        }
+    }
+}
+
+async fn catalogue_command(config: &Config, command: CatalogueCommand) -> anyhow::Result<()> {
+    let actor = AuditActor::cli();
+    match command {
+        CatalogueCommand::Check { file } => {
+            let c = read_catalogue(&file)?;
+            let targets: usize = c.indicators.iter().map(|i| i.targets.len()).sum();
+            let to_confirm = c
+                .indicators
+                .iter()
+                .flat_map(|i| &i.targets)
+                .filter(|t| t.to_confirm)
+                .count();
+            println!(
+                "{} ({}) : valide — {} orientation(s), {} objectif(s), {} action(s), {} fiche(s), {targets} cible(s) dont {to_confirm} à confirmer, {} question(s).",
+                c.title,
+                c.slug,
+                c.orientations.len(),
+                c.objectives.len(),
+                c.actions.len(),
+                c.indicators.len(),
+                c.questions.len()
+            );
+            Ok(())
+        }
+        CatalogueCommand::Import { file, publish } => {
+            let c = read_catalogue(&file)?;
+            let store = open(config).await?;
+            let (outcome, v) = store.import_catalogue(&actor, &c, publish).await?;
+            let what = match outcome {
+                ImportOutcome::Created => "créé",
+                ImportOutcome::NewVersion => "nouvelle version créée",
+                ImportOutcome::DraftUpdated => "brouillon remplacé",
+                ImportOutcome::Unchanged => "inchangé (même contenu)",
+            };
+            println!(
+                "{} ({}) : {what} — version {}, {}.",
+                v.title,
+                v.slug,
+                v.version,
+                v.state.label()
+            );
+            Ok(())
+        }
+        CatalogueCommand::Publish { slug } => {
+            let store = open(config).await?;
+            let draft = store
+                .catalogue_versions(&slug)
+                .await?
+                .into_iter()
+                .find(|v| v.state == CatalogueState::Draft)
+                .with_context(|| {
+                    format!("le référentiel « {slug} » n'a pas de brouillon à publier")
+                })?;
+            let v = store
+                .publish_catalogue(&actor, &slug, draft.version, draft.row_version)
+                .await?;
+            println!("{} ({}) : version {} publiée.", v.title, v.slug, v.version);
+            Ok(())
+        }
+        CatalogueCommand::Export {
+            slug,
+            format,
+            version,
+            output,
+        } => {
+            let store = open(config).await?;
+            let (meta, c) = store
+                .catalogue(&slug, version, true)
+                .await
+                .map_err(|e| match e {
+                    cpom_store::StoreError::NotFound => {
+                        anyhow::anyhow!("référentiel « {slug} » introuvable")
+                    }
+                    other => other.into(),
+                })?;
+            let bytes = match format.as_str() {
+                "json" => {
+                    let mut text = serde_json::to_string_pretty(&catalogue_json(&meta, &c))?;
+                    text.push('\n');
+                    text.into_bytes()
+                }
+                "toml" => write_toml(&c).into_bytes(),
+                "xlsx" => {
+                    if output.is_none() {
+                        bail!(
+                            "le format xlsx s'écrit dans un fichier : ajoutez --output FICHIER.xlsx"
+                        );
+                    }
+                    cpom_import::catalogue_xlsx::write_xlsx(&c)?
+                }
+                other => bail!("format « {other} » inconnu : json, toml ou xlsx"),
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, bytes)
+                        .with_context(|| format!("écriture de {}", path.display()))?;
+                    println!(
+                        "{} v{} écrit dans {}.",
+                        meta.slug,
+                        meta.version,
+                        path.display()
+                    );
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        }
+        CatalogueCommand::List => {
+            let store = open(config).await?;
+            let page = store
+                .list_catalogues(&cpom_domain::ScopeFilter::All, true, 1, 1000)
+                .await?;
+            if page.items.is_empty() {
+                println!("Aucun référentiel.");
+            }
+            for v in page.items {
+                println!(
+                    "{:<36} v{:<3} {:<10} région {}  {} fiche(s)  {}",
+                    v.slug,
+                    v.version,
+                    v.state.label(),
+                    v.region,
+                    v.indicators,
+                    v.title
                 );
             }
             Ok(())

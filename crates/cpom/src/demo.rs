@@ -1,5 +1,6 @@
 //! Demo data: the registry of Occitanie from the real FINESS and SAE files, the examples of
-//! the authorisation and GHT templates, three real legal entities and one account per role,
+//! the authorisation and GHT templates, the three shipped catalogues (published), three real
+//! legal entities and one account per role,
 //! with passwords printed in the terminal. Running `cpom demo` again gives the demo accounts new passwords, so that
 //! the printed ones always work.
 
@@ -208,6 +209,26 @@ async fn load_templates(store: &Store, actor: &AuditActor) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Loads and publishes the three shipped catalogues (unchanged ones stay as they are).
+async fn load_catalogues(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
+    for (slug, text) in cpom_import::catalogue::SHIPPED {
+        let c = cpom_import::catalogue::read_toml(text).map_err(|errors| {
+            anyhow::anyhow!(
+                "référentiel {slug} : {}",
+                errors.first().map(ToString::to_string).unwrap_or_default()
+            )
+        })?;
+        store
+            .import_catalogue(actor, &c, true)
+            .await
+            .with_context(|| format!("import du référentiel {slug}"))?;
+    }
+    println!(
+        "Référentiels publiés : Occitanie 2025–2029, Auvergne-Rhône-Alpes 2020–2024, Île-de-France positionnement territorial."
+    );
+    Ok(())
+}
+
 /// Seeds the demo data and returns (role, e-mail, password) for printing.
 pub async fn seed(
     store: &Store,
@@ -216,6 +237,7 @@ pub async fn seed(
     let actor = AuditActor::system();
     load_registry(store, &actor).await?;
     load_templates(store, &actor).await?;
+    load_catalogues(store, &actor).await?;
     for (finess, name, region) in ENTITIES {
         let finess = FinessId::parse(finess)?;
         if store.get_legal_entity(&finess).await?.is_some() {

@@ -68,7 +68,15 @@ fn help_lists_every_command() {
         .expect("run");
     let help = String::from_utf8_lossy(&out.stdout);
     for cmd in [
-        "serve", "demo", "migrate", "user", "token", "backup", "restore", "import",
+        "serve",
+        "demo",
+        "migrate",
+        "user",
+        "token",
+        "backup",
+        "restore",
+        "import",
+        "catalogue",
     ] {
         assert!(help.contains(cmd), "--help does not list {cmd}:\n{help}");
     }
@@ -280,5 +288,125 @@ async fn registry_imports_from_the_command_line_preview_apply_and_refuse_damaged
         let wrong = cpom(&env, &data, &["import", "sae-capacity", finess], None);
         assert!(!wrong.status.success());
         assert!(text(&wrong).starts_with("erreur : "), "{}", text(&wrong));
+    }
+}
+
+fn shipped_catalogue(slug: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../catalogues")
+        .join(format!("{slug}.toml"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalogues_are_checked_imported_published_and_exported_from_the_command_line() {
+    for postgres in postgres_too() {
+        let env = fresh(postgres).await;
+        let data = env.dir.path().join("data");
+        let file = shipped_catalogue("occitanie-2025-2029");
+        let path = file.to_str().expect("path");
+
+        let out = cpom(&env, &data, &["catalogue", "check", path], None);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains("30 fiche(s), 298 cible(s)"),
+            "{}",
+            text(&out)
+        );
+
+        // A damaged file: every problem with its line, nothing imported.
+        let bad = env.dir.path().join("abime.toml");
+        let original = std::fs::read_to_string(&file).expect("read");
+        std::fs::write(
+            &bad,
+            original.replacen("kind = \"yes_no\"", "kind = \"oui-non\"", 1),
+        )
+        .expect("write");
+        let out = cpom(
+            &env,
+            &data,
+            &["catalogue", "import", bad.to_str().expect("path")],
+            None,
+        );
+        assert!(!out.status.success());
+        let message = text(&out);
+        assert!(
+            message.contains("ligne ") && message.contains("champ « kind »"),
+            "{message}"
+        );
+        assert!(!message.contains("panicked"), "{message}");
+        let out = cpom(&env, &data, &["catalogue", "list"], None);
+        assert!(text(&out).contains("Aucun référentiel"), "{}", text(&out));
+
+        let out = cpom(
+            &env,
+            &data,
+            &["catalogue", "import", path, "--publish"],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains("créé — version 1, publié"),
+            "{}",
+            text(&out)
+        );
+        let out = cpom(&env, &data, &["catalogue", "import", path], None);
+        assert!(text(&out).contains("inchangé"), "{}", text(&out));
+
+        let out = cpom(
+            &env,
+            &data,
+            &["catalogue", "export", "occitanie-2025-2029"],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(doc["indicators"].as_array().map(Vec::len), Some(30));
+        assert_eq!(doc["state"], "published");
+
+        let toml_out = env.dir.path().join("export.toml");
+        let out = cpom(
+            &env,
+            &data,
+            &[
+                "catalogue",
+                "export",
+                "occitanie-2025-2029",
+                "--format",
+                "toml",
+                "-o",
+                toml_out.to_str().expect("path"),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let exported = std::fs::read_to_string(&toml_out).expect("exported");
+        assert_eq!(
+            cpom_import::catalogue::read_toml(&exported).expect("valid"),
+            cpom_import::catalogue::read_toml(&original).expect("valid"),
+        );
+        let xlsx = env.dir.path().join("export.xlsx");
+        let out = cpom(
+            &env,
+            &data,
+            &[
+                "catalogue",
+                "export",
+                "occitanie-2025-2029",
+                "--format",
+                "xlsx",
+                "-o",
+                xlsx.to_str().expect("path"),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let bytes = std::fs::read(&xlsx).expect("xlsx written");
+        assert_eq!(
+            cpom_import::catalogue_xlsx::read_xlsx(&bytes).expect("reads back"),
+            cpom_import::catalogue::read_toml(&original).expect("valid"),
+        );
+        let out = cpom(&env, &data, &["catalogue", "export", "inconnu"], None);
+        assert!(!out.status.success());
+        assert!(text(&out).contains("référentiel « inconnu » introuvable"));
     }
 }

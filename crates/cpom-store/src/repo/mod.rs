@@ -1,5 +1,6 @@
 //! Repositories, one module per resource.
 
+pub mod catalogues;
 pub mod imports;
 pub mod legal_entities;
 pub mod login_attempts;

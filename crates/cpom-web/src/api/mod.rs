@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod catalogues;
 pub mod registry;
 pub mod settings;
 pub mod territories;
@@ -19,7 +20,7 @@ use crate::error::{ApiErrorBody, FieldError};
 #[openapi(
     info(
         title = "cpom API",
-        description = "API de cpom : comptes, jetons, journal d'audit et registre des établissements. Authentification par jeton (`Authorization: Bearer cpom_…`, créé dans « Mon compte » ou par `cpom token create`) ou par session (avec l'en-tête `X-CSRF-Token` pour les requêtes qui modifient).",
+        description = "API de cpom : comptes, jetons, journal d'audit, registre des établissements et référentiels. Authentification par jeton (`Authorization: Bearer cpom_…`, créé dans « Mon compte » ou par `cpom token create`) ou par session (avec l'en-tête `X-CSRF-Token` pour les requêtes qui modifient).",
         license(name = "EUPL-1.2")
     ),
     paths(
@@ -49,6 +50,8 @@ use crate::error::{ApiErrorBody, FieldError};
         territories::end_ght_member,
         territories::add_label,
         territories::end_label,
+        catalogues::list_catalogues,
+        catalogues::get_catalogue,
     ),
     components(schemas(ApiErrorBody, FieldError)),
     modifiers(&BearerAuth),
@@ -57,6 +60,7 @@ use crate::error::{ApiErrorBody, FieldError};
         (name = "compte", description = "Le compte connecté et ses jetons"),
         (name = "utilisateurs", description = "Administration des comptes du périmètre"),
         (name = "audit", description = "Journal d'audit"),
+        (name = "referentiel", description = "Référentiels : orientations, objectifs, actions types, fiches indicateurs et leurs cibles, par région et génération"),
         (name = "registre", description = "Registre des entités juridiques et des sites (FINESS, SAE), autorisations, labels et GHT avec leurs périodes de validité, et ses imports"),
     )
 )]

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod catalogues;
 pub mod home;
 pub mod ops;
 pub mod registry;

@@ -195,6 +195,21 @@ fn matrix() -> Vec<Case> {
             EDITORS_303,
             Some(FOREIGN_EDIT_303),
         ),
+        case("GET", "/referentiels", Page, SIGNED_IN_200, None),
+        case(
+            "GET",
+            "/referentiels/{slug}",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/referentiels/{slug}/fiches/{fiche}",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
         case("GET", "/registre/ght", Page, SIGNED_IN_200, None),
         case(
             "POST",
@@ -357,6 +372,14 @@ fn matrix() -> Vec<Case> {
             API_EDITORS_200,
             Some(API_FOREIGN_ENTITY),
         ),
+        case("GET", "/api/v1/catalogues", Api, API_SIGNED_IN_200, None),
+        case(
+            "GET",
+            "/api/v1/catalogues/{slug}",
+            Api,
+            API_SIGNED_IN_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
         case("GET", "/api/v1/ghts", Api, API_SIGNED_IN_200, None),
         case(
             "POST",
@@ -446,6 +469,12 @@ async fn request(
         Target::Foreign => (app.user("foreign-target").id, FOREIGN_EJ),
     };
     let mut path = c.path.replace("{*path}", "cpom.css");
+    // Catalogues: a published one of the own region, and one of a foreign region.
+    let (slug, fiche) = match target {
+        Target::Own => ("occitanie-2025-2029", "CPOM_CT_1"),
+        Target::Foreign => ("aura-2020-2024", "1.1-1-a"),
+    };
+    path = path.replace("{slug}", slug).replace("{fiche}", fiche);
     if path.contains("{finess}") {
         let site = path.contains("/et/") || path.contains("/sites/");
         let finess = match (target, site) {
@@ -713,6 +742,13 @@ async fn run_matrix(backend: Backend) {
             )
             .await
             .expect("label");
+    }
+    for slug in ["occitanie-2025-2029", "aura-2020-2024"] {
+        let c = crate::catalogues::shipped(slug);
+        app.store()
+            .import_catalogue(&sys, &c, true)
+            .await
+            .expect("catalogue");
     }
     let mut failures = Vec::new();
     let mut n = 0;

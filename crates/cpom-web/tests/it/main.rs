@@ -2,6 +2,7 @@
 
 mod access_matrix;
 mod backup;
+mod catalogues;
 mod registry;
 mod registry_web;
 mod security;

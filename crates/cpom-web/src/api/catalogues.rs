@@ -1,0 +1,144 @@
+//! Catalogues (référentiels) through the API: the versions one may see, and one version as
+//! the JSON document that `cpom catalogue export --format json` writes.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use cpom_store::repo::catalogues::{CatalogueVersion, catalogue_json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiErrorBody};
+use crate::services::{self, paging};
+
+/// One version of a catalogue in listings.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogueVersionDto {
+    /// Identifier of the catalogue (all its versions).
+    pub slug: String,
+    /// Version number, from 1.
+    pub version: i32,
+    /// `draft`, `published` or `archived`.
+    pub state: String,
+    /// INSEE region code.
+    pub region: String,
+    /// Title.
+    pub title: String,
+    /// Generation label.
+    pub generation: String,
+    /// `engagements` or `diagnostic`.
+    pub kind: String,
+    /// First year of the contracts.
+    pub start_year: i32,
+    /// Last year of the contracts.
+    pub end_year: i32,
+    /// Number of strategic objectives.
+    pub objectives: i32,
+    /// Number of model actions.
+    pub actions: i32,
+    /// Number of indicator fiches.
+    pub indicators: i32,
+    /// Number of diagnostic questions.
+    pub questions: i32,
+    /// Version for concurrent changes.
+    pub row_version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Publication.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl From<&CatalogueVersion> for CatalogueVersionDto {
+    fn from(v: &CatalogueVersion) -> Self {
+        Self {
+            slug: v.slug.clone(),
+            version: v.version,
+            state: v.state.as_str().to_owned(),
+            region: v.region.to_string(),
+            title: v.title.clone(),
+            generation: v.generation.clone(),
+            kind: v.kind.as_str().to_owned(),
+            start_year: v.start_year,
+            end_year: v.end_year,
+            objectives: v.objectives,
+            actions: v.actions,
+            indicators: v.indicators,
+            questions: v.questions,
+            row_version: v.row_version,
+            updated_at: v.updated_at,
+            published_at: v.published_at,
+        }
+    }
+}
+
+/// A page of catalogue versions.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogueVersionPageDto {
+    /// Versions, by region, slug and newest version first.
+    pub items: Vec<CatalogueVersionDto>,
+    /// Number across pages.
+    pub total: u64,
+    /// Page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// Paging of listings.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Page size (at most 200).
+    pub per_page: Option<u64>,
+}
+
+/// Which version of a catalogue.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VersionQuery {
+    /// Version number; default: the published version, else the newest draft one may see.
+    pub version: Option<i32>,
+}
+
+/// A catalogue version as a document: header (slug, title, region, generation, years,
+/// kind, version, state, partial_threshold, notes), then `orientations`, `objectives`,
+/// `actions` (with `applies_if` as text), `indicators` (each with `code`, `title`, `kind`,
+/// `unit` and `targets`: `band`, `year` — a number or `"total"` —, `text` as printed, `rule`
+/// in structured form and `rule_text`) and `questions`.
+#[derive(Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct CatalogueDocument(serde_json::Value);
+
+/// The catalogue versions of the caller's region (drafts for the agency's users only).
+#[utoipa::path(get, path = "/api/v1/catalogues", tag = "referentiel", params(PageQuery),
+    responses((status = 200, body = CatalogueVersionPageDto)))]
+pub async fn list_catalogues(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<CatalogueVersionPageDto>, ApiError> {
+    let (page, per_page) = paging(q.page, q.per_page);
+    let p = services::list_catalogues(&state, &cu, page, per_page).await?;
+    Ok(Json(CatalogueVersionPageDto {
+        items: p.items.iter().map(Into::into).collect(),
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }))
+}
+
+/// One catalogue version, whole: the same document as `cpom catalogue export SLUG --format json`.
+#[utoipa::path(get, path = "/api/v1/catalogues/{slug}", tag = "referentiel", params(
+        ("slug" = String, Path, description = "Identifier of the catalogue"), VersionQuery),
+    responses((status = 200, body = CatalogueDocument), (status = 404, body = ApiErrorBody)))]
+pub async fn get_catalogue(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(slug): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<Json<CatalogueDocument>, ApiError> {
+    let (meta, c, _) = services::catalogue(&state, &cu, &slug, q.version).await?;
+    Ok(Json(CatalogueDocument(catalogue_json(&meta, &c))))
+}

@@ -1,0 +1,311 @@
+//! Catalogues in the store: import, versions, publication, archive and copy, on SQLite and
+//! PostgreSQL.
+
+use std::path::PathBuf;
+
+use cpom_domain::ScopeFilter;
+use cpom_domain::catalogue::{Catalogue, CatalogueState, TargetRule, TargetYear};
+use cpom_import::catalogue::read_toml;
+use cpom_store::AuditActor;
+use cpom_store::StoreError;
+use cpom_store::repo::catalogues::{ImportOutcome, NewGeneration};
+
+use crate::support::{backends, fresh_db};
+
+pub fn shipped(slug: &str) -> Catalogue {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../catalogues")
+        .join(format!("{slug}.toml"));
+    read_toml(&std::fs::read_to_string(path).expect("shipped file")).expect("valid catalogue")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catalogue_goes_from_draft_to_published_and_a_change_makes_a_new_version() {
+    for backend in backends() {
+        let db = fresh_db(backend).await;
+        let actor = AuditActor::cli();
+        let occ = shipped("occitanie-2025-2029");
+        let (outcome, v1) = db
+            .store
+            .import_catalogue(&actor, &occ, false)
+            .await
+            .expect("import");
+        assert_eq!(outcome, ImportOutcome::Created);
+        assert_eq!((v1.version, v1.state), (1, CatalogueState::Draft));
+        assert_eq!(v1.indicators, 30);
+        // Same content again: nothing happens.
+        let (outcome, again) = db
+            .store
+            .import_catalogue(&actor, &occ, false)
+            .await
+            .expect("import");
+        assert_eq!(outcome, ImportOutcome::Unchanged);
+        assert_eq!(again.row_version, v1.row_version);
+        // Drafts are hidden from readers who may not see them.
+        assert!(matches!(
+            db.store.catalogue("occitanie-2025-2029", None, false).await,
+            Err(StoreError::NotFound)
+        ));
+        // A stale version cannot publish.
+        assert!(matches!(
+            db.store
+                .publish_catalogue(&actor, "occitanie-2025-2029", 1, v1.row_version + 5)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let published = db
+            .store
+            .publish_catalogue(&actor, "occitanie-2025-2029", 1, v1.row_version)
+            .await
+            .expect("publish");
+        assert_eq!(published.state, CatalogueState::Published);
+        let (meta, read) = db
+            .store
+            .catalogue("occitanie-2025-2029", None, false)
+            .await
+            .expect("read");
+        assert_eq!(meta.version, 1);
+        assert_eq!(
+            read, occ,
+            "the stored text reads back to the same catalogue"
+        );
+
+        // Changing a published catalogue makes version 2, a draft; v1 stays published.
+        let mut changed = occ.clone();
+        changed.indicators[0].targets[0].rule = TargetRule::YesNo { expected: true };
+        let (outcome, v2) = db
+            .store
+            .import_catalogue(&actor, &changed, false)
+            .await
+            .expect("v2");
+        assert_eq!(outcome, ImportOutcome::NewVersion);
+        assert_eq!((v2.version, v2.state), (2, CatalogueState::Draft));
+        let (meta, _) = db
+            .store
+            .catalogue("occitanie-2025-2029", None, true)
+            .await
+            .expect("read");
+        assert_eq!(meta.version, 1, "the published version is the default one");
+        let (_, draft) = db
+            .store
+            .catalogue("occitanie-2025-2029", Some(2), true)
+            .await
+            .expect("v2");
+        assert_eq!(
+            draft.indicators[0].targets[0].rule,
+            TargetRule::YesNo { expected: true }
+        );
+        // Publishing v2 archives v1.
+        db.store
+            .publish_catalogue(&actor, "occitanie-2025-2029", 2, v2.row_version)
+            .await
+            .expect("publish v2");
+        let versions = db
+            .store
+            .catalogue_versions("occitanie-2025-2029")
+            .await
+            .expect("versions");
+        let states: Vec<(i32, CatalogueState)> =
+            versions.iter().map(|v| (v.version, v.state)).collect();
+        assert_eq!(
+            states,
+            [
+                (2, CatalogueState::Published),
+                (1, CatalogueState::Archived)
+            ]
+        );
+        // A published version is immutable: publishing it again is refused.
+        assert!(matches!(
+            db.store
+                .publish_catalogue(&actor, "occitanie-2025-2029", 2, versions[0].row_version)
+                .await,
+            Err(StoreError::Invalid { field: "state", .. })
+        ));
+
+        // The slug belongs to its region.
+        let mut foreign = occ.clone();
+        foreign.region = cpom_domain::RegionCode::parse("84").expect("region");
+        assert!(matches!(
+            db.store.import_catalogue(&actor, &foreign, false).await,
+            Err(StoreError::Invalid {
+                field: "region",
+                ..
+            })
+        ));
+
+        // A new generation starts as a copy, without the targets of years it does not cover.
+        let (_, current) = db
+            .store
+            .catalogue("occitanie-2025-2029", None, false)
+            .await
+            .expect("read");
+        let id = db
+            .store
+            .catalogue_id("occitanie-2025-2029", 2)
+            .await
+            .expect("id");
+        let next = NewGeneration {
+            slug: "occitanie-2030-2034".into(),
+            title: "Occitanie 2030–2034".into(),
+            generation: "2030-2034".into(),
+            start_year: 2030,
+            end_year: 2034,
+        };
+        let copy = db
+            .store
+            .copy_catalogue(&actor, &current, Some(id), &next)
+            .await
+            .expect("copy");
+        assert_eq!((copy.version, copy.state), (1, CatalogueState::Draft));
+        let (_, copied) = db
+            .store
+            .catalogue("occitanie-2030-2034", None, true)
+            .await
+            .expect("read copy");
+        assert_eq!(copied.indicators.len(), 30);
+        assert!(
+            copied
+                .indicators
+                .iter()
+                .flat_map(|i| &i.targets)
+                .all(|t| t.year == TargetYear::Total)
+        );
+        assert!(matches!(
+            db.store
+                .copy_catalogue(&actor, &current, Some(id), &next)
+                .await,
+            Err(StoreError::Duplicate { field: "slug", .. })
+        ));
+
+        // Listings: drafts only on request; a region sees its own.
+        let occitanie = ScopeFilter::Region(cpom_domain::RegionCode::parse("76").expect("region"));
+        let with = db
+            .store
+            .list_catalogues(&occitanie, true, 1, 50)
+            .await
+            .expect("list");
+        let without = db
+            .store
+            .list_catalogues(&occitanie, false, 1, 50)
+            .await
+            .expect("list");
+        assert_eq!((with.total, without.total), (3, 2));
+        let other = ScopeFilter::Region(cpom_domain::RegionCode::parse("84").expect("region"));
+        assert_eq!(
+            db.store
+                .list_catalogues(&other, true, 1, 50)
+                .await
+                .expect("list")
+                .total,
+            0
+        );
+
+        // Every change is in the audit trail.
+        let audit = db
+            .store
+            .list_audit(&ScopeFilter::All, &Default::default(), 1, 100)
+            .await
+            .expect("audit");
+        let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+        for a in [
+            "catalogue.import",
+            "catalogue.publish",
+            "catalogue.archive",
+            "catalogue.copy",
+        ] {
+            assert!(actions.contains(&a), "{a} in {actions:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_and_the_pages_show_a_catalogue_and_hide_drafts_from_establishments() {
+    crate::on_each_backend!(|app| {
+        let actor = AuditActor::system();
+        app.store()
+            .import_catalogue(&actor, &shipped("occitanie-2025-2029"), true)
+            .await
+            .expect("import");
+        // A second version, still a draft.
+        let mut changed = shipped("occitanie-2025-2029");
+        changed.title = "Occitanie 2025–2029 (révision)".into();
+        app.store()
+            .import_catalogue(&actor, &changed, false)
+            .await
+            .expect("draft");
+
+        let mut leader = app.signed_in("establishment-leader").await;
+        let doc = leader.get("/api/v1/catalogues/occitanie-2025-2029").await;
+        assert_eq!(doc.status, 200, "{}", doc.text);
+        let doc: serde_json::Value = serde_json::from_str(&doc.text).expect("json");
+        assert_eq!(doc["version"], 1);
+        assert_eq!(doc["state"], "published");
+        let ct1 = &doc["indicators"][0];
+        assert_eq!(ct1["code"], "CPOM_CT_1");
+        assert_eq!(ct1["kind"], "yes_no");
+        assert!(ct1.get("unit").is_some() && ct1["title"].is_string());
+        let chu30 = ct1["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .find(|t| t["band"] == "CHU 30" && t["year"] == 2027)
+            .expect("CHU 30 in 2027");
+        assert_eq!(chu30["text"], "CHU 30 : oui");
+        assert_eq!(chu30["rule"]["kind"], "yes_no");
+        assert_eq!(chu30["rule"]["expected"], true);
+        // A target of the whole period has the year "total".
+        let ct6 = &doc["indicators"][5];
+        assert_eq!(ct6["code"], "CPOM_CT_6");
+        let total = ct6["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .find(|t| t["band"] == "ge500" && t["year"] == "total")
+            .expect("total target");
+        assert_eq!(total["rule_text"], "cumul >= 4");
+        // The draft v2 is not the establishment's to see.
+        let draft = leader
+            .get("/api/v1/catalogues/occitanie-2025-2029?version=2")
+            .await;
+        assert_eq!(draft.status, 404);
+        let list = leader.get("/api/v1/catalogues").await;
+        let list: serde_json::Value = serde_json::from_str(&list.text).expect("json");
+        assert_eq!(list["total"], 1, "{list}");
+
+        let mut referent = app.signed_in("ars-referent").await;
+        let list = referent.get("/api/v1/catalogues").await;
+        let list: serde_json::Value = serde_json::from_str(&list.text).expect("json");
+        assert_eq!(list["total"], 2, "{list}");
+        let v2 = referent
+            .get("/api/v1/catalogues/occitanie-2025-2029?version=2")
+            .await;
+        assert_eq!(v2.status, 200);
+        assert!(v2.text.contains("(révision)"));
+
+        // Pages: the tree, the search across fiches and one fiche with its targets.
+        let page = leader.get("/referentiels/occitanie-2025-2029").await;
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("CPOM_OS_22"));
+        assert!(
+            !page.text.contains("v2 (brouillon)"),
+            "drafts are not listed"
+        );
+        let found = leader
+            .get("/referentiels/occitanie-2025-2029?q=imagerie%20mutualise")
+            .await;
+        assert!(found.text.contains("1 fiche(s) pour"), "{}", found.text);
+        let fiche = leader
+            .get("/referentiels/occitanie-2025-2029/fiches/CPOM_CT_1")
+            .await;
+        assert_eq!(fiche.status, 200);
+        assert!(fiche.text.contains("CHU 30 : oui"));
+        assert!(
+            fiche.text.contains("300780038"),
+            "the named case links its legal entity"
+        );
+        let missing = leader
+            .get("/referentiels/occitanie-2025-2029/fiches/NOPE")
+            .await;
+        assert_eq!(missing.status, 404);
+    });
+}

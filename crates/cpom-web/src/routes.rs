@@ -113,6 +113,11 @@ pub fn table() -> Table {
     )
     .add(
         "GET",
+        "/referentiels/{slug}/applicabilite",
+        get(pages::catalogues::show_applicability),
+    )
+    .add(
+        "GET",
         "/registre/parametres",
         get(pages::settings::show_settings),
     )
@@ -260,6 +265,11 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/catalogues/{slug}",
         get(api::catalogues::get_catalogue),
+    )
+    .add(
+        "GET",
+        "/api/v1/catalogues/{slug}/applicability/{finess}",
+        get(api::catalogues::get_applicability),
     )
     .add("GET", "/api/v1/ghts", get(api::territories::list_ghts))
     .add("POST", "/api/v1/ghts", post(api::territories::create_ght))

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use cpom_domain::ScopeFilter;
-use cpom_domain::catalogue::{Catalogue, CatalogueState};
+use cpom_domain::catalogue::{Catalogue, CatalogueState, Decision, EntityFacts};
 use cpom_domain::policy::{AccountTarget, Listing, Scope, import_scope, list_filter};
 use cpom_domain::registry::{BandSettings, SizeBand};
 use cpom_domain::territory::{Label, Period, parse_date, parse_optional_date};
@@ -870,6 +870,73 @@ pub async fn catalogue(
         .filter(|v| drafts || v.state != CatalogueState::Draft)
         .collect();
     Ok((meta, c, versions))
+}
+
+/// Whether each model action of a catalogue applies to a legal entity on a date, and why:
+/// the catalogue's rules evaluated on the entity's status, band in force, labels,
+/// authorisations and GHT membership valid that day.
+pub struct ApplicabilityReport {
+    /// The catalogue version.
+    pub meta: CatalogueVersion,
+    /// The legal entity.
+    pub entity: LegalEntity,
+    /// The day the registry facts are taken on.
+    pub on: NaiveDate,
+    /// Each action with its decision, in print order.
+    pub actions: Vec<(cpom_domain::catalogue::ModelAction, Decision)>,
+}
+
+/// See [`ApplicabilityReport`]. Both the catalogue and the legal entity must be in the
+/// actor's scope.
+pub async fn applicability(
+    state: &AppState,
+    cu: &CurrentUser,
+    slug: &str,
+    version: Option<i32>,
+    finess: &str,
+    on: NaiveDate,
+) -> Result<ApplicabilityReport, AppError> {
+    let (meta, c, _) = catalogue(state, cu, slug, version).await?;
+    let detail = legal_entity(state, cu, finess).await?;
+    let t = state.store.entity_territory(&detail.entity.finess).await?;
+    let facts = EntityFacts {
+        finess: Some(detail.entity.finess.clone()),
+        status: detail.entity.status,
+        band: detail.entity.size_band(),
+        labels: t
+            .labels
+            .iter()
+            .filter(|l| l.period.contains(on))
+            .map(|l| l.label)
+            .collect(),
+        authorisations: t
+            .authorisations
+            .iter()
+            .filter(|a| a.period.contains(on))
+            .map(|a| (a.activity_code.clone(), a.activity_label.clone()))
+            .collect(),
+        in_ght: t.memberships.iter().any(|m| m.period.contains(on)),
+    };
+    let actions = c
+        .actions
+        .iter()
+        .map(|a| {
+            let decision = match &a.applies_if {
+                Some(rule) => rule.decide(&facts),
+                None => Decision {
+                    applies: true,
+                    reason: "aucune condition : toutes les entités".into(),
+                },
+            };
+            (a.clone(), decision)
+        })
+        .collect();
+    Ok(ApplicabilityReport {
+        meta,
+        entity: detail.entity,
+        on,
+        actions,
+    })
 }
 
 #[cfg(test)]

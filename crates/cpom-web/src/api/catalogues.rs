@@ -142,3 +142,80 @@ pub async fn get_catalogue(
     let (meta, c, _) = services::catalogue(&state, &cu, &slug, q.version).await?;
     Ok(Json(CatalogueDocument(catalogue_json(&meta, &c))))
 }
+
+/// Whether a model action applies, and why.
+#[derive(Serialize, ToSchema)]
+pub struct ActionApplicabilityDto {
+    /// Code of the model action.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Mandatory for the establishments it applies to.
+    pub mandatory: bool,
+    /// The applicability rule, as text (`null`: every legal entity).
+    pub applies_if: Option<String>,
+    /// Whether it applies to the legal entity.
+    pub applies: bool,
+    /// Why, in French.
+    pub reason: String,
+}
+
+/// The model actions of a catalogue evaluated on one legal entity.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicabilityDto {
+    /// Catalogue.
+    pub slug: String,
+    /// Version evaluated.
+    pub version: i32,
+    /// FINESS EJ.
+    pub finess: String,
+    /// Name of the legal entity.
+    pub name: String,
+    /// Day the registry facts (labels, authorisations, GHT) are taken on.
+    pub as_of: chrono::NaiveDate,
+    /// Every model action, in print order.
+    pub actions: Vec<ActionApplicabilityDto>,
+}
+
+/// Day of the registry facts.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ApplicabilityQuery {
+    /// Version number of the catalogue (default as for the catalogue).
+    pub version: Option<i32>,
+    /// Day the registry facts are taken on, `aaaa-mm-jj` (default: today).
+    pub on: Option<chrono::NaiveDate>,
+}
+
+/// Which model actions of a catalogue apply to a legal entity, and why.
+#[utoipa::path(get, path = "/api/v1/catalogues/{slug}/applicability/{finess}", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue"),
+        ("finess" = String, Path, description = "FINESS EJ"), ApplicabilityQuery),
+    responses((status = 200, body = ApplicabilityDto), (status = 404, body = ApiErrorBody)))]
+pub async fn get_applicability(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((slug, finess)): Path<(String, String)>,
+    Query(q): Query<ApplicabilityQuery>,
+) -> Result<Json<ApplicabilityDto>, ApiError> {
+    let on = q.on.unwrap_or_else(services::today);
+    let r = services::applicability(&state, &cu, &slug, q.version, &finess, on).await?;
+    Ok(Json(ApplicabilityDto {
+        slug: r.meta.slug.clone(),
+        version: r.meta.version,
+        finess: r.entity.finess.to_string(),
+        name: r.entity.name.clone(),
+        as_of: r.on,
+        actions: r
+            .actions
+            .into_iter()
+            .map(|(a, d)| ActionApplicabilityDto {
+                code: a.code,
+                title: a.title,
+                mandatory: a.mandatory,
+                applies_if: a.applies_if.map(|r| r.to_string()),
+                applies: d.applies,
+                reason: d.reason,
+            })
+            .collect(),
+    }))
+}

@@ -52,6 +52,7 @@ use crate::error::{ApiErrorBody, FieldError};
         territories::end_label,
         catalogues::list_catalogues,
         catalogues::get_catalogue,
+        catalogues::get_applicability,
     ),
     components(schemas(ApiErrorBody, FieldError)),
     modifiers(&BearerAuth),

@@ -505,3 +505,102 @@ pub async fn show_fiche(
         lines,
     })
 }
+
+/// One model action with its decision.
+pub struct ApplicabilityRow {
+    code: String,
+    title: String,
+    mandatory: bool,
+    rule: String,
+    applies: bool,
+    reason: String,
+}
+
+/// Which model actions apply to a legal entity.
+#[derive(Template)]
+#[template(path = "catalogues/applicability.html")]
+pub struct ApplicabilityPage {
+    layout: Layout,
+    slug: String,
+    version: i32,
+    catalogue_title: String,
+    ej: String,
+    entity: String,
+    as_of: String,
+    error: String,
+    applying: usize,
+    rows: Vec<ApplicabilityRow>,
+}
+
+/// The legal entity to evaluate on.
+#[derive(Debug, Deserialize)]
+pub struct ApplicabilityQuery {
+    version: Option<i32>,
+    ej: Option<String>,
+}
+
+/// GET `/referentiels/{slug}/applicabilite?ej=…`: the catalogue's model actions evaluated
+/// on one legal entity, with the reason of each decision.
+pub async fn show_applicability(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(slug): Path<String>,
+    Query(q): Query<ApplicabilityQuery>,
+) -> Result<Response, PageError> {
+    let (meta, _, _) = services::catalogue(&state, &cu, &slug, q.version).await?;
+    let ej =
+        q.ej.as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .or_else(|| cu.user.ej.as_ref().map(ToString::to_string))
+            .unwrap_or_default();
+    let today = services::today();
+    let mut page = ApplicabilityPage {
+        layout: Layout::new(
+            &state,
+            &session,
+            &cu,
+            "Actions applicables",
+            "/referentiels",
+        )
+        .await?,
+        slug: meta.slug.clone(),
+        version: meta.version,
+        catalogue_title: meta.title.clone(),
+        ej: ej.clone(),
+        entity: String::new(),
+        as_of: cpom_domain::territory::date_fr(today),
+        error: String::new(),
+        applying: 0,
+        rows: vec![],
+    };
+    if !ej.is_empty() {
+        match services::applicability(&state, &cu, &slug, Some(meta.version), &ej, today).await {
+            Ok(r) => {
+                page.entity = r.entity.name.clone();
+                page.applying = r.actions.iter().filter(|(_, d)| d.applies).count();
+                page.rows = r
+                    .actions
+                    .into_iter()
+                    .map(|(a, d)| ApplicabilityRow {
+                        code: a.code,
+                        title: a.title,
+                        mandatory: a.mandatory,
+                        rule: a.applies_if.map(|r| r.to_string()).unwrap_or_default(),
+                        applies: d.applies,
+                        reason: d.reason,
+                    })
+                    .collect();
+            }
+            Err(crate::error::AppError::NotFound) => {
+                page.error = format!(
+                    "Aucune entité juridique de numéro FINESS « {ej} » dans votre périmètre."
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    render(&page)
+}

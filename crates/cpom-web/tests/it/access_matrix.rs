@@ -210,6 +210,13 @@ fn matrix() -> Vec<Case> {
             SIGNED_IN_200,
             Some(FOREIGN_ENTITY),
         ),
+        case(
+            "GET",
+            "/referentiels/{slug}/applicabilite",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
         case("GET", "/registre/ght", Page, SIGNED_IN_200, None),
         case(
             "POST",
@@ -376,6 +383,13 @@ fn matrix() -> Vec<Case> {
         case(
             "GET",
             "/api/v1/catalogues/{slug}",
+            Api,
+            API_SIGNED_IN_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/catalogues/{slug}/applicability/{finess}",
             Api,
             API_SIGNED_IN_200,
             Some(API_FOREIGN_ENTITY),

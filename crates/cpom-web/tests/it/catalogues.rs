@@ -10,7 +10,7 @@ use cpom_store::AuditActor;
 use cpom_store::StoreError;
 use cpom_store::repo::catalogues::{ImportOutcome, NewGeneration};
 
-use crate::support::{backends, fresh_db};
+use crate::support::{OWN_EJ, backends, fresh_db};
 
 pub fn shipped(slug: &str) -> Catalogue {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -307,5 +307,73 @@ async fn the_api_and_the_pages_show_a_catalogue_and_hide_drafts_from_establishme
             .get("/referentiels/occitanie-2025-2029/fiches/NOPE")
             .await;
         assert_eq!(missing.status, 404);
+
+        // Applicability on the leader's own legal entity, then after it joins a GHT.
+        let path = format!("/api/v1/catalogues/occitanie-2025-2029/applicability/{OWN_EJ}");
+        let decide = |doc: &serde_json::Value, code: &str| -> (bool, String) {
+            let a = doc["actions"]
+                .as_array()
+                .expect("actions")
+                .iter()
+                .find(|a| a["code"] == code)
+                .unwrap_or_else(|| panic!("{code}"))
+                .clone();
+            (
+                a["applies"].as_bool().expect("bool"),
+                a["reason"].as_str().expect("reason").to_owned(),
+            )
+        };
+        let r = leader.get(&path).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let doc: serde_json::Value = serde_json::from_str(&r.text).expect("json");
+        assert_eq!(doc["actions"].as_array().map(Vec::len), Some(30));
+        assert_eq!(
+            decide(&doc, "CPOM_CT_3"),
+            (false, "membre d'aucun GHT".to_owned())
+        );
+        assert_eq!(
+            decide(&doc, "CPOM_CT_7"),
+            (true, "toutes les entités".to_owned())
+        );
+        let region = cpom_domain::RegionCode::parse("76").expect("region");
+        let ght = app
+            .store()
+            .create_ght(&actor, "GHT-APPLI", "GHT de test", &region)
+            .await
+            .expect("ght");
+        app.store()
+            .add_ght_member(
+                &actor,
+                "GHT-APPLI",
+                &cpom_domain::FinessId::parse(OWN_EJ).expect("finess"),
+                false,
+                cpom_domain::territory::Period::new(
+                    chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+                    None,
+                )
+                .expect("period"),
+                ght.version,
+            )
+            .await
+            .expect("member");
+        let doc: serde_json::Value =
+            serde_json::from_str(&leader.get(&path).await.text).expect("json");
+        assert_eq!(
+            decide(&doc, "CPOM_CT_3"),
+            (true, "membre d'un GHT".to_owned())
+        );
+        // Another legal entity is outside the leader's scope.
+        let other = leader
+            .get("/api/v1/catalogues/occitanie-2025-2029/applicability/310781406")
+            .await;
+        assert_eq!(other.status, 404);
+        let page = leader
+            .get("/referentiels/occitanie-2025-2029/applicabilite")
+            .await;
+        assert!(
+            page.text.contains("membre d&#39;un GHT"),
+            "the page gives the reason: {}",
+            page.text
+        );
     });
 }

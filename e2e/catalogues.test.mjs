@@ -1,0 +1,66 @@
+// Référentiels: an establishment user browses the published Occitanie catalogue, searches a
+// fiche, reads it with its targets, and sees which model actions apply to its legal entity;
+// an ARS referent reads the AURA catalogue of another region only if national. `cpom demo`
+// publishes the three shipped catalogues. Every page is checked with axe-core.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { checkA11y, DEMO_PASSWORD, launchBrowser, signIn, startServer, withPage } from './lib.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('référentiels', () => {
+  test("un établissement lit une fiche, ses cibles et les actions qui lui sont applicables", () =>
+    withPage(browser, 'referentiel-fiche', async (page) => {
+      await signIn(page, server.baseUrl, 'establishment-leader@cpom.demo', DEMO_PASSWORD);
+      await page.getByRole('link', { name: 'Référentiels' }).first().click();
+      await page.waitForURL(/\/referentiels$/);
+      const list = await page.locator('main').innerText();
+      assert.match(list, /Occitanie 2025–2029/);
+      assert.doesNotMatch(list, /Auvergne-Rhône-Alpes 2020–2024/, 'another region is not listed');
+      await checkA11y(page, 'référentiels');
+
+      await page.getByRole('link', { name: 'Occitanie 2025–2029' }).click();
+      await page.waitForURL(/\/referentiels\/occitanie-2025-2029/);
+      await checkA11y(page, 'référentiel');
+
+      // Search across the fiches.
+      await page.getByLabel('Rechercher une fiche (code, titre, définition)').fill('imagerie mutualisé');
+      await page.getByRole('button', { name: 'Rechercher' }).click();
+      await page.waitForURL(/q=imagerie/);
+      assert.match(await page.locator('main').innerText(), /1 fiche\(s\) pour/);
+      await page.locator('main ul').getByRole('link', { name: /CPOM_CT_1/ }).first().click();
+      await page.waitForURL(/\/fiches\/CPOM_CT_1/);
+      const fiche = await page.locator('main').innerText();
+      assert.match(fiche, /CHU 30 : oui/);
+      assert.match(fiche, /Définition/);
+      await checkA11y(page, 'fiche');
+
+      // Applicability on the user's own legal entity.
+      await page.goto(`${server.baseUrl}/referentiels/occitanie-2025-2029/applicabilite`);
+      const applicable = await page.locator('main').innerText();
+      assert.match(applicable, /action\(s\) type sur 30/);
+      assert.match(applicable, /CPOM_CT_7/);
+      await checkA11y(page, 'actions applicables');
+    }));
+
+  test("une référente ARS d'Occitanie ne voit pas le référentiel d'une autre région", () =>
+    withPage(browser, 'referentiel-autre-region', async (page) => {
+      await signIn(page, server.baseUrl, 'ars-referent@cpom.demo', DEMO_PASSWORD);
+      const resp = await page.goto(`${server.baseUrl}/referentiels/aura-2020-2024`);
+      assert.equal(resp.status(), 404);
+      await checkA11y(page, 'référentiel introuvable');
+    }));
+});

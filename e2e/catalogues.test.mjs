@@ -63,4 +63,27 @@ describe('référentiels', () => {
       assert.equal(resp.status(), 404);
       await checkA11y(page, 'référentiel introuvable');
     }));
+
+  test("une administratrice ARS importe un fichier erroné, lit les erreurs, puis voit la gestion des versions", () =>
+    withPage(browser, 'referentiel-import', async (page) => {
+      await signIn(page, server.baseUrl, 'ars-admin@cpom.demo', DEMO_PASSWORD);
+      await page.goto(`${server.baseUrl}/referentiels`);
+      await page.getByRole('link', { name: 'Importer un référentiel' }).click();
+      await page.waitForURL(/\/referentiels\/importer$/);
+      await checkA11y(page, 'import de référentiel');
+      await page.getByLabel('Fichier du référentiel').setInputFiles({
+        name: 'abime.toml',
+        mimeType: 'application/toml',
+        buffer: Buffer.from('format = 1\nslug = "essai"\n'),
+      });
+      await page.getByRole('button', { name: 'Importer en brouillon' }).click();
+      await page.locator('.fr-alert--error').waitFor();
+      assert.match(await page.locator('.fr-alert--error').innerText(), /rien n'a été importé/);
+      assert.match(await page.locator('.fr-alert--error').innerText(), /champ « title » manquant/);
+      await checkA11y(page, "import refusé");
+
+      await page.goto(`${server.baseUrl}/referentiels/occitanie-2025-2029`);
+      assert.match(await page.locator('main').innerText(), /Archiver la version 1/);
+      await checkA11y(page, 'référentiel, gestion');
+    }));
 });

@@ -89,6 +89,8 @@ pub enum Action {
     },
     /// Import, edit, publish, archive or copy the catalogues of a region.
     ManageCatalogue(RegionCode),
+    /// Import catalogue files at all (the region is checked on the file's content).
+    ImportCatalogues,
 }
 
 /// Which records a listing may return.
@@ -235,6 +237,11 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 "Un référentiel en brouillon n'est visible que des agents de l'ARS.",
             )
         }
+        Action::ImportCatalogues => allow_if(
+            actor.role == Role::NationalAdmin
+                || (actor.role == Role::ArsAdmin && actor.region.is_some()),
+            "Les référentiels sont gérés par les administrateurs de l'ARS.",
+        ),
         Action::ManageCatalogue(region) => allow_if(
             actor.role == Role::NationalAdmin
                 || (actor.role == Role::ArsAdmin && actor.region.as_ref() == Some(region)),
@@ -589,6 +596,11 @@ mod tests {
                 authorize(&act, &Action::ManageCatalogue(ara.clone())).is_ok(),
                 role == Role::NationalAdmin,
                 "{role} manages another region"
+            );
+            assert_eq!(
+                authorize(&act, &Action::ImportCatalogues).is_ok(),
+                matches!(role, Role::NationalAdmin | Role::ArsAdmin),
+                "{role} imports"
             );
         }
     }

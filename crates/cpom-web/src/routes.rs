@@ -103,8 +103,30 @@ pub fn table() -> Table {
     )
     .add(
         "GET",
+        "/referentiels/importer",
+        get(pages::catalogues::import_form),
+    )
+    .add(
+        "POST",
+        "/referentiels/importer",
+        post(pages::catalogues::import_upload).layer(DefaultBodyLimit::max(
+            crate::services::MAX_CATALOGUE_FILE as usize + 64 * 1024,
+        )),
+    )
+    .add(
+        "GET",
         "/referentiels/{slug}",
         get(pages::catalogues::show_catalogue),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/publier",
+        post(pages::catalogues::publish_version),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/archiver",
+        post(pages::catalogues::archive_version),
     )
     .add(
         "GET",
@@ -115,6 +137,16 @@ pub fn table() -> Table {
         "GET",
         "/referentiels/{slug}/applicabilite",
         get(pages::catalogues::show_applicability),
+    )
+    .add(
+        "GET",
+        "/referentiels/{slug}/telecharger.toml",
+        get(pages::catalogues::download_toml),
+    )
+    .add(
+        "GET",
+        "/referentiels/{slug}/telecharger.xlsx",
+        get(pages::catalogues::download_xlsx),
     )
     .add(
         "GET",
@@ -270,6 +302,23 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/catalogues/{slug}/applicability/{finess}",
         get(api::catalogues::get_applicability),
+    )
+    .add(
+        "POST",
+        "/api/v1/catalogues",
+        post(api::catalogues::import_catalogue).layer(DefaultBodyLimit::max(
+            crate::services::MAX_CATALOGUE_FILE as usize + 64 * 1024,
+        )),
+    )
+    .add(
+        "POST",
+        "/api/v1/catalogues/{slug}/publish",
+        post(api::catalogues::publish_catalogue),
+    )
+    .add(
+        "POST",
+        "/api/v1/catalogues/{slug}/archive",
+        post(api::catalogues::archive_catalogue),
     )
     .add("GET", "/api/v1/ghts", get(api::territories::list_ghts))
     .add("POST", "/api/v1/ghts", post(api::territories::create_ght))

@@ -9,7 +9,7 @@ use cpom_domain::registry::{BandSettings, SizeBand};
 use cpom_domain::territory::{Label, Period, parse_date, parse_optional_date};
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use cpom_store::LegalEntity;
-use cpom_store::repo::catalogues::CatalogueVersion;
+use cpom_store::repo::catalogues::{CatalogueVersion, ImportOutcome};
 use cpom_store::repo::imports::{ImportFile, ImportRun};
 use cpom_store::repo::region_settings::RegionSettings;
 use cpom_store::repo::registry::{
@@ -936,6 +936,99 @@ pub async fn applicability(
         entity: detail.entity,
         on,
         actions,
+    })
+}
+
+/// Largest catalogue file accepted (the shipped ones are under 300 kB).
+pub const MAX_CATALOGUE_FILE: u64 = 10 * 1024 * 1024;
+
+/// Reads a catalogue file, TOML text or XLSX workbook (told apart by content: a workbook is
+/// a ZIP archive), and imports it as a draft (published at once with `publish`). Every
+/// problem of the file is returned, located, as a validation error of the field `file`.
+pub async fn import_catalogue_file(
+    state: &AppState,
+    cu: &CurrentUser,
+    bytes: &[u8],
+    file_name: &str,
+    publish: bool,
+) -> Result<(ImportOutcome, CatalogueVersion), AppError> {
+    cu.authorize(&Action::ImportCatalogues)?;
+    let parsed = if bytes.starts_with(b"PK\x03\x04") {
+        cpom_import::catalogue_xlsx::read_xlsx(bytes)
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => cpom_import::catalogue::read_toml(text),
+            Err(e) => {
+                return Err(AppError::field(
+                    "file",
+                    format!(
+                        "{file_name} : ni un classeur XLSX ni un texte UTF-8 (octet {} invalide)",
+                        e.valid_up_to() + 1
+                    ),
+                ));
+            }
+        }
+    };
+    let c = parsed.map_err(|errors| {
+        AppError::Validation(
+            errors
+                .iter()
+                .map(|e| FieldError {
+                    field: "file".into(),
+                    message: format!("{file_name} : {e}"),
+                })
+                .collect(),
+        )
+    })?;
+    cu.authorize(&Action::ManageCatalogue(c.region.clone()))?;
+    Ok(state
+        .store
+        .import_catalogue(&cu.user.audit_actor(), &c, publish)
+        .await?)
+}
+
+/// A catalogue version to publish or archive, as read by the caller.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct VersionInput {
+    /// Version number.
+    pub version: Option<i32>,
+    /// `row_version` of that version when it was read.
+    pub row_version: Option<i64>,
+}
+
+/// Publishes (or, with `archive`, archives) a catalogue version: the catalogue must be
+/// visible to the actor (else not found) and theirs to manage (else forbidden).
+pub async fn change_catalogue_state(
+    state: &AppState,
+    cu: &CurrentUser,
+    slug: &str,
+    input: &VersionInput,
+    archive: bool,
+) -> Result<CatalogueVersion, AppError> {
+    let region = state.store.catalogue_region(slug).await?;
+    cu.authorize(&Action::ViewCatalogue {
+        region: region.clone(),
+        draft: false,
+    })
+    .map_err(|_| AppError::NotFound)?;
+    cu.authorize(&Action::ManageCatalogue(region))?;
+    let (Some(version), Some(row_version)) = (input.version, input.row_version) else {
+        return Err(AppError::field(
+            "version",
+            "version du référentiel manquante : rechargez la page",
+        ));
+    };
+    let actor = cu.user.audit_actor();
+    Ok(if archive {
+        state
+            .store
+            .archive_catalogue(&actor, slug, version, row_version)
+            .await?
+    } else {
+        state
+            .store
+            .publish_catalogue(&actor, slug, version, row_version)
+            .await?
     })
 }
 

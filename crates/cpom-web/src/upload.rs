@@ -97,6 +97,38 @@ pub async fn receive(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upl
     }
 }
 
+/// Reads the form into memory, for small files (at most `limit` bytes): the file goes
+/// through a temporary file under `dir`, removed before returning.
+pub async fn receive_small(
+    form: Multipart,
+    dir: &Path,
+    limit: u64,
+) -> Result<(Upload, Vec<u8>), AppError> {
+    let path = dir.join(format!(
+        "{}.upload",
+        hex::encode(rand::random::<[u8; 16]>())
+    ));
+    let result = async {
+        let upload = receive(form, dir, &path).await?;
+        if upload.size > limit {
+            return Err(bad(
+                "file",
+                format!(
+                    "fichier trop volumineux (au plus {} Mo)",
+                    limit / 1024 / 1024
+                ),
+            ));
+        }
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| AppError::Internal(format!("upload read: {e}")))?;
+        Ok((upload, bytes))
+    }
+    .await;
+    let _ = tokio::fs::remove_file(&path).await;
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,10 @@
 //! the JSON document that `cpom catalogue export --format json` writes.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use cpom_store::repo::catalogues::{CatalogueVersion, catalogue_json};
+use cpom_store::repo::catalogues::{CatalogueVersion, ImportOutcome, catalogue_json};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -218,4 +219,91 @@ pub async fn get_applicability(
             })
             .collect(),
     }))
+}
+
+/// What an import did, and the version it gives.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogueImportDto {
+    /// `created`, `new_version`, `draft_updated` or `unchanged`.
+    pub outcome: String,
+    /// The version now holding the file's content.
+    pub catalogue: CatalogueVersionDto,
+}
+
+/// Whether to publish the imported version at once.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportCatalogueQuery {
+    /// Publish the imported version (the version published before is archived).
+    #[serde(default)]
+    pub publish: bool,
+}
+
+/// Imports a catalogue file (multipart field `file`: the text format or an XLSX workbook):
+/// a new catalogue (201), a new draft version of a published one, the replacement of the
+/// draft in progress, or nothing when the content is already there (200). Every problem of
+/// the file is listed, located, in a 422. Administrators of the catalogue's region.
+#[utoipa::path(post, path = "/api/v1/catalogues", tag = "referentiel", params(ImportCatalogueQuery),
+    responses((status = 201, body = CatalogueImportDto), (status = 200, body = CatalogueImportDto),
+        (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn import_catalogue(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Query(q): Query<ImportCatalogueQuery>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<CatalogueImportDto>), ApiError> {
+    cu.authorize(&cpom_domain::Action::ImportCatalogues)?;
+    let dir = state.store.files_dir().join("imports");
+    let (upload, bytes) =
+        crate::upload::receive_small(multipart, &dir, services::MAX_CATALOGUE_FILE).await?;
+    let (outcome, v) =
+        services::import_catalogue_file(&state, &cu, &bytes, &upload.file_name, q.publish).await?;
+    let status = if outcome == ImportOutcome::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(CatalogueImportDto {
+            outcome: serde_json::to_value(outcome)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            catalogue: (&v).into(),
+        }),
+    ))
+}
+
+/// Publishes a draft version read at `row_version`; the version published before is
+/// archived. Administrators of the catalogue's region.
+#[utoipa::path(post, path = "/api/v1/catalogues/{slug}/publish", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue")),
+    request_body = services::VersionInput,
+    responses((status = 200, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn publish_catalogue(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(slug): Path<String>,
+    Json(input): Json<services::VersionInput>,
+) -> Result<Json<CatalogueVersionDto>, ApiError> {
+    let v = services::change_catalogue_state(&state, &cu, &slug, &input, false).await?;
+    Ok(Json((&v).into()))
+}
+
+/// Archives the published version read at `row_version`. Administrators of the
+/// catalogue's region.
+#[utoipa::path(post, path = "/api/v1/catalogues/{slug}/archive", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue")),
+    request_body = services::VersionInput,
+    responses((status = 200, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn archive_catalogue(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(slug): Path<String>,
+    Json(input): Json<services::VersionInput>,
+) -> Result<Json<CatalogueVersionDto>, ApiError> {
+    let v = services::change_catalogue_state(&state, &cu, &slug, &input, true).await?;
+    Ok(Json((&v).into()))
 }

@@ -66,6 +66,7 @@ fn kind_label(k: cpom_domain::catalogue::CatalogueKind) -> &'static str {
 #[template(path = "catalogues/list.html")]
 pub struct CatalogueListPage {
     layout: Layout,
+    can_import: bool,
     rows: Vec<CatalogueRow>,
     total: u64,
     page: u64,
@@ -92,6 +93,7 @@ pub async fn list_catalogues(
     let pages = p.page_count();
     render(&CatalogueListPage {
         layout: Layout::new(&state, &session, &cu, "Référentiels", "/referentiels").await?,
+        can_import: cu.authorize(&cpom_domain::Action::ImportCatalogues).is_ok(),
         rows: p
             .items
             .iter()
@@ -178,6 +180,10 @@ pub struct VersionLink {
 #[template(path = "catalogues/show.html")]
 pub struct CataloguePage {
     layout: Layout,
+    can_manage: bool,
+    draft: bool,
+    is_published: bool,
+    row_version: i64,
     slug: String,
     version: i32,
     title: String,
@@ -297,6 +303,12 @@ pub async fn show_catalogue(
     let query = q.q.unwrap_or_default();
     render(&CataloguePage {
         layout: Layout::new(&state, &session, &cu, &meta.title, "/referentiels").await?,
+        can_manage: cu
+            .authorize(&cpom_domain::Action::ManageCatalogue(meta.region.clone()))
+            .is_ok(),
+        draft: meta.state == CatalogueState::Draft,
+        is_published: meta.state == CatalogueState::Published,
+        row_version: meta.row_version,
         slug: meta.slug.clone(),
         version: meta.version,
         title: meta.title.clone(),
@@ -603,4 +615,162 @@ pub async fn show_applicability(
         }
     }
     render(&page)
+}
+
+/// A file to download.
+fn attachment(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// GET `/referentiels/{slug}/telecharger.toml`: the version in the text format.
+pub async fn download_toml(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(slug): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<Response, PageError> {
+    let (meta, c, _) = services::catalogue(&state, &cu, &slug, q.version).await?;
+    Ok(attachment(
+        "application/toml; charset=utf-8",
+        format!("{}-v{}.toml", meta.slug, meta.version),
+        cpom_import::catalogue::write_toml(&c).into_bytes(),
+    ))
+}
+
+/// GET `/referentiels/{slug}/telecharger.xlsx`: the version as an XLSX workbook.
+pub async fn download_xlsx(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(slug): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<Response, PageError> {
+    let (meta, c, _) = services::catalogue(&state, &cu, &slug, q.version).await?;
+    let bytes = cpom_import::catalogue_xlsx::write_xlsx(&c)
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    Ok(attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("{}-v{}.xlsx", meta.slug, meta.version),
+        bytes,
+    ))
+}
+
+/// The import form.
+#[derive(Template)]
+#[template(path = "catalogues/import.html")]
+pub struct ImportCataloguePage {
+    layout: Layout,
+    errors: Vec<String>,
+}
+
+/// GET `/referentiels/importer`.
+pub async fn import_form(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+) -> Result<Response, PageError> {
+    cu.authorize(&cpom_domain::Action::ImportCatalogues)?;
+    render(&ImportCataloguePage {
+        layout: Layout::new(
+            &state,
+            &session,
+            &cu,
+            "Importer un référentiel",
+            "/referentiels",
+        )
+        .await?,
+        errors: vec![],
+    })
+}
+
+/// Whether to publish at once (the second button of the form).
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    publier: Option<String>,
+}
+
+/// POST `/referentiels/importer` (multipart `file`): imports the file as a draft, or
+/// publishes it with `?publier=oui`, then shows the catalogue; the file's problems are
+/// listed with their places otherwise.
+pub async fn import_upload(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Query(q): Query<ImportQuery>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    use axum::response::{IntoResponse, Redirect};
+    cu.authorize(&cpom_domain::Action::ImportCatalogues)?;
+    let dir = state.store.files_dir().join("imports");
+    let publish = q.publier.as_deref() == Some("oui");
+    let outcome = async {
+        let (upload, bytes) =
+            crate::upload::receive_small(multipart, &dir, services::MAX_CATALOGUE_FILE).await?;
+        services::import_catalogue_file(&state, &cu, &bytes, &upload.file_name, publish).await
+    }
+    .await;
+    match outcome {
+        Ok((_, v)) => Ok(
+            Redirect::to(&format!("/referentiels/{}?version={}", v.slug, v.version))
+                .into_response(),
+        ),
+        Err(crate::error::AppError::Validation(fields)) => {
+            let page = ImportCataloguePage {
+                layout: Layout::new(
+                    &state,
+                    &session,
+                    &cu,
+                    "Importer un référentiel",
+                    "/referentiels",
+                )
+                .await?,
+                errors: fields.into_iter().map(|f| f.message).collect(),
+            };
+            super::render_status(&page, axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST `/referentiels/{slug}/publier`.
+pub async fn publish_version(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(slug): Path<String>,
+    axum::Form(input): axum::Form<services::VersionInput>,
+) -> Result<Response, PageError> {
+    change_state(&state, &cu, &slug, &input, false).await
+}
+
+/// POST `/referentiels/{slug}/archiver`.
+pub async fn archive_version(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(slug): Path<String>,
+    axum::Form(input): axum::Form<services::VersionInput>,
+) -> Result<Response, PageError> {
+    change_state(&state, &cu, &slug, &input, true).await
+}
+
+async fn change_state(
+    state: &AppState,
+    cu: &crate::auth::CurrentUser,
+    slug: &str,
+    input: &services::VersionInput,
+    archive: bool,
+) -> Result<Response, PageError> {
+    use axum::response::{IntoResponse, Redirect};
+    let v = services::change_catalogue_state(state, cu, slug, input, archive).await?;
+    Ok(Redirect::to(&format!("/referentiels/{}?version={}", v.slug, v.version)).into_response())
 }

@@ -196,6 +196,30 @@ fn matrix() -> Vec<Case> {
             Some(FOREIGN_EDIT_303),
         ),
         case("GET", "/referentiels", Page, SIGNED_IN_200, None),
+        case("GET", "/referentiels/importer", Page, IMPORTERS_200, None),
+        // The upload is a FINESS CSV, not a catalogue: refused with its place (422).
+        case(
+            "POST",
+            "/referentiels/importer",
+            Upload,
+            [303, 422, 422, 403, 403, 403, 403],
+            None,
+        ),
+        // No version given: the administrators of the region get 422.
+        case(
+            "POST",
+            "/referentiels/{slug}/publier",
+            Form,
+            [303, 422, 422, 403, 403, 403, 403],
+            Some([303, 422, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/archiver",
+            Form,
+            [303, 422, 422, 403, 403, 403, 403],
+            Some([303, 422, 404, 404, 404, 404, 404]),
+        ),
         case(
             "GET",
             "/referentiels/{slug}",
@@ -213,6 +237,20 @@ fn matrix() -> Vec<Case> {
         case(
             "GET",
             "/referentiels/{slug}/applicabilite",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/referentiels/{slug}/telecharger.toml",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/referentiels/{slug}/telecharger.xlsx",
             Page,
             SIGNED_IN_200,
             Some(FOREIGN_ENTITY),
@@ -380,6 +418,27 @@ fn matrix() -> Vec<Case> {
             Some(API_FOREIGN_ENTITY),
         ),
         case("GET", "/api/v1/catalogues", Api, API_SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/api/v1/catalogues",
+            Upload,
+            [401, 422, 422, 403, 403, 403, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/api/v1/catalogues/{slug}/publish",
+            Api,
+            [401, 422, 422, 403, 403, 403, 403],
+            Some([401, 422, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "POST",
+            "/api/v1/catalogues/{slug}/archive",
+            Api,
+            [401, 422, 422, 403, 403, 403, 403],
+            Some([401, 422, 404, 404, 404, 404, 404]),
+        ),
         case(
             "GET",
             "/api/v1/catalogues/{slug}",
@@ -606,6 +665,10 @@ async fn request(
                 ("version", ej_version.clone()),
             ],
             "/registre/imports/appliquer" => vec![("token", "aucun-apercu".into())],
+            // No version: the administrators who may go that far get 422.
+            p if p.ends_with("/publish") || p.ends_with("/archive") => {
+                vec![("note", "matrice".into())]
+            }
             "/registre/ght" | "/api/v1/ghts" => vec![
                 ("code", format!("GHT-M{n}")),
                 ("name", "GHT de la matrice".into()),

@@ -307,6 +307,21 @@ async fn the_api_and_the_pages_show_a_catalogue_and_hide_drafts_from_establishme
             .get("/referentiels/occitanie-2025-2029/fiches/NOPE")
             .await;
         assert_eq!(missing.status, 404);
+        // Downloads: the text format reads back to the published version.
+        let toml = leader
+            .get("/referentiels/occitanie-2025-2029/telecharger.toml")
+            .await;
+        assert_eq!(toml.status, 200);
+        assert!(
+            toml.headers
+                .get("content-disposition")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("occitanie-2025-2029-v1.toml"))
+        );
+        assert_eq!(
+            read_toml(&toml.text).expect("downloaded text reads"),
+            shipped("occitanie-2025-2029")
+        );
 
         // Applicability on the leader's own legal entity, then after it joins a GHT.
         let path = format!("/api/v1/catalogues/occitanie-2025-2029/applicability/{OWN_EJ}");
@@ -375,5 +390,143 @@ async fn the_api_and_the_pages_show_a_catalogue_and_hide_drafts_from_establishme
             "the page gives the reason: {}",
             page.text
         );
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ars_administrator_imports_publishes_and_archives_a_catalogue_from_the_interface() {
+    crate::on_each_backend!(|app| {
+        let text = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../catalogues/occitanie-2025-2029.toml"),
+        )
+        .expect("shipped file");
+        let mut admin = app.signed_in("ars-admin").await;
+
+        // A damaged file: nothing written, every problem with its line.
+        let bad = text.replacen("kind = \"yes_no\"", "kind = \"oui-non\"", 1);
+        let r = admin
+            .upload(
+                "/referentiels/importer",
+                "",
+                "occitanie.toml",
+                bad.into_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("rien n'a été importé"), "{}", r.text);
+        assert!(r.text.contains("champ « kind »"), "{}", r.text);
+        assert_eq!(
+            app.store()
+                .list_catalogues(&ScopeFilter::All, true, 1, 10)
+                .await
+                .expect("list")
+                .total,
+            0
+        );
+
+        // Through the API: a draft is created (201), re-sending it changes nothing (200).
+        let r = admin
+            .upload(
+                "/api/v1/catalogues",
+                "",
+                "occitanie.toml",
+                text.clone().into_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let created: serde_json::Value = serde_json::from_str(&r.text).expect("json");
+        assert_eq!(created["outcome"], "created");
+        assert_eq!(created["catalogue"]["state"], "draft");
+        let r = admin
+            .upload(
+                "/api/v1/catalogues",
+                "",
+                "occitanie.toml",
+                text.clone().into_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(r.text.contains("\"unchanged\""));
+
+        // A stale version cannot publish; the right one does.
+        let row_version = created["catalogue"]["row_version"]
+            .as_i64()
+            .expect("row_version");
+        let stale = admin
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/catalogues/occitanie-2025-2029/publish",
+                Some(serde_json::json!({"version": 1, "row_version": row_version + 1})),
+            )
+            .await;
+        assert_eq!(stale.status, 409, "{}", stale.text);
+        let page = admin.get("/referentiels/occitanie-2025-2029").await;
+        assert!(page.text.contains("Publier la version 1"));
+        let rv = row_version.to_string();
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/publier",
+                &[("version", "1"), ("row_version", &rv)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let (meta, _) = app
+            .store()
+            .catalogue("occitanie-2025-2029", None, false)
+            .await
+            .expect("published");
+        assert_eq!(meta.state, CatalogueState::Published);
+
+        // An XLSX workbook of a changed catalogue becomes version 2, a draft.
+        let mut changed = shipped("occitanie-2025-2029");
+        changed.title = "Occitanie 2025–2029 (révisé)".into();
+        let xlsx = cpom_import::catalogue_xlsx::write_xlsx(&changed).expect("xlsx");
+        let r = admin
+            .upload("/referentiels/importer", "", "occitanie.xlsx", xlsx)
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let versions = app
+            .store()
+            .catalogue_versions("occitanie-2025-2029")
+            .await
+            .expect("versions");
+        assert_eq!(
+            versions
+                .iter()
+                .map(|v| (v.version, v.state))
+                .collect::<Vec<_>>(),
+            [(2, CatalogueState::Draft), (1, CatalogueState::Published)]
+        );
+
+        // Another region's administrator may not import it.
+        let mut foreign = shipped("aura-2020-2024");
+        foreign.slug = "aura-copie".into();
+        let r = admin
+            .upload(
+                "/api/v1/catalogues",
+                "",
+                "aura.toml",
+                cpom_import::catalogue::write_toml(&foreign).into_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+
+        // Archiving the published version.
+        let v1 = &versions[1];
+        let rv = v1.row_version.to_string();
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/archiver",
+                &[("version", "1"), ("row_version", &rv)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let versions = app
+            .store()
+            .catalogue_versions("occitanie-2025-2029")
+            .await
+            .expect("versions");
+        assert_eq!(versions[1].state, CatalogueState::Archived);
     });
 }

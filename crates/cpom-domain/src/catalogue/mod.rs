@@ -7,6 +7,7 @@
 //! fitting the indicator kind) and names the item and field of each problem.
 
 pub mod applicability;
+pub mod edit;
 pub mod number;
 pub mod target;
 
@@ -573,6 +574,24 @@ pub struct Problem {
     pub message: String,
 }
 
+/// What is wrong with an item code, if anything: codes appear in addresses, so they are 1 to
+/// 40 characters without spaces, slashes, `?`, `#`, `%`, `&` or backslashes.
+pub fn code_problem(code: &str) -> Option<String> {
+    if code.trim().is_empty() {
+        Some("code vide".into())
+    } else if code.chars().count() > 40 {
+        Some(format!("code « {code} » trop long (40 caractères au plus)"))
+    } else {
+        code.chars()
+            .find(|c| c.is_whitespace() || matches!(c, '/' | '?' | '#' | '%' | '&' | '\\'))
+            .map(|c| {
+                format!(
+                    "le code « {code} » ne peut contenir « {c} » (espaces, / ? # % & \\ exclus)"
+                )
+            })
+    }
+}
+
 /// Checks a slug: 3 to 60 characters among `a-z`, `0-9` and `-`, not at the ends.
 pub fn valid_slug(slug: &str) -> bool {
     (3..=60).contains(&slug.len())
@@ -627,8 +646,8 @@ impl Catalogue {
         }
         let mut seen = HashSet::new();
         for (i, o) in self.orientations.iter().enumerate() {
-            if o.code.trim().is_empty() {
-                push("orientation", Some(i), None, "code", "code vide".into());
+            if let Some(m) = code_problem(&o.code) {
+                push("orientation", Some(i), None, "code", m);
             } else if !seen.insert(o.code.as_str()) {
                 push(
                     "orientation",
@@ -645,8 +664,8 @@ impl Catalogue {
         let orientations = seen;
         let mut objectives = HashSet::new();
         for (i, o) in self.objectives.iter().enumerate() {
-            if o.code.trim().is_empty() {
-                push("objective", Some(i), None, "code", "code vide".into());
+            if let Some(m) = code_problem(&o.code) {
+                push("objective", Some(i), None, "code", m);
             } else if !objectives.insert(o.code.as_str()) {
                 push(
                     "objective",
@@ -671,8 +690,8 @@ impl Catalogue {
         }
         let mut actions = HashSet::new();
         for (i, a) in self.actions.iter().enumerate() {
-            if a.code.trim().is_empty() {
-                push("action", Some(i), None, "code", "code vide".into());
+            if let Some(m) = code_problem(&a.code) {
+                push("action", Some(i), None, "code", m);
             } else if !actions.insert(a.code.as_str()) {
                 push(
                     "action",
@@ -697,8 +716,8 @@ impl Catalogue {
         }
         let mut indicators = HashSet::new();
         for (i, ind) in self.indicators.iter().enumerate() {
-            if ind.code.trim().is_empty() {
-                push("indicator", Some(i), None, "code", "code vide".into());
+            if let Some(m) = code_problem(&ind.code) {
+                push("indicator", Some(i), None, "code", m);
             } else if !indicators.insert(ind.code.as_str()) {
                 push(
                     "indicator",
@@ -791,7 +810,9 @@ impl Catalogue {
         }
         let mut questions = HashSet::new();
         for (i, q) in self.questions.iter().enumerate() {
-            if !questions.insert(q.code.as_str()) {
+            if let Some(m) = code_problem(&q.code) {
+                push("question", Some(i), None, "code", m);
+            } else if !questions.insert(q.code.as_str()) {
                 push(
                     "question",
                     Some(i),
@@ -866,7 +887,7 @@ pub fn target_for<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::registry::SizeBand;
 
@@ -881,7 +902,7 @@ mod tests {
         }
     }
 
-    fn small() -> Catalogue {
+    pub(crate) fn small() -> Catalogue {
         Catalogue {
             slug: "test-2025-2029".into(),
             title: "Test".into(),
@@ -1012,6 +1033,36 @@ mod tests {
         );
         assert_eq!(pick(None, None, 2027).as_deref(), Some("all"));
         assert_eq!(target_for(&targets[1..2], None, None, 2027), None);
+    }
+
+    #[test]
+    fn codes_fit_in_an_address() {
+        let mut c = small();
+        c.indicators[0].code = "I 1".into();
+        c.objectives[0].code = "1/1".into();
+        c.actions[0].objective = "1/1".into();
+        let problems = c.validate();
+        let codes: Vec<(&str, &str)> = problems
+            .iter()
+            .filter(|p| p.place.field == "code")
+            .map(|p| (p.place.list, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (
+                    "objective",
+                    "le code « 1/1 » ne peut contenir « / » (espaces, / ? # % & \\ exclus)"
+                ),
+                (
+                    "indicator",
+                    "le code « I 1 » ne peut contenir «   » (espaces, / ? # % & \\ exclus)"
+                ),
+            ]
+        );
+        assert_eq!(code_problem("CPOM_CT_1"), None);
+        assert_eq!(code_problem("2-BIS"), None);
+        assert!(code_problem(&"x".repeat(41)).is_some());
     }
 
     #[test]

@@ -124,6 +124,36 @@ fn to_doc(m: &catalogue::Model) -> Result<Catalogue, StoreError> {
     })
 }
 
+/// Takes the row of a catalogue version read at `row_version` for this transaction: its
+/// `row_version` goes up by one, or the change made since the read is reported (the
+/// conditional update also catches a change committed after the row was read).
+async fn claim(
+    txn: &sea_orm::DatabaseTransaction,
+    row: &catalogue::Model,
+    row_version: i64,
+) -> Result<catalogue::Model, StoreError> {
+    use sea_orm::sea_query::Expr;
+    if row.row_version != row_version {
+        return Err(stale());
+    }
+    let done = catalogue::Entity::update_many()
+        .col_expr(catalogue::Column::RowVersion, Expr::value(row_version + 1))
+        .filter(catalogue::Column::Id.eq(row.id))
+        .filter(catalogue::Column::RowVersion.eq(row_version))
+        .exec(txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(stale());
+    }
+    let mut claimed = row.clone();
+    claimed.row_version = row_version + 1;
+    Ok(claimed)
+}
+
+fn stale() -> StoreError {
+    StoreError::Conflict("le référentiel a été modifié entre-temps ; rechargez la page".into())
+}
+
 fn check(c: &Catalogue) -> Result<(), StoreError> {
     match c.validate().into_iter().next() {
         None => Ok(()),
@@ -391,11 +421,7 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound)?;
-        if row.row_version != row_version {
-            return Err(StoreError::Conflict(
-                "le référentiel a été modifié entre-temps ; rechargez la page".into(),
-            ));
-        }
+        let row = claim(&txn, &row, row_version).await?;
         if row.state != CatalogueState::Draft.as_str() {
             return Err(StoreError::Invalid {
                 field: "state",
@@ -423,11 +449,7 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound)?;
-        if row.row_version != row_version {
-            return Err(StoreError::Conflict(
-                "le référentiel a été modifié entre-temps ; rechargez la page".into(),
-            ));
-        }
+        let row = claim(&txn, &row, row_version).await?;
         if row.state != CatalogueState::Published.as_str() {
             return Err(StoreError::Invalid {
                 field: "state",
@@ -496,6 +518,135 @@ impl Store {
                 ej_finess: None,
                 before: None,
                 after: Some(summary_json(&row)),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        CatalogueVersion::try_from(&row)
+    }
+
+    /// Starts a new draft version as a copy of version `version` (read at `row_version`),
+    /// numbered after the newest; refused while another draft is in progress. Audited.
+    pub async fn new_catalogue_draft(
+        &self,
+        actor: &AuditActor,
+        slug: &str,
+        version: i32,
+        row_version: i64,
+    ) -> Result<CatalogueVersion, StoreError> {
+        let txn = self.db().begin().await?;
+        let rows = catalogue::Entity::find()
+            .filter(catalogue::Column::Slug.eq(slug))
+            .order_by_desc(catalogue::Column::Version)
+            .all(&txn)
+            .await?;
+        let from = rows
+            .iter()
+            .find(|m| m.version == version)
+            .ok_or(StoreError::NotFound)?;
+        let from = &claim(&txn, from, row_version).await?;
+        if let Some(d) = rows
+            .iter()
+            .find(|m| m.state == CatalogueState::Draft.as_str())
+        {
+            return Err(StoreError::Invalid {
+                field: "version",
+                message: format!(
+                    "la version {} est déjà un brouillon en cours : modifiez-la ou publiez-la",
+                    d.version
+                ),
+            });
+        }
+        let next = rows.first().map_or(1, |m| m.version + 1);
+        let row = new_row(&to_doc(from)?, next, Some(from.id))
+            .insert(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "catalogue.new_version",
+                entity_type: "catalogue",
+                entity_id: format!("{}/v{}", row.slug, row.version),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: None,
+                before: Some(summary_json(from)),
+                after: Some(summary_json(&row)),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        CatalogueVersion::try_from(&row)
+    }
+
+    /// Saves the content of a draft version read at `row_version`, after an edit described
+    /// by `what` (kept in the audit trail with the item before and after). Refused when the
+    /// version changed meanwhile or is not a draft, or when the content is invalid.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_catalogue_draft(
+        &self,
+        actor: &AuditActor,
+        slug: &str,
+        version: i32,
+        row_version: i64,
+        c: &Catalogue,
+        what: &str,
+        item_before: Option<serde_json::Value>,
+        item_after: Option<serde_json::Value>,
+    ) -> Result<CatalogueVersion, StoreError> {
+        check(c)?;
+        let txn = self.db().begin().await?;
+        let row = catalogue::Entity::find()
+            .filter(catalogue::Column::Slug.eq(slug))
+            .filter(catalogue::Column::Version.eq(version))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if row.state != CatalogueState::Draft.as_str() {
+            return Err(StoreError::Invalid {
+                field: "state",
+                message: "seul un brouillon se modifie ; créez une nouvelle version".into(),
+            });
+        }
+        let row = claim(&txn, &row, row_version).await?;
+        if c.slug != row.slug || c.region.as_str() != row.region_code || c.kind.as_str() != row.kind
+        {
+            return Err(StoreError::Invalid {
+                field: "slug",
+                message: "l'identifiant, la région et le type d'un référentiel ne changent pas"
+                    .into(),
+            });
+        }
+        let mut before = summary_json(&row);
+        before["row_version"] = row_version.into();
+        let [objectives, actions, indicators, questions] = counts(c);
+        let mut am: catalogue::ActiveModel = row.clone().into();
+        am.title = Set(c.title.clone());
+        am.generation = Set(c.generation.clone());
+        am.start_year = Set(c.start_year);
+        am.end_year = Set(c.end_year);
+        am.document = Set(write_toml(c));
+        am.objectives = Set(objectives);
+        am.actions = Set(actions);
+        am.indicators = Set(indicators);
+        am.questions = Set(questions);
+        am.updated_at = Set(Utc::now());
+        let row = am.update(&txn).await?;
+        let mut after = summary_json(&row);
+        after["change"] = what.into();
+        after["item"] = item_after.unwrap_or_default();
+        before["item"] = item_before.unwrap_or_default();
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "catalogue.edit",
+                entity_type: "catalogue",
+                entity_id: format!("{}/v{}", row.slug, row.version),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: None,
+                before: Some(before),
+                after: Some(after),
             },
         )
         .await?;

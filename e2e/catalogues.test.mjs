@@ -87,3 +87,46 @@ describe('référentiels', () => {
       await checkA11y(page, 'référentiel, gestion');
     }));
 });
+
+describe('éditeur de référentiel', () => {
+  test("une administratrice ARS crée une nouvelle version, ajoute une fiche avec sa cible et la prévisualise", () =>
+    withPage(browser, 'referentiel-editeur', async (page) => {
+      await signIn(page, server.baseUrl, 'ars-admin@cpom.demo', DEMO_PASSWORD);
+      await page.goto(`${server.baseUrl}/referentiels/occitanie-2025-2029`);
+      await page.getByRole('button', { name: 'Créer une nouvelle version (brouillon)' }).click();
+      await page.waitForURL(/version=2$/);
+      assert.match(await page.locator('h1').innerText(), /brouillon/i);
+      await checkA11y(page, 'brouillon en édition');
+
+      await page.getByRole('link', { name: "Ajouter une fiche à l'action CPOM_CT_1" }).click();
+      await page.waitForURL(/\/elements\/fiches\/nouveau/);
+      await checkA11y(page, 'nouvelle fiche');
+      await page.getByLabel('Code', { exact: false }).first().fill('CPOM_CT_1-DELAI');
+      await page.getByLabel("Intitulé de l'indicateur").fill("Délai d'interprétation des examens");
+      await page.getByLabel('Type de valeur').selectOption('rate');
+      await page.getByLabel('Unité').fill('%');
+      await page.getByLabel('Tranche de la cible 1').fill('all');
+      await page.getByLabel('Année de la cible 1').fill('2027');
+      // A rule that does not read comes back under its field, with the typed values kept.
+      await page.getByLabel('Règle de la cible 1').fill('>= beaucoup');
+      await page.getByRole('button', { name: 'Ajouter', exact: true }).click();
+      await page.locator('.fr-alert--error').waitFor();
+      assert.match(await page.locator('.fr-alert--error').innerText(), /cible n° 1, colonne/);
+      assert.equal(await page.getByLabel("Intitulé de l'indicateur").inputValue(), "Délai d'interprétation des examens");
+      await checkA11y(page, 'fiche refusée');
+      await page.getByLabel('Règle de la cible 1').fill('>= 80');
+      await page.getByRole('button', { name: 'Ajouter', exact: true }).click();
+      await page.waitForURL(/\/fiches\/CPOM_CT_1-DELAI\?version=2/);
+      assert.match(await page.locator('h1').innerText(), /Délai d'interprétation des examens/);
+      await checkA11y(page, 'fiche ajoutée');
+
+      // The preview: what an establishment of 100 to 499 beds will see.
+      await page.getByLabel('Établissement de la tranche').selectOption('100to499');
+      await page.getByRole('button', { name: "Afficher l'aperçu" }).click();
+      await page.waitForURL(/tranche=100to499/);
+      const preview = await page.getByRole('table', { name: /Cibles vues par un établissement/ }).innerText();
+      assert.match(preview, />= 80/);
+      assert.match(preview, /pas de cible/);
+      await checkA11y(page, 'aperçu de fiche');
+    }));
+});

@@ -135,6 +135,66 @@ pub fn table() -> Table {
     )
     .add(
         "GET",
+        "/referentiels/{slug}/modifier",
+        get(pages::catalogue_edit::header_form),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/modifier",
+        post(pages::catalogue_edit::save_header),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/nouvelle-version",
+        post(pages::catalogue_edit::new_version),
+    )
+    .add(
+        "GET",
+        "/referentiels/{slug}/nouvelle-generation",
+        get(pages::catalogue_edit::generation_form),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/nouvelle-generation",
+        post(pages::catalogue_edit::create_generation),
+    )
+    .add(
+        "GET",
+        "/referentiels/{slug}/elements/{list}/nouveau",
+        get(pages::catalogue_edit::new_item_form),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/elements/{list}/nouveau",
+        post(pages::catalogue_edit::create_item),
+    )
+    .add(
+        "GET",
+        "/referentiels/{slug}/elements/{list}/{code}",
+        get(pages::catalogue_edit::edit_item_form),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/elements/{list}/{code}",
+        post(pages::catalogue_edit::update_item),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/elements/{list}/{code}/supprimer",
+        post(pages::catalogue_edit::delete_item),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/elements/{list}/{code}/deplacer",
+        post(pages::catalogue_edit::move_item),
+    )
+    .add(
+        "POST",
+        "/referentiels/{slug}/elements/{list}/{code}/dupliquer",
+        post(pages::catalogue_edit::duplicate_item),
+    )
+    .add(
+        "GET",
         "/referentiels/{slug}/applicabilite",
         get(pages::catalogues::show_applicability),
     )
@@ -319,6 +379,51 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/catalogues/{slug}/archive",
         post(api::catalogues::archive_catalogue),
+    )
+    .add(
+        "POST",
+        "/api/v1/catalogues/{slug}/drafts",
+        post(api::catalogues::create_draft),
+    )
+    .add(
+        "POST",
+        "/api/v1/catalogues/{slug}/generations",
+        post(api::catalogues::create_generation),
+    )
+    .add(
+        "PUT",
+        "/api/v1/catalogues/{slug}/header",
+        put(api::catalogues::put_header),
+    )
+    .add(
+        "POST",
+        "/api/v1/catalogues/{slug}/items/{list}",
+        post(api::catalogues::create_item),
+    )
+    .add(
+        "PUT",
+        "/api/v1/catalogues/{slug}/items/{list}/{code}",
+        put(api::catalogues::put_item),
+    )
+    .add(
+        "DELETE",
+        "/api/v1/catalogues/{slug}/items/{list}/{code}",
+        delete(api::catalogues::delete_item),
+    )
+    .add(
+        "POST",
+        "/api/v1/catalogues/{slug}/items/{list}/{code}/move",
+        post(api::catalogues::move_item),
+    )
+    .add(
+        "POST",
+        "/api/v1/catalogues/{slug}/items/{list}/{code}/duplicate",
+        post(api::catalogues::duplicate_item),
+    )
+    .add(
+        "GET",
+        "/api/v1/catalogues/{slug}/indicators/{code}/preview",
+        get(api::catalogues::preview_fiche),
     )
     .add("GET", "/api/v1/ghts", get(api::territories::list_ghts))
     .add("POST", "/api/v1/ghts", post(api::territories::create_ght))

@@ -3,13 +3,14 @@
 
 use chrono::NaiveDate;
 use cpom_domain::ScopeFilter;
+use cpom_domain::catalogue::edit::{self, Edit, EditError, ItemKind};
 use cpom_domain::catalogue::{Catalogue, CatalogueState, Decision, EntityFacts};
 use cpom_domain::policy::{AccountTarget, Listing, Scope, import_scope, list_filter};
 use cpom_domain::registry::{BandSettings, SizeBand};
 use cpom_domain::territory::{Label, Period, parse_date, parse_optional_date};
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use cpom_store::LegalEntity;
-use cpom_store::repo::catalogues::{CatalogueVersion, ImportOutcome};
+use cpom_store::repo::catalogues::{CatalogueVersion, ImportOutcome, NewGeneration};
 use cpom_store::repo::imports::{ImportFile, ImportRun};
 use cpom_store::repo::region_settings::RegionSettings;
 use cpom_store::repo::registry::{
@@ -987,8 +988,8 @@ pub async fn import_catalogue_file(
         .await?)
 }
 
-/// A catalogue version to publish or archive, as read by the caller.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+/// A catalogue version to publish, archive, copy or edit, as read by the caller.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub struct VersionInput {
     /// Version number.
     pub version: Option<i32>,
@@ -1005,19 +1006,8 @@ pub async fn change_catalogue_state(
     input: &VersionInput,
     archive: bool,
 ) -> Result<CatalogueVersion, AppError> {
-    let region = state.store.catalogue_region(slug).await?;
-    cu.authorize(&Action::ViewCatalogue {
-        region: region.clone(),
-        draft: false,
-    })
-    .map_err(|_| AppError::NotFound)?;
-    cu.authorize(&Action::ManageCatalogue(region))?;
-    let (Some(version), Some(row_version)) = (input.version, input.row_version) else {
-        return Err(AppError::field(
-            "version",
-            "version du référentiel manquante : rechargez la page",
-        ));
-    };
+    managed_catalogue_region(state, cu, slug).await?;
+    let (version, row_version) = read_version(input)?;
     let actor = cu.user.audit_actor();
     Ok(if archive {
         state
@@ -1030,6 +1020,259 @@ pub async fn change_catalogue_state(
             .publish_catalogue(&actor, slug, version, row_version)
             .await?
     })
+}
+
+/// A catalogue the actor may see (else not found) and manage (else forbidden): the check
+/// every change to a catalogue starts with.
+pub async fn managed_catalogue_region(
+    state: &AppState,
+    cu: &CurrentUser,
+    slug: &str,
+) -> Result<RegionCode, AppError> {
+    let region = state.store.catalogue_region(slug).await?;
+    cu.authorize(&Action::ViewCatalogue {
+        region: region.clone(),
+        draft: false,
+    })
+    .map_err(|_| AppError::NotFound)?;
+    cu.authorize(&Action::ManageCatalogue(region.clone()))?;
+    Ok(region)
+}
+
+fn read_version(input: &VersionInput) -> Result<(i32, i64), AppError> {
+    match (input.version, input.row_version) {
+        (Some(v), Some(r)) => Ok((v, r)),
+        _ => Err(AppError::field(
+            "version",
+            "version du référentiel manquante : rechargez la page",
+        )),
+    }
+}
+
+/// The editor's problems as field errors (`targets[2].rule_text`…).
+pub fn edit_error(e: EditError) -> AppError {
+    match e {
+        EditError::NotFound => AppError::NotFound,
+        EditError::Invalid(issues) => AppError::Validation(
+            issues
+                .into_iter()
+                .map(|i| FieldError {
+                    field: i.field,
+                    message: i.message,
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// One item of a catalogue as JSON (the editor's forms, the audit trail), if present.
+pub fn item_value(c: &Catalogue, kind: ItemKind, code: &str) -> Option<serde_json::Value> {
+    fn find<T: serde::Serialize>(
+        list: &[T],
+        code: &str,
+        f: fn(&T) -> &str,
+    ) -> Option<serde_json::Value> {
+        list.iter()
+            .find(|x| f(x) == code)
+            .and_then(|x| serde_json::to_value(x).ok())
+    }
+    match kind {
+        ItemKind::Orientation => find(&c.orientations, code, |x| &x.code),
+        ItemKind::Objective => find(&c.objectives, code, |x| &x.code),
+        ItemKind::Action => find(&c.actions, code, |x| &x.code),
+        ItemKind::Indicator => find(&c.indicators, code, |x| &x.code),
+        ItemKind::Question => find(&c.questions, code, |x| &x.code),
+    }
+}
+
+/// Reads an item of a catalogue from its JSON form (the shape of the catalogue document:
+/// targets with `rule_text`), every problem named by its field.
+pub fn read_item(kind: ItemKind, value: serde_json::Value) -> Result<edit::Item, AppError> {
+    use cpom_domain::catalogue::edit::{
+        ActionInput, IndicatorInput, ObjectiveInput, OrientationInput, QuestionInput,
+    };
+    fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, AppError> {
+        serde_json::from_value(v)
+            .map_err(|e| AppError::field("item", format!("élément illisible : {e}")))
+    }
+    match kind {
+        ItemKind::Orientation => parse::<OrientationInput>(value)?.read(),
+        ItemKind::Objective => parse::<ObjectiveInput>(value)?.read(),
+        ItemKind::Action => parse::<ActionInput>(value)?.read(),
+        ItemKind::Indicator => parse::<IndicatorInput>(value)?.read(),
+        ItemKind::Question => parse::<QuestionInput>(value)?.read(),
+    }
+    .map_err(edit_error)
+}
+
+/// The draft version of a catalogue for its editor: the actor must manage the catalogue
+/// and the version must be a draft.
+pub async fn editable_catalogue(
+    state: &AppState,
+    cu: &CurrentUser,
+    slug: &str,
+    version: Option<i32>,
+) -> Result<(CatalogueVersion, Catalogue), AppError> {
+    managed_catalogue_region(state, cu, slug).await?;
+    let (meta, c) = state.store.catalogue(slug, version, true).await?;
+    if meta.state != CatalogueState::Draft {
+        return Err(AppError::Conflict(format!(
+            "La version {} est {} : seul un brouillon se modifie. Créez une nouvelle version depuis la page du référentiel.",
+            meta.version,
+            meta.state.label()
+        )));
+    }
+    Ok((meta, c))
+}
+
+/// Applies an edit to the draft version of a catalogue read at `row_version` (the pure
+/// rules of [`cpom_domain::catalogue::edit`]) and saves it; the item before and after goes
+/// to the audit trail. Administrators of the catalogue's region.
+pub async fn edit_catalogue(
+    state: &AppState,
+    cu: &CurrentUser,
+    slug: &str,
+    input: &VersionInput,
+    edit: &Edit,
+) -> Result<CatalogueVersion, AppError> {
+    managed_catalogue_region(state, cu, slug).await?;
+    let (version, row_version) = read_version(input)?;
+    let (meta, c) = editable_catalogue(state, cu, slug, Some(version)).await?;
+    if meta.row_version != row_version {
+        return Err(AppError::Conflict(
+            "Modification refusée : le référentiel a été modifié entre-temps ; rechargez la page."
+                .into(),
+        ));
+    }
+    let changed = edit::apply(&c, edit).map_err(edit_error)?;
+    let (before, after) = match edit {
+        Edit::Header(_) => (None, None),
+        Edit::Create(item) => (None, item_value(&changed, item.kind(), item.code())),
+        Edit::Replace { code, item } => (
+            item_value(&c, item.kind(), code),
+            item_value(&changed, item.kind(), item.code()),
+        ),
+        Edit::Delete { kind, code } | Edit::Move { kind, code, .. } => {
+            (item_value(&c, *kind, code), None)
+        }
+        Edit::DuplicateIndicator { new_code, .. } => {
+            (None, item_value(&changed, ItemKind::Indicator, new_code))
+        }
+    };
+    Ok(state
+        .store
+        .save_catalogue_draft(
+            &cu.user.audit_actor(),
+            slug,
+            version,
+            row_version,
+            &changed,
+            &edit.describe(),
+            before,
+            after,
+        )
+        .await?)
+}
+
+/// Starts a new draft version of a catalogue as a copy of the version read. Administrators
+/// of the catalogue's region.
+pub async fn new_catalogue_draft(
+    state: &AppState,
+    cu: &CurrentUser,
+    slug: &str,
+    input: &VersionInput,
+) -> Result<CatalogueVersion, AppError> {
+    managed_catalogue_region(state, cu, slug).await?;
+    let (version, row_version) = read_version(input)?;
+    Ok(state
+        .store
+        .new_catalogue_draft(&cu.user.audit_actor(), slug, version, row_version)
+        .await?)
+}
+
+/// A new generation of a catalogue: the version copied and what the copy is called.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct GenerationInput {
+    /// Version copied.
+    pub version: Option<i32>,
+    /// Identifier of the new catalogue (a-z, 0-9, -).
+    #[serde(default)]
+    pub slug: String,
+    /// Its title.
+    #[serde(default)]
+    pub title: String,
+    /// Generation label ("2030-2034").
+    #[serde(default)]
+    pub generation: String,
+    /// First year of its contracts.
+    pub start_year: Option<i32>,
+    /// Last year.
+    pub end_year: Option<i32>,
+}
+
+/// Starts a new generation as a copy of a catalogue version (a draft of a new catalogue;
+/// targets outside the new period are dropped). Administrators of the catalogue's region.
+pub async fn new_catalogue_generation(
+    state: &AppState,
+    cu: &CurrentUser,
+    slug: &str,
+    input: &GenerationInput,
+) -> Result<CatalogueVersion, AppError> {
+    managed_catalogue_region(state, cu, slug).await?;
+    let Some(version) = input.version else {
+        return Err(AppError::field(
+            "version",
+            "version du référentiel manquante : rechargez la page",
+        ));
+    };
+    let mut errors = Vec::new();
+    let mut need = |field: &str, ok: bool, message: &str| {
+        if !ok {
+            errors.push(FieldError {
+                field: field.into(),
+                message: message.into(),
+            });
+        }
+    };
+    need(
+        "slug",
+        cpom_domain::catalogue::valid_slug(input.slug.trim()),
+        "identifiant invalide : 3 à 60 caractères parmi a-z, 0-9 et « - » (ex. occitanie-2030-2034)",
+    );
+    need(
+        "title",
+        !input.title.trim().is_empty(),
+        "le titre est obligatoire",
+    );
+    need(
+        "generation",
+        !input.generation.trim().is_empty(),
+        "la génération est obligatoire (ex. 2030-2034)",
+    );
+    need("start_year", input.start_year.is_some(), "année attendue");
+    need("end_year", input.end_year.is_some(), "année attendue");
+    let (Some(start_year), Some(end_year), true) =
+        (input.start_year, input.end_year, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let (meta, c) = state.store.catalogue(slug, Some(version), true).await?;
+    let id = state.store.catalogue_id(slug, meta.version).await?;
+    Ok(state
+        .store
+        .copy_catalogue(
+            &cu.user.audit_actor(),
+            &c,
+            Some(id),
+            &NewGeneration {
+                slug: input.slug.trim().to_owned(),
+                title: input.title.clone(),
+                generation: input.generation.clone(),
+                start_year,
+                end_year,
+            },
+        )
+        .await?)
 }
 
 #[cfg(test)]

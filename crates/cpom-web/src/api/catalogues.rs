@@ -11,8 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::{ApiError, ApiErrorBody};
+use crate::error::{ApiError, ApiErrorBody, AppError};
 use crate::services::{self, paging};
+use cpom_domain::catalogue::edit::{Direction, Edit, HeaderInput, ItemKind};
 
 /// One version of a catalogue in listings.
 #[derive(Serialize, ToSchema)]
@@ -306,4 +307,362 @@ pub async fn archive_catalogue(
 ) -> Result<Json<CatalogueVersionDto>, ApiError> {
     let v = services::change_catalogue_state(&state, &cu, &slug, &input, true).await?;
     Ok(Json((&v).into()))
+}
+
+/// The path of one list of a draft.
+fn kind_of(list: &str) -> Result<ItemKind, ApiError> {
+    ItemKind::from_segment(list).ok_or(ApiError(AppError::NotFound))
+}
+
+/// Starts a new draft version as a copy of the version read (`version`, `row_version`);
+/// refused while another draft is in progress. Administrators of the catalogue's region.
+#[utoipa::path(post, path = "/api/v1/catalogues/{slug}/drafts", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue")),
+    request_body = services::VersionInput,
+    responses((status = 201, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_draft(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(slug): Path<String>,
+    Json(input): Json<services::VersionInput>,
+) -> Result<(StatusCode, Json<CatalogueVersionDto>), ApiError> {
+    let v = services::new_catalogue_draft(&state, &cu, &slug, &input).await?;
+    Ok((StatusCode::CREATED, Json((&v).into())))
+}
+
+/// Starts a new generation: a new catalogue (draft, version 1) copied from a version of
+/// this one, with its own slug, title and period; targets outside the period are dropped.
+#[utoipa::path(post, path = "/api/v1/catalogues/{slug}/generations", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue copied")),
+    request_body = services::GenerationInput,
+    responses((status = 201, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_generation(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(slug): Path<String>,
+    Json(input): Json<services::GenerationInput>,
+) -> Result<(StatusCode, Json<CatalogueVersionDto>), ApiError> {
+    let v = services::new_catalogue_generation(&state, &cu, &slug, &input).await?;
+    Ok((StatusCode::CREATED, Json((&v).into())))
+}
+
+/// New header of a draft version read at `row_version`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HeaderBody {
+    /// Version edited (a draft).
+    pub version: Option<i32>,
+    /// `row_version` of that version when read.
+    pub row_version: Option<i64>,
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+    /// Generation label.
+    #[serde(default)]
+    pub generation: String,
+    /// First year of the contracts.
+    pub start_year: Option<i32>,
+    /// Last year.
+    pub end_year: Option<i32>,
+    /// Where it comes from.
+    pub source: Option<String>,
+    /// Curation notes.
+    pub notes: Option<String>,
+    /// Partial attainment threshold, in percent (`null`: none).
+    pub partial_threshold: Option<f64>,
+}
+
+/// Changes the header of a draft (slug, region and kind never change). Returns the
+/// version with its new `row_version`.
+#[utoipa::path(put, path = "/api/v1/catalogues/{slug}/header", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue")),
+    request_body = HeaderBody,
+    responses((status = 200, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn put_header(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(slug): Path<String>,
+    Json(b): Json<HeaderBody>,
+) -> Result<Json<CatalogueVersionDto>, ApiError> {
+    let input = services::VersionInput {
+        version: b.version,
+        row_version: b.row_version,
+    };
+    let edit = Edit::Header(HeaderInput {
+        title: b.title,
+        generation: b.generation,
+        start_year: b.start_year,
+        end_year: b.end_year,
+        source: b.source,
+        notes: b.notes,
+        partial_threshold: b.partial_threshold,
+    });
+    let v = services::edit_catalogue(&state, &cu, &slug, &input, &edit).await?;
+    Ok(Json((&v).into()))
+}
+
+/// An item of a draft, in the shape of the catalogue document's lists (a fiche's targets
+/// with `band`, `finess`, `year`, `text`, `rule_text`, `to_confirm`; other fields of the
+/// document, such as the structured `rule`, are ignored).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ItemBody {
+    /// Version edited (a draft).
+    pub version: Option<i32>,
+    /// `row_version` of that version when read.
+    pub row_version: Option<i64>,
+    /// The item.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub item: serde_json::Value,
+}
+
+const LIST_DOC: &str = "orientations, objectives, actions, indicators or questions";
+
+/// Adds an item to a list of a draft (last among its siblings).
+#[utoipa::path(post, path = "/api/v1/catalogues/{slug}/items/{list}", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue"),
+        ("list" = String, Path, description = LIST_DOC)),
+    request_body = ItemBody,
+    responses((status = 201, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn create_item(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((slug, list)): Path<(String, String)>,
+    Json(b): Json<ItemBody>,
+) -> Result<(StatusCode, Json<CatalogueVersionDto>), ApiError> {
+    let kind = kind_of(&list)?;
+    services::managed_catalogue_region(&state, &cu, &slug).await?;
+    let item = services::read_item(kind, b.item)?;
+    let input = services::VersionInput {
+        version: b.version,
+        row_version: b.row_version,
+    };
+    let v = services::edit_catalogue(&state, &cu, &slug, &input, &Edit::Create(item)).await?;
+    Ok((StatusCode::CREATED, Json((&v).into())))
+}
+
+/// Replaces an item of a draft; a new `code` is carried to the items attached to it.
+#[utoipa::path(put, path = "/api/v1/catalogues/{slug}/items/{list}/{code}", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue"),
+        ("list" = String, Path, description = LIST_DOC),
+        ("code" = String, Path, description = "Code of the item")),
+    request_body = ItemBody,
+    responses((status = 200, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn put_item(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((slug, list, code)): Path<(String, String, String)>,
+    Json(b): Json<ItemBody>,
+) -> Result<Json<CatalogueVersionDto>, ApiError> {
+    let kind = kind_of(&list)?;
+    services::managed_catalogue_region(&state, &cu, &slug).await?;
+    let item = services::read_item(kind, b.item)?;
+    let input = services::VersionInput {
+        version: b.version,
+        row_version: b.row_version,
+    };
+    let v =
+        services::edit_catalogue(&state, &cu, &slug, &input, &Edit::Replace { code, item }).await?;
+    Ok(Json((&v).into()))
+}
+
+/// Deletes an item of a draft; refused while items are attached to it.
+#[utoipa::path(delete, path = "/api/v1/catalogues/{slug}/items/{list}/{code}", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue"),
+        ("list" = String, Path, description = LIST_DOC),
+        ("code" = String, Path, description = "Code of the item"), services::VersionInput),
+    responses((status = 200, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn delete_item(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((slug, list, code)): Path<(String, String, String)>,
+    Query(input): Query<services::VersionInput>,
+) -> Result<Json<CatalogueVersionDto>, ApiError> {
+    let kind = kind_of(&list)?;
+    let v =
+        services::edit_catalogue(&state, &cu, &slug, &input, &Edit::Delete { kind, code }).await?;
+    Ok(Json((&v).into()))
+}
+
+/// Moves an item before its previous sibling (`up`) or after its next one (`down`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MoveBody {
+    /// Version edited (a draft).
+    pub version: Option<i32>,
+    /// `row_version` of that version when read.
+    pub row_version: Option<i64>,
+    /// `up` or `down`.
+    #[schema(value_type = String)]
+    pub direction: Option<Direction>,
+}
+
+/// Moves an item of a draft among its siblings (same parent).
+#[utoipa::path(post, path = "/api/v1/catalogues/{slug}/items/{list}/{code}/move", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue"),
+        ("list" = String, Path, description = LIST_DOC),
+        ("code" = String, Path, description = "Code of the item")),
+    request_body = MoveBody,
+    responses((status = 200, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn move_item(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((slug, list, code)): Path<(String, String, String)>,
+    Json(b): Json<MoveBody>,
+) -> Result<Json<CatalogueVersionDto>, ApiError> {
+    let kind = kind_of(&list)?;
+    services::managed_catalogue_region(&state, &cu, &slug).await?;
+    let Some(direction) = b.direction else {
+        return Err(AppError::field("direction", "sens attendu : up ou down").into());
+    };
+    let input = services::VersionInput {
+        version: b.version,
+        row_version: b.row_version,
+    };
+    let edit = Edit::Move {
+        kind,
+        code,
+        direction,
+    };
+    let v = services::edit_catalogue(&state, &cu, &slug, &input, &edit).await?;
+    Ok(Json((&v).into()))
+}
+
+/// The code of a fiche's copy.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DuplicateBody {
+    /// Version edited (a draft).
+    pub version: Option<i32>,
+    /// `row_version` of that version when read.
+    pub row_version: Option<i64>,
+    /// Code of the copy.
+    #[serde(default)]
+    pub code: String,
+}
+
+/// Duplicates a fiche (`list` = `indicators`) under a new code, right after it.
+#[utoipa::path(post, path = "/api/v1/catalogues/{slug}/items/{list}/{code}/duplicate", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue"),
+        ("list" = String, Path, description = "indicators"),
+        ("code" = String, Path, description = "Code of the fiche copied")),
+    request_body = DuplicateBody,
+    responses((status = 201, body = CatalogueVersionDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn duplicate_item(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((slug, list, code)): Path<(String, String, String)>,
+    Json(b): Json<DuplicateBody>,
+) -> Result<(StatusCode, Json<CatalogueVersionDto>), ApiError> {
+    services::managed_catalogue_region(&state, &cu, &slug).await?;
+    if kind_of(&list)? != ItemKind::Indicator {
+        return Err(AppError::field("list", "seules les fiches indicateurs se dupliquent").into());
+    }
+    let input = services::VersionInput {
+        version: b.version,
+        row_version: b.row_version,
+    };
+    let edit = Edit::DuplicateIndicator {
+        code,
+        new_code: b.code,
+    };
+    let v = services::edit_catalogue(&state, &cu, &slug, &input, &edit).await?;
+    Ok((StatusCode::CREATED, Json((&v).into())))
+}
+
+/// The target an establishment sees one year.
+#[derive(Serialize, ToSchema)]
+pub struct PreviewYearDto {
+    /// A year, or `"total"`.
+    #[schema(value_type = Object)]
+    pub year: serde_json::Value,
+    /// The target as printed (`null`: no target that year).
+    pub text: Option<String>,
+    /// Its rule, as text.
+    pub rule_text: Option<String>,
+    /// Its reading, in French.
+    pub description: Option<String>,
+    /// Band of the target retained (the band asked, or `all`).
+    pub band: Option<String>,
+    /// Needs checking against the original.
+    pub to_confirm: bool,
+}
+
+/// A fiche as an establishment of a band sees it.
+#[derive(Serialize, ToSchema)]
+pub struct FichePreviewDto {
+    /// Catalogue.
+    pub slug: String,
+    /// Version.
+    pub version: i32,
+    /// Code of the fiche.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Band asked.
+    pub band: String,
+    /// Each year of the period, then the whole period.
+    pub years: Vec<PreviewYearDto>,
+}
+
+/// Which version and band.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PreviewQuery {
+    /// Version number (default as for the catalogue).
+    pub version: Option<i32>,
+    /// `all` (default), `lt100`, `100to499`, `ge500` or a named case.
+    pub band: Option<String>,
+}
+
+/// A fiche's targets as an establishment of a band will see them, year by year: its band's
+/// own (or its named case's), else the targets for every establishment.
+#[utoipa::path(get, path = "/api/v1/catalogues/{slug}/indicators/{code}/preview", tag = "referentiel",
+    params(("slug" = String, Path, description = "Identifier of the catalogue"),
+        ("code" = String, Path, description = "Code of the fiche"), PreviewQuery),
+    responses((status = 200, body = FichePreviewDto), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn preview_fiche(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((slug, code)): Path<(String, String)>,
+    Query(q): Query<PreviewQuery>,
+) -> Result<Json<FichePreviewDto>, ApiError> {
+    use cpom_domain::catalogue::{TargetBand, TargetYear, edit::target_for_band};
+    let (meta, c, _) = services::catalogue(&state, &cu, &slug, q.version).await?;
+    let i = c
+        .indicators
+        .iter()
+        .find(|i| i.code == code)
+        .ok_or(AppError::NotFound)?;
+    let band = TargetBand::parse(q.band.as_deref().unwrap_or("all"))
+        .map_err(|m| AppError::field("band", m))?;
+    let unit = i.unit.as_deref().unwrap_or_default();
+    let years = (meta.start_year..=meta.end_year)
+        .map(TargetYear::Year)
+        .chain([TargetYear::Total])
+        .map(|y| {
+            let t = target_for_band(&i.targets, &band, y);
+            PreviewYearDto {
+                year: serde_json::to_value(y).unwrap_or_default(),
+                text: t.map(|t| t.text.clone()),
+                rule_text: t.map(|t| t.rule.to_string()),
+                description: t.map(|t| t.rule.describe(unit)),
+                band: t.map(|t| t.band.as_str().to_owned()),
+                to_confirm: t.is_some_and(|t| t.to_confirm),
+            }
+        })
+        .collect();
+    Ok(Json(FichePreviewDto {
+        slug: meta.slug.clone(),
+        version: meta.version,
+        code: i.code.clone(),
+        title: i.title.clone(),
+        band: band.as_str().to_owned(),
+        years,
+    }))
 }

@@ -12,6 +12,7 @@ use cpom_store::repo::catalogues::CatalogueVersion;
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::catalogue_edit::anchor;
 use super::render;
 use crate::AppState;
 use crate::auth::PageUser;
@@ -133,6 +134,7 @@ pub async fn list_catalogues(
 /// A fiche in the tree.
 pub struct FicheLink {
     code: String,
+    anchor: String,
     title: String,
     kind: &'static str,
     targets: usize,
@@ -142,6 +144,7 @@ pub struct FicheLink {
 /// A model action in the tree.
 pub struct ActionNode {
     code: String,
+    anchor: String,
     title: String,
     mandatory: bool,
     title_locked: bool,
@@ -154,15 +157,24 @@ pub struct ActionNode {
 /// An objective in the tree.
 pub struct ObjectiveNode {
     code: String,
+    anchor: String,
     title: String,
     description: String,
     actions: Vec<ActionNode>,
-    questions: Vec<(String, String)>,
+    questions: Vec<QuestionNode>,
+}
+
+/// A diagnostic question in the tree.
+pub struct QuestionNode {
+    code: String,
+    anchor: String,
+    text: String,
 }
 
 /// An orientation (or theme) in the tree.
 pub struct OrientationNode {
     code: String,
+    anchor: String,
     title: String,
     description: String,
     objectives: Vec<ObjectiveNode>,
@@ -181,6 +193,8 @@ pub struct VersionLink {
 pub struct CataloguePage {
     layout: Layout,
     can_manage: bool,
+    editing: bool,
+    other_draft: i32,
     draft: bool,
     is_published: bool,
     row_version: i64,
@@ -215,6 +229,7 @@ pub struct ShowQuery {
 fn fiche_link(i: &Indicator) -> FicheLink {
     FicheLink {
         code: i.code.clone(),
+        anchor: anchor(&i.code),
         title: i.title.clone(),
         kind: i.kind.label(),
         targets: i.targets.len(),
@@ -251,6 +266,7 @@ fn tree(c: &Catalogue) -> Vec<OrientationNode> {
         .iter()
         .map(|o| OrientationNode {
             code: o.code.clone(),
+            anchor: anchor(&o.code),
             title: o.title.clone(),
             description: o.description.clone().unwrap_or_default(),
             objectives: c
@@ -259,12 +275,14 @@ fn tree(c: &Catalogue) -> Vec<OrientationNode> {
                 .filter(|ob| ob.orientation == o.code)
                 .map(|ob| ObjectiveNode {
                     code: ob.code.clone(),
+                    anchor: anchor(&ob.code),
                     title: ob.title.clone(),
                     description: ob.description.clone().unwrap_or_default(),
                     actions: c
                         .actions_of(&ob.code)
                         .map(|a| ActionNode {
                             code: a.code.clone(),
+                            anchor: anchor(&a.code),
                             title: a.title.clone(),
                             mandatory: a.mandatory,
                             title_locked: a.title_locked,
@@ -282,7 +300,11 @@ fn tree(c: &Catalogue) -> Vec<OrientationNode> {
                         .questions
                         .iter()
                         .filter(|q| q.objective == ob.code)
-                        .map(|q| (q.code.clone(), q.text.clone()))
+                        .map(|q| QuestionNode {
+                            code: q.code.clone(),
+                            anchor: anchor(&q.code),
+                            text: q.text.clone(),
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -301,11 +323,17 @@ pub async fn show_catalogue(
     let (meta, c, versions) = services::catalogue(&state, &cu, &slug, q.version).await?;
     let (state_label, state_class) = state_badge(meta.state);
     let query = q.q.unwrap_or_default();
+    let can_manage = cu
+        .authorize(&cpom_domain::Action::ManageCatalogue(meta.region.clone()))
+        .is_ok();
     render(&CataloguePage {
         layout: Layout::new(&state, &session, &cu, &meta.title, "/referentiels").await?,
-        can_manage: cu
-            .authorize(&cpom_domain::Action::ManageCatalogue(meta.region.clone()))
-            .is_ok(),
+        can_manage,
+        editing: can_manage && meta.state == CatalogueState::Draft,
+        other_draft: versions
+            .iter()
+            .find(|v| v.state == CatalogueState::Draft && v.version != meta.version)
+            .map_or(0, |v| v.version),
         draft: meta.state == CatalogueState::Draft,
         is_published: meta.state == CatalogueState::Published,
         row_version: meta.row_version,
@@ -377,6 +405,18 @@ pub struct FichePage {
     fields: Vec<(&'static str, String)>,
     years: Vec<String>,
     lines: Vec<TargetLine>,
+    editing: bool,
+    row_version: i64,
+    bands: Vec<crate::view::Choice>,
+    preview: String,
+    preview_cells: Vec<TargetCell>,
+}
+
+/// Which version of the catalogue, and the band a fiche is previewed for.
+#[derive(Debug, Deserialize)]
+pub struct FicheQuery {
+    version: Option<i32>,
+    tranche: Option<String>,
 }
 
 /// Which version of the catalogue.
@@ -401,7 +441,7 @@ pub async fn show_fiche(
     session: Session,
     PageUser(cu): PageUser,
     Path((slug, fiche)): Path<(String, String)>,
-    Query(q): Query<VersionQuery>,
+    Query(q): Query<FicheQuery>,
 ) -> Result<Response, PageError> {
     let (meta, c, _) = services::catalogue(&state, &cu, &slug, q.version).await?;
     let i = c
@@ -465,6 +505,53 @@ pub async fn show_fiche(
     }
     bands.sort_by_key(|b| band_order(b));
     let unit = i.unit.as_deref().unwrap_or_default();
+    let cell = |t: Option<&cpom_domain::catalogue::Target>| match t {
+        Some(t) => TargetCell {
+            text: t.text.clone(),
+            rule: t.rule.describe(unit),
+            to_confirm: t.to_confirm,
+        },
+        None => TargetCell {
+            text: String::new(),
+            rule: String::new(),
+            to_confirm: false,
+        },
+    };
+    // The preview: what an establishment of the band chosen will see, year by year.
+    let chosen = q
+        .tranche
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .and_then(|t| TargetBand::parse(t).ok());
+    let mut choices: Vec<TargetBand> = vec![
+        TargetBand::Lt100,
+        TargetBand::From100To499,
+        TargetBand::Ge500,
+    ];
+    for b in &bands {
+        if matches!(b, TargetBand::Named(_)) {
+            choices.push((*b).clone());
+        }
+    }
+    let preview_cells = chosen.as_ref().map_or_else(Vec::new, |band| {
+        years
+            .iter()
+            .map(|y| {
+                cell(cpom_domain::catalogue::edit::target_for_band(
+                    &i.targets, band, *y,
+                ))
+            })
+            .collect()
+    });
+    let current = chosen
+        .as_ref()
+        .map(|b| b.as_str().to_owned())
+        .unwrap_or_default();
+    let band_choices = choices
+        .iter()
+        .map(|b| crate::view::Choice::new(b.as_str(), b.label(), &current))
+        .collect();
     let lines = bands
         .into_iter()
         .map(|b| {
@@ -477,18 +564,7 @@ pub async fn show_fiche(
                     .unwrap_or_default(),
                 cells: years
                     .iter()
-                    .map(|y| match of_band.iter().find(|t| t.year == *y) {
-                        Some(t) => TargetCell {
-                            text: t.text.clone(),
-                            rule: t.rule.describe(unit),
-                            to_confirm: t.to_confirm,
-                        },
-                        None => TargetCell {
-                            text: String::new(),
-                            rule: String::new(),
-                            to_confirm: false,
-                        },
-                    })
+                    .map(|y| cell(of_band.iter().find(|t| t.year == *y).copied()))
                     .collect(),
             }
         })
@@ -515,6 +591,14 @@ pub async fn show_fiche(
             })
             .collect(),
         lines,
+        editing: meta.state == CatalogueState::Draft
+            && cu
+                .authorize(&cpom_domain::Action::ManageCatalogue(meta.region.clone()))
+                .is_ok(),
+        row_version: meta.row_version,
+        bands: band_choices,
+        preview: chosen.map(|b| b.label()).unwrap_or_default(),
+        preview_cells,
     })
 }
 

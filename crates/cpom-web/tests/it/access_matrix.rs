@@ -85,6 +85,14 @@ const API_EDITORS_200: Row = [401, 200, 200, 403, 403, 403, 403];
 const FOREIGN_EDIT_303: Row = [303, 303, 404, 404, 404, 404, 404];
 const API_FOREIGN_EDIT_201: Row = [401, 201, 404, 404, 404, 404, 404];
 
+/// A catalogue change by its region's administrators, refused for the request's content.
+const EDITOR_409: Row = [303, 409, 409, 403, 403, 403, 403];
+const FOREIGN_EDITOR_409: Row = [303, 409, 404, 404, 404, 404, 404];
+const EDITOR_422: Row = [303, 422, 422, 403, 403, 403, 403];
+const FOREIGN_EDITOR_422: Row = [303, 422, 404, 404, 404, 404, 404];
+const API_EDITOR_422: Row = [401, 422, 422, 403, 403, 403, 403];
+const API_FOREIGN_EDITOR_422: Row = [401, 422, 404, 404, 404, 404, 404];
+
 fn matrix() -> Vec<Case> {
     use Kind::*;
     vec![
@@ -226,6 +234,92 @@ fn matrix() -> Vec<Case> {
             Page,
             SIGNED_IN_200,
             Some(FOREIGN_ENTITY),
+        ),
+        // The editor on a published catalogue: its administrators are told to make a new
+        // version (409); a new version or generation without the version read: 422.
+        case(
+            "GET",
+            "/referentiels/{slug}/modifier",
+            Page,
+            EDITOR_409,
+            Some(FOREIGN_EDITOR_409),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/modifier",
+            Form,
+            EDITOR_409,
+            Some(FOREIGN_EDITOR_409),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/nouvelle-version",
+            Form,
+            EDITOR_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "GET",
+            "/referentiels/{slug}/nouvelle-generation",
+            Page,
+            IMPORTERS_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/nouvelle-generation",
+            Form,
+            EDITOR_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "GET",
+            "/referentiels/{slug}/elements/{list}/nouveau",
+            Page,
+            EDITOR_409,
+            Some(FOREIGN_EDITOR_409),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/elements/{list}/nouveau",
+            Form,
+            EDITOR_409,
+            Some(FOREIGN_EDITOR_409),
+        ),
+        case(
+            "GET",
+            "/referentiels/{slug}/elements/{list}/{code}",
+            Page,
+            EDITOR_409,
+            Some(FOREIGN_EDITOR_409),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/elements/{list}/{code}",
+            Form,
+            EDITOR_409,
+            Some(FOREIGN_EDITOR_409),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/elements/{list}/{code}/supprimer",
+            Form,
+            EDITOR_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/elements/{list}/{code}/deplacer",
+            Form,
+            EDITOR_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/referentiels/{slug}/elements/{list}/{code}/dupliquer",
+            Form,
+            EDITOR_422,
+            Some(FOREIGN_EDITOR_422),
         ),
         case(
             "GET",
@@ -447,6 +541,69 @@ fn matrix() -> Vec<Case> {
             Some(API_FOREIGN_ENTITY),
         ),
         case(
+            "POST",
+            "/api/v1/catalogues/{slug}/drafts",
+            Api,
+            API_EDITOR_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/catalogues/{slug}/generations",
+            Api,
+            API_EDITOR_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/catalogues/{slug}/header",
+            Api,
+            API_EDITOR_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/catalogues/{slug}/items/{list}",
+            Api,
+            API_EDITOR_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/catalogues/{slug}/items/{list}/{code}",
+            Api,
+            API_EDITOR_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "DELETE",
+            "/api/v1/catalogues/{slug}/items/{list}/{code}",
+            Api,
+            API_EDITOR_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/catalogues/{slug}/items/{list}/{code}/move",
+            Api,
+            API_EDITOR_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/catalogues/{slug}/items/{list}/{code}/duplicate",
+            Api,
+            API_EDITOR_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "GET",
+            "/api/v1/catalogues/{slug}/indicators/{code}/preview",
+            Api,
+            API_SIGNED_IN_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
             "GET",
             "/api/v1/catalogues/{slug}/applicability/{finess}",
             Api,
@@ -548,6 +705,14 @@ async fn request(
         Target::Foreign => ("aura-2020-2024", "1.1-1-a"),
     };
     path = path.replace("{slug}", slug).replace("{fiche}", fiche);
+    if path.starts_with("/referentiels/") || path.starts_with("/api/v1/catalogues/") {
+        let list = if path.starts_with("/api/") {
+            "indicators"
+        } else {
+            "fiches"
+        };
+        path = path.replace("{list}", list).replace("{code}", fiche);
+    }
     if path.contains("{finess}") {
         let site = path.contains("/et/") || path.contains("/sites/");
         let finess = match (target, site) {
@@ -666,7 +831,10 @@ async fn request(
             ],
             "/registre/imports/appliquer" => vec![("token", "aucun-apercu".into())],
             // No version: the administrators who may go that far get 422.
-            p if p.ends_with("/publish") || p.ends_with("/archive") => {
+            p if p.ends_with("/publish")
+                || p.ends_with("/archive")
+                || p.starts_with("/api/v1/catalogues/{slug}/") =>
+            {
                 vec![("note", "matrice".into())]
             }
             "/registre/ght" | "/api/v1/ghts" => vec![

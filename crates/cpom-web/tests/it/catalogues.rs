@@ -530,3 +530,349 @@ async fn an_ars_administrator_imports_publishes_and_archives_a_catalogue_from_th
         assert_eq!(versions[1].state, CatalogueState::Archived);
     });
 }
+
+/// The `row_version` of a version, read from the store.
+async fn row_version(app: &crate::support::TestApp, version: i32) -> String {
+    app.store()
+        .catalogue_versions("occitanie-2025-2029")
+        .await
+        .expect("versions")
+        .into_iter()
+        .find(|v| v.version == version)
+        .expect("version")
+        .row_version
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ars_administrator_edits_a_new_version_in_the_editor_and_through_the_api() {
+    crate::on_each_backend!(|app| {
+        let actor = AuditActor::system();
+        let occ = shipped("occitanie-2025-2029");
+        app.store()
+            .import_catalogue(&actor, &occ, true)
+            .await
+            .expect("import");
+        let mut admin = app.signed_in("ars-admin").await;
+
+        // A published version is not edited: its forms are refused.
+        let r = admin
+            .get("/referentiels/occitanie-2025-2029/elements/fiches/CPOM_CT_1?version=1")
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        // A new version starts as a draft copy.
+        let page = admin.get("/referentiels/occitanie-2025-2029").await;
+        assert!(page.text.contains("Créer une nouvelle version (brouillon)"));
+        let rv = row_version(&app, 1).await;
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/nouvelle-version",
+                &[("version", "1"), ("row_version", &rv)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        assert_eq!(r.location(), "/referentiels/occitanie-2025-2029?version=2");
+        // Only one draft at a time.
+        let rv1: i64 = row_version(&app, 1).await.parse().expect("n");
+        let again = admin
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/catalogues/occitanie-2025-2029/drafts",
+                Some(serde_json::json!({"version": 1, "row_version": rv1})),
+            )
+            .await;
+        assert_eq!(again.status, 422, "{}", again.text);
+        assert!(
+            again.text.contains("déjà un brouillon en cours"),
+            "{}",
+            again.text
+        );
+
+        // The fiche form holds its fields and targets.
+        let form = admin
+            .get("/referentiels/occitanie-2025-2029/elements/fiches/CPOM_CT_1?version=2")
+            .await;
+        assert_eq!(form.status, 200, "{}", form.text);
+        assert!(form.text.contains("name=\"targets[0].rule_text\""));
+        assert!(form.text.contains("value=\"CHU 30\""));
+
+        // A new fiche typed in the form: a wrong rule comes back under its field, nothing saved.
+        let rv = row_version(&app, 2).await;
+        let mut fields = vec![
+            ("version", "2"),
+            ("row_version", rv.as_str()),
+            ("code", "CPOM_CT_1-DELAI"),
+            ("action", "CPOM_CT_1"),
+            ("title", "Délai d'interprétation des examens"),
+            ("kind", "rate"),
+            ("unit", "%"),
+            ("source", "establishment"),
+            ("frequency", "annual"),
+            ("targets[0].band", "all"),
+            ("targets[0].year", "2027"),
+            ("targets[0].rule_text", ">= quatre-vingts"),
+            ("targets[0].text", ""),
+            ("targets[1].band", ""),
+            ("targets[1].year", ""),
+            ("targets[1].rule_text", ""),
+        ];
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/elements/fiches/nouveau",
+                &fields,
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("cible n° 1, colonne"), "{}", r.text);
+        assert!(
+            r.text
+                .contains("value=\"Délai d&#39;interprétation des examens\"")
+        );
+        assert_eq!(row_version(&app, 2).await, rv, "nothing was saved");
+        fields[11] = ("targets[0].rule_text", ">= 80");
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/elements/fiches/nouveau",
+                &fields,
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        assert_eq!(
+            r.location(),
+            "/referentiels/occitanie-2025-2029/fiches/CPOM_CT_1-DELAI?version=2"
+        );
+        let (_, draft) = app
+            .store()
+            .catalogue("occitanie-2025-2029", Some(2), true)
+            .await
+            .expect("v2");
+        let added = draft
+            .indicators
+            .iter()
+            .find(|i| i.code == "CPOM_CT_1-DELAI")
+            .expect("added");
+        assert_eq!(added.targets.len(), 1, "blank target lines are ignored");
+        assert_eq!(added.targets[0].text, ">= 80");
+        assert_eq!(added.targets[0].year, TargetYear::Year(2027));
+        // The form read before that save is now stale: refused, never overwritten.
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/elements/fiches/CPOM_CT_1-DELAI",
+                &fields,
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+
+        // Moving it up puts it before CPOM_CT_1 in its action.
+        let rv = row_version(&app, 2).await;
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/elements/fiches/CPOM_CT_1-DELAI/deplacer",
+                &[("version", "2"), ("row_version", &rv), ("direction", "up")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let (_, draft) = app
+            .store()
+            .catalogue("occitanie-2025-2029", Some(2), true)
+            .await
+            .expect("v2");
+        let order: Vec<&str> = draft
+            .indicators_of("CPOM_CT_1")
+            .map(|i| i.code.as_str())
+            .collect();
+        assert_eq!(order, ["CPOM_CT_1-DELAI", "CPOM_CT_1"]);
+
+        // Through the API: replace the fiche from its document, duplicate it, preview it.
+        let doc: serde_json::Value = serde_json::from_str(
+            &admin
+                .get("/api/v1/catalogues/occitanie-2025-2029?version=2")
+                .await
+                .text,
+        )
+        .expect("json");
+        let mut ct1 = doc["indicators"]
+            .as_array()
+            .expect("indicators")
+            .iter()
+            .find(|i| i["code"] == "CPOM_CT_1")
+            .expect("CT_1")
+            .clone();
+        ct1["title"] = "PIMM (révisé)".into();
+        let rv: i64 = row_version(&app, 2).await.parse().expect("n");
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                "/api/v1/catalogues/occitanie-2025-2029/items/indicators/CPOM_CT_1",
+                Some(serde_json::json!({"version": 2, "row_version": rv, "item": ct1})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let rv = r.json()["row_version"].as_i64().expect("row_version");
+        let (_, draft) = app
+            .store()
+            .catalogue("occitanie-2025-2029", Some(2), true)
+            .await
+            .expect("v2");
+        let edited = draft
+            .indicators
+            .iter()
+            .find(|i| i.code == "CPOM_CT_1")
+            .expect("CT_1");
+        assert_eq!(edited.title, "PIMM (révisé)");
+        assert_eq!(
+            edited.targets, occ.indicators[0].targets,
+            "the targets read back from the document unchanged"
+        );
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/catalogues/occitanie-2025-2029/items/indicators/CPOM_CT_1/duplicate",
+                Some(serde_json::json!({"version": 2, "row_version": rv, "code": "CPOM_CT_1-BIS"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let rv = r.json()["row_version"].as_i64().expect("row_version");
+        let preview = admin
+            .get("/api/v1/catalogues/occitanie-2025-2029/indicators/CPOM_CT_1-BIS/preview?version=2&band=CHU%2030")
+            .await;
+        assert_eq!(preview.status, 200, "{}", preview.text);
+        let p = preview.json();
+        let y2027 = p["years"]
+            .as_array()
+            .expect("years")
+            .iter()
+            .find(|y| y["year"] == 2027)
+            .expect("2027");
+        assert_eq!(y2027["text"], "CHU 30 : oui");
+        // The page preview says the same.
+        let page = admin
+            .get("/referentiels/occitanie-2025-2029/fiches/CPOM_CT_1-BIS?version=2&tranche=CHU+30")
+            .await;
+        assert!(
+            page.text
+                .contains("Cibles vues par un établissement : CHU 30")
+        );
+        // Deleting an action that holds fiches is refused; a fiche goes.
+        let r = admin
+            .json(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/catalogues/occitanie-2025-2029/items/actions/CPOM_CT_1?version=2&row_version={rv}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("contient 3 fiche(s)"), "{}", r.text);
+        let r = admin
+            .json(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/catalogues/occitanie-2025-2029/items/indicators/CPOM_CT_1-BIS?version=2&row_version={rv}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let rv = r.json()["row_version"].as_i64().expect("row_version");
+        // The header: a period leaving out a target's year is refused with the place.
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                "/api/v1/catalogues/occitanie-2025-2029/header",
+                Some(serde_json::json!({"version": 2, "row_version": rv,
+                    "title": "Occitanie 2025–2029 (v2)", "generation": "2025-2029",
+                    "start_year": 2028, "end_year": 2029})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text.contains("hors de la période 2028–2029"),
+            "{}",
+            r.text
+        );
+
+        // Publishing v2 archives v1; the establishment then sees the edited fiche.
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/catalogues/occitanie-2025-2029/publish",
+                Some(serde_json::json!({"version": 2, "row_version": rv})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let mut leader = app.signed_in("establishment-leader").await;
+        let fiche = leader
+            .get("/referentiels/occitanie-2025-2029/fiches/CPOM_CT_1-DELAI")
+            .await;
+        assert_eq!(fiche.status, 200);
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/catalogues/occitanie-2025-2029/drafts",
+                Some(serde_json::json!({"version": 2, "row_version": rv + 1})),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+
+        // A new generation from the interface.
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/nouvelle-generation",
+                &[
+                    ("version", "2"),
+                    ("slug", "occitanie-2030-2034"),
+                    ("title", "Occitanie 2030–2034"),
+                    ("generation", "2030-2034"),
+                    ("start_year", "2030"),
+                    ("end_year", "deux mille trente-quatre"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("année attendue"));
+        let r = admin
+            .post_form(
+                "/referentiels/occitanie-2025-2029/nouvelle-generation",
+                &[
+                    ("version", "2"),
+                    ("slug", "occitanie-2030-2034"),
+                    ("title", "Occitanie 2030–2034"),
+                    ("generation", "2030-2034"),
+                    ("start_year", "2030"),
+                    ("end_year", "2034"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        assert_eq!(r.location(), "/referentiels/occitanie-2030-2034?version=1");
+
+        // Every edit is in the audit trail, with what changed.
+        let audit = app
+            .store()
+            .list_audit(&ScopeFilter::All, &Default::default(), 1, 100)
+            .await
+            .expect("audit");
+        let edits: Vec<String> = audit
+            .items
+            .iter()
+            .filter(|e| e.action == "catalogue.edit")
+            .filter_map(|e| e.after.as_ref()?.get("change")?.as_str().map(str::to_owned))
+            .collect();
+        for expected in [
+            "ajout de la fiche « CPOM_CT_1-DELAI »",
+            "déplacement vers le haut de la fiche « CPOM_CT_1-DELAI »",
+            "modification de la fiche « CPOM_CT_1 »",
+            "duplication de la fiche « CPOM_CT_1 » en « CPOM_CT_1-BIS »",
+            "suppression de la fiche « CPOM_CT_1-BIS »",
+        ] {
+            assert!(
+                edits.iter().any(|e| e == expected),
+                "{expected} in {edits:?}"
+            );
+        }
+        assert!(
+            audit
+                .items
+                .iter()
+                .any(|e| e.action == "catalogue.new_version")
+        );
+    });
+}

@@ -5,6 +5,7 @@
 //! platform and the one access policy that every handler consults.
 
 pub mod catalogue;
+pub mod contract;
 pub mod error;
 pub mod ids;
 pub mod policy;

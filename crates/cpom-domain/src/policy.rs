@@ -91,6 +91,26 @@ pub enum Action {
     ManageCatalogue(RegionCode),
     /// Import catalogue files at all (the region is checked on the file's content).
     ImportCatalogues,
+    /// Read a contract: the agency's users of its region, the national roles, the users of
+    /// its legal entity; observers once it is signed.
+    ViewContract {
+        /// Region and legal entity of the contract.
+        scope: Scope,
+        /// Whether it has been signed.
+        signed: bool,
+    },
+    /// Create a contract, change its engagements: the agency's negotiators and
+    /// administrators of its region (and the national administrator).
+    PrepareContract(Scope),
+    /// Move a contract from one state to another (see [`crate::contract::may_move`]).
+    MoveContract {
+        /// Region and legal entity of the contract.
+        scope: Scope,
+        /// Current state.
+        from: crate::contract::ContractState,
+        /// State asked.
+        to: crate::contract::ContractState,
+    },
 }
 
 /// Which records a listing may return.
@@ -134,6 +154,8 @@ pub enum Listing {
     Registry,
     /// Catalogues (référentiels).
     Catalogues,
+    /// Contracts (observers: signed ones only, filtered by the caller).
+    Contracts,
 }
 
 /// Which records of a listing the actor may see.
@@ -161,6 +183,15 @@ pub fn list_filter(actor: &Actor, listing: Listing) -> ScopeFilter {
             .clone()
             .map_or(ScopeFilter::All, ScopeFilter::Region),
         (Listing::Catalogues, _) => region(),
+        (Listing::Contracts, Role::ArsReferent) => region(),
+        (Listing::Contracts, Role::Observer) => actor
+            .region
+            .clone()
+            .map_or(ScopeFilter::All, ScopeFilter::Region),
+        (Listing::Contracts, Role::EstablishmentLeader | Role::EstablishmentContributor) => actor
+            .ej
+            .clone()
+            .map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity),
         (Listing::Users, Role::EstablishmentLeader) => actor
             .ej
             .clone()
@@ -247,6 +278,51 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 || (actor.role == Role::ArsAdmin && actor.region.as_ref() == Some(region)),
             "Seuls les administrateurs de l'ARS de la région gèrent ses référentiels.",
         ),
+        Action::ViewContract { scope, signed } => {
+            allow_if(
+                list_filter(actor, Listing::Contracts).allows(scope),
+                "Ce contrat n'appartient pas à votre périmètre.",
+            )?;
+            allow_if(
+                *signed || actor.role != Role::Observer,
+                "Les observateurs ne lisent que les contrats signés.",
+            )
+        }
+        Action::PrepareContract(scope) => allow_if(
+            agency_of(actor, scope),
+            "Les contrats sont préparés par les agents de l'ARS de la région.",
+        ),
+        Action::MoveContract { scope, from, to } => {
+            use crate::contract::{Side, may_move};
+            let side = if agency_of(actor, scope) {
+                Side::Agency
+            } else if actor.role == Role::EstablishmentLeader
+                && actor.ej.is_some()
+                && actor.ej == scope.ej
+            {
+                Side::Establishment
+            } else {
+                return Err(Denied(
+                    "Seuls l'ARS et le représentant légal de l'établissement font avancer un contrat.",
+                ));
+            };
+            allow_if(
+                may_move(side, *from, *to),
+                "Ce changement d'état n'est pas permis à votre rôle depuis l'état actuel du contrat.",
+            )
+        }
+    }
+}
+
+/// Whether the actor acts for the agency on a record of that scope: the national
+/// administrator, or an administrator or referent of the record's region.
+fn agency_of(actor: &Actor, scope: &Scope) -> bool {
+    match actor.role {
+        Role::NationalAdmin => true,
+        Role::ArsAdmin | Role::ArsReferent => {
+            actor.region.is_some() && scope.region == actor.region
+        }
+        _ => false,
     }
 }
 
@@ -635,6 +711,87 @@ mod tests {
             assert_eq!(import_scope(&actor(role)), None);
             assert!(authorize(&actor(role), &Action::ImportRegistry).is_err());
         }
+    }
+
+    #[test]
+    fn contracts_are_read_in_scope_prepared_by_the_agency_and_moved_by_each_side_in_turn() {
+        use crate::contract::ContractState::*;
+        let own = Scope {
+            region: region("76"),
+            ej: ej("340780477"),
+        };
+        let sibling = Scope {
+            region: region("76"),
+            ej: ej("300780038"),
+        };
+        let foreign = Scope {
+            region: region("84"),
+            ej: ej("690781810"),
+        };
+        let view = |role, scope: &Scope, signed| {
+            authorize(
+                &actor(role),
+                &Action::ViewContract {
+                    scope: scope.clone(),
+                    signed,
+                },
+            )
+            .is_ok()
+        };
+        for role in [Role::ArsAdmin, Role::ArsReferent, Role::EstablishmentLeader] {
+            assert!(view(role, &own, false), "{role:?}");
+            assert!(!view(role, &foreign, true), "{role:?}");
+        }
+        assert!(view(Role::EstablishmentContributor, &own, false));
+        assert!(!view(Role::EstablishmentLeader, &sibling, true));
+        assert!(view(Role::ArsReferent, &sibling, false));
+        assert!(!view(Role::Observer, &own, false));
+        assert!(view(Role::Observer, &own, true));
+        assert!(view(Role::NationalAdmin, &foreign, false));
+
+        let prepare = |role, scope: &Scope| {
+            authorize(&actor(role), &Action::PrepareContract(scope.clone())).is_ok()
+        };
+        assert!(prepare(Role::ArsReferent, &own));
+        assert!(prepare(Role::ArsAdmin, &sibling));
+        assert!(!prepare(Role::ArsReferent, &foreign));
+        assert!(!prepare(Role::EstablishmentLeader, &own));
+        assert!(prepare(Role::NationalAdmin, &foreign));
+
+        let mv = |role, scope: &Scope, from, to| {
+            authorize(
+                &actor(role),
+                &Action::MoveContract {
+                    scope: scope.clone(),
+                    from,
+                    to,
+                },
+            )
+            .is_ok()
+        };
+        assert!(mv(Role::ArsReferent, &own, Preparation, Negotiation));
+        assert!(mv(Role::ArsReferent, &own, ReadyToSign, Signed));
+        assert!(!mv(Role::ArsReferent, &own, Preparation, Signed));
+        assert!(mv(
+            Role::EstablishmentLeader,
+            &own,
+            Negotiation,
+            ReadyToSign
+        ));
+        assert!(!mv(Role::EstablishmentLeader, &own, ReadyToSign, Signed));
+        assert!(!mv(
+            Role::EstablishmentLeader,
+            &sibling,
+            Negotiation,
+            ReadyToSign
+        ));
+        assert!(!mv(
+            Role::EstablishmentContributor,
+            &own,
+            Negotiation,
+            ReadyToSign
+        ));
+        assert!(!mv(Role::ArsReferent, &foreign, Preparation, Negotiation));
     }
 
     #[test]

@@ -1,0 +1,1091 @@
+//! Contracts (CPOM): the states of a contract and who moves it, its engagements built from a
+//! catalogue for one legal entity (applicable model actions, mandatory ones pre-selected,
+//! targets pre-filled for the entity's band or named case), and the checks shown before
+//! signature.
+
+use serde::{Deserialize, Serialize};
+
+use crate::FinessId;
+use crate::catalogue::{
+    Catalogue, Decision, EntityFacts, IndicatorKind, Target, TargetRule, TargetYear, target_for,
+};
+use crate::registry::SizeBand;
+
+/// Where a contract stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractState {
+    /// The agency prepares it.
+    Preparation,
+    /// The agency and the establishment negotiate it.
+    Negotiation,
+    /// Agreed, waiting for the signatures.
+    ReadyToSign,
+    /// Signed: in force.
+    Signed,
+    /// Past its end.
+    Expired,
+    /// Ended early.
+    Terminated,
+}
+
+impl ContractState {
+    /// Every state, in life order.
+    pub const ALL: [ContractState; 6] = [
+        ContractState::Preparation,
+        ContractState::Negotiation,
+        ContractState::ReadyToSign,
+        ContractState::Signed,
+        ContractState::Expired,
+        ContractState::Terminated,
+    ];
+
+    /// Stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractState::Preparation => "preparation",
+            ContractState::Negotiation => "negotiation",
+            ContractState::ReadyToSign => "ready_to_sign",
+            ContractState::Signed => "signed",
+            ContractState::Expired => "expired",
+            ContractState::Terminated => "terminated",
+        }
+    }
+
+    /// French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ContractState::Preparation => "en préparation",
+            ContractState::Negotiation => "en négociation",
+            ContractState::ReadyToSign => "prêt à signer",
+            ContractState::Signed => "signé (en vigueur)",
+            ContractState::Expired => "échu",
+            ContractState::Terminated => "résilié",
+        }
+    }
+
+    /// Parses a stable identifier.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+    }
+
+    /// The states this one may move to.
+    pub fn next(self) -> &'static [ContractState] {
+        use ContractState::*;
+        match self {
+            Preparation => &[Negotiation],
+            Negotiation => &[Preparation, ReadyToSign],
+            ReadyToSign => &[Negotiation, Signed],
+            Signed => &[Expired, Terminated],
+            Expired | Terminated => &[],
+        }
+    }
+
+    /// Whether the engagements may still change (before the contract is agreed).
+    pub fn editable(self) -> bool {
+        matches!(
+            self,
+            ContractState::Preparation | ContractState::Negotiation
+        )
+    }
+
+    /// Whether the contract has been signed (in force or ended): then it is frozen.
+    pub fn signed(self) -> bool {
+        matches!(
+            self,
+            ContractState::Signed | ContractState::Expired | ContractState::Terminated
+        )
+    }
+
+    /// The French verb of the move to `to`, for buttons and the history.
+    pub fn move_label(self, to: ContractState) -> &'static str {
+        use ContractState::*;
+        match (self, to) {
+            (Preparation, Negotiation) => "Ouvrir la négociation",
+            (Negotiation, Preparation) => "Revenir en préparation",
+            (Negotiation, ReadyToSign) => "Déclarer prêt à signer",
+            (ReadyToSign, Negotiation) => "Rouvrir la négociation",
+            (ReadyToSign, Signed) => "Enregistrer la signature",
+            (Signed, Expired) => "Constater l'échéance",
+            (Signed, Terminated) => "Résilier",
+            _ => "Changer d'état",
+        }
+    }
+}
+
+/// Which side of the contract moves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The agency's negotiators and administrators.
+    Agency,
+    /// The establishment's legal representative.
+    Establishment,
+}
+
+/// Whether `side` may move a contract from `from` to `to`: the agency makes every move the
+/// life cycle allows; the establishment agrees to the negotiated text (négociation → prêt à
+/// signer) or reopens the negotiation, nothing else.
+pub fn may_move(side: Side, from: ContractState, to: ContractState) -> bool {
+    use ContractState::*;
+    from.next().contains(&to)
+        && match side {
+            Side::Agency => true,
+            Side::Establishment => {
+                matches!(
+                    (from, to),
+                    (Negotiation, ReadyToSign) | (ReadyToSign, Negotiation)
+                )
+            }
+        }
+}
+
+/// The indicator chosen for an engagement (a copy of the fiche's identity).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChosenIndicator {
+    /// Code of the fiche.
+    pub code: String,
+    /// Its title.
+    pub title: String,
+    /// Kind of value declared.
+    pub kind: IndicatorKind,
+    /// Unit.
+    pub unit: Option<String>,
+}
+
+/// A negotiated target of an engagement for one year or the whole period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractTarget {
+    /// Year, or the whole period.
+    pub year: TargetYear,
+    /// As printed in the contract.
+    pub text: String,
+    /// Structured form.
+    pub rule: TargetRule,
+    /// Where it comes from: the catalogue's band or named case (`lt100`, `CHU 30`), or
+    /// `négocié` once changed.
+    pub source: String,
+}
+
+/// How a target is stored: its year, its text, its rule as text and its source.
+#[derive(Serialize, Deserialize)]
+struct StoredTarget {
+    year: StoredYear,
+    text: String,
+    rule_text: String,
+    source: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredYear {
+    Year(i32),
+    Total(String),
+}
+
+impl Serialize for ContractTarget {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StoredTarget {
+            year: match self.year {
+                TargetYear::Year(y) => StoredYear::Year(y),
+                TargetYear::Total => StoredYear::Total("total".into()),
+            },
+            text: self.text.clone(),
+            rule_text: self.rule.to_string(),
+            source: self.source.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ContractTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let t = StoredTarget::deserialize(d)?;
+        Ok(ContractTarget {
+            year: match t.year {
+                StoredYear::Year(y) => TargetYear::Year(y),
+                StoredYear::Total(s) if s == "total" => TargetYear::Total,
+                StoredYear::Total(s) => return Err(D::Error::custom(format!("année « {s} »"))),
+            },
+            rule: TargetRule::parse(&t.rule_text).map_err(|e| D::Error::custom(e.message))?,
+            text: t.text,
+            source: t.source,
+        })
+    }
+}
+
+/// One engagement of a contract (annex 1): an objective, an action (a model action of the
+/// catalogue, or specific to the establishment), one indicator and its targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Engagement {
+    /// Stable key within the contract ("E1", "E2"…).
+    pub key: String,
+    /// Code of the strategic objective.
+    pub objective: String,
+    /// Its title.
+    pub objective_title: String,
+    /// Code of the model action; `None` for an engagement specific to the establishment.
+    pub action: Option<String>,
+    /// Title, personalised where the catalogue allows it.
+    pub title: String,
+    /// The catalogue's title may not be personalised.
+    pub title_locked: bool,
+    /// Mandatory model action.
+    pub mandatory: bool,
+    /// The indicator chosen (one per engagement).
+    pub indicator: Option<ChosenIndicator>,
+    /// Sites it binds; empty: the whole legal entity.
+    pub sites: Vec<FinessId>,
+    /// Targets, per year and for the whole period.
+    pub targets: Vec<ContractTarget>,
+    /// It commits the establishment to a new authorisation.
+    pub new_authorisation: bool,
+}
+
+/// The content of a contract version: its engagements and diagnostic.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContractContent {
+    /// Engagements, in the contract's order.
+    pub engagements: Vec<Engagement>,
+    /// Diagnostic: strengths.
+    pub strengths: Option<String>,
+    /// Diagnostic: weaknesses.
+    pub weaknesses: Option<String>,
+}
+
+/// A model action of the catalogue as proposed for one legal entity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Proposal {
+    /// Code of the model action.
+    pub action: String,
+    /// Its title.
+    pub title: String,
+    /// Code of its objective.
+    pub objective: String,
+    /// Mandatory where it applies.
+    pub mandatory: bool,
+    /// Whether it applies to the entity.
+    pub applies: bool,
+    /// Why, in French.
+    pub reason: String,
+    /// Pre-selected: mandatory and applicable.
+    pub preselected: bool,
+    /// Codes of its candidate fiches.
+    pub indicators: Vec<String>,
+}
+
+/// The model actions of a catalogue for a legal entity, with the applicability decision of
+/// each; the applicable mandatory ones are pre-selected.
+pub fn proposals(c: &Catalogue, facts: &EntityFacts) -> Vec<Proposal> {
+    c.actions
+        .iter()
+        .map(|a| {
+            let d = match &a.applies_if {
+                Some(rule) => rule.decide(facts),
+                None => Decision {
+                    applies: true,
+                    reason: "aucune condition : toutes les entités".into(),
+                },
+            };
+            Proposal {
+                action: a.code.clone(),
+                title: a.title.clone(),
+                objective: a.objective.clone(),
+                mandatory: a.mandatory,
+                preselected: a.mandatory && d.applies,
+                applies: d.applies,
+                reason: d.reason,
+                indicators: c.indicators_of(&a.code).map(|i| i.code.clone()).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Why an engagement could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownItem(pub String);
+
+/// An engagement for a model action of the catalogue, with `indicator` (default: the
+/// action's first fiche) and its targets pre-filled for the entity, year by year then for the
+/// period: its named case, else its band's, else the one for every establishment.
+pub fn engagement_from(
+    c: &Catalogue,
+    key: String,
+    action: &str,
+    indicator: Option<&str>,
+    finess: Option<&FinessId>,
+    band: Option<SizeBand>,
+) -> Result<Engagement, UnknownItem> {
+    let a =
+        c.actions.iter().find(|a| a.code == action).ok_or_else(|| {
+            UnknownItem(format!("action type « {action} » absente du référentiel"))
+        })?;
+    let objective_title = c
+        .objectives
+        .iter()
+        .find(|o| o.code == a.objective)
+        .map(|o| o.title.clone())
+        .unwrap_or_default();
+    let fiche = match indicator {
+        Some(code) => Some(
+            c.indicators_of(action)
+                .find(|i| i.code == code)
+                .ok_or_else(|| {
+                    UnknownItem(format!(
+                        "la fiche « {code} » n'est pas une fiche de l'action « {action} »"
+                    ))
+                })?,
+        ),
+        None => c.indicators_of(action).next(),
+    };
+    let targets = fiche.map_or_else(Vec::new, |f| {
+        let mut out = Vec::new();
+        let years = (c.start_year..=c.end_year).map(TargetYear::Year);
+        for year in years.chain([TargetYear::Total]) {
+            // Among the targets of that year (or of the period), the entity's named case,
+            // else its band's, else the one for every establishment.
+            let of_year: Vec<Target> = f
+                .targets
+                .iter()
+                .filter(|t| t.year == year)
+                .cloned()
+                .collect();
+            let found = target_for(
+                &of_year,
+                finess,
+                band,
+                match year {
+                    TargetYear::Year(y) => y,
+                    TargetYear::Total => c.start_year,
+                },
+            );
+            if let Some(t) = found {
+                out.push(ContractTarget {
+                    year,
+                    text: t.text.clone(),
+                    rule: t.rule.clone(),
+                    source: t.band.as_str().to_owned(),
+                });
+            }
+        }
+        out
+    });
+    Ok(Engagement {
+        key,
+        objective: a.objective.clone(),
+        objective_title,
+        action: Some(a.code.clone()),
+        title: a.title.clone(),
+        title_locked: a.title_locked,
+        mandatory: a.mandatory,
+        indicator: fiche.map(|f| ChosenIndicator {
+            code: f.code.clone(),
+            title: f.title.clone(),
+            kind: f.kind,
+            unit: f.unit.clone(),
+        }),
+        sites: vec![],
+        targets,
+        new_authorisation: false,
+    })
+}
+
+/// The first contract content for a legal entity: one engagement per pre-selected proposal,
+/// keyed E1, E2… in the catalogue's order.
+pub fn initial_content(
+    c: &Catalogue,
+    proposals: &[Proposal],
+    finess: Option<&FinessId>,
+    band: Option<SizeBand>,
+) -> ContractContent {
+    let engagements = proposals
+        .iter()
+        .filter(|p| p.preselected)
+        .enumerate()
+        .filter_map(|(i, p)| {
+            engagement_from(c, format!("E{}", i + 1), &p.action, None, finess, band).ok()
+        })
+        .collect();
+    ContractContent {
+        engagements,
+        strengths: None,
+        weaknesses: None,
+    }
+}
+
+/// Why a change to a contract's engagements was refused: the field and the French message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentError {
+    /// Field of the input (`action`, `title`, `targets[1].rule_text`…).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ContentError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The next free engagement key (`E` and one more than the largest number used).
+fn next_key(content: &ContractContent) -> String {
+    let n = content
+        .engagements
+        .iter()
+        .filter_map(|e| e.key.strip_prefix('E')?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    format!("E{}", n + 1)
+}
+
+/// Adds the engagement of a model action (once per contract), with `indicator` or the
+/// action's first fiche, targets pre-filled for the entity.
+pub fn add_engagement(
+    content: &ContractContent,
+    c: &Catalogue,
+    action: &str,
+    indicator: Option<&str>,
+    finess: Option<&FinessId>,
+    band: Option<SizeBand>,
+) -> Result<ContractContent, ContentError> {
+    let action = action.trim();
+    if let Some(e) = content
+        .engagements
+        .iter()
+        .find(|e| e.action.as_deref() == Some(action))
+    {
+        return Err(ContentError::new(
+            "action",
+            format!(
+                "l'action « {action} » est déjà au contrat (engagement {})",
+                e.key
+            ),
+        ));
+    }
+    let e = engagement_from(c, next_key(content), action, indicator, finess, band)
+        .map_err(|UnknownItem(m)| ContentError::new("action", m))?;
+    let mut out = content.clone();
+    out.engagements.push(e);
+    Ok(out)
+}
+
+/// Removes an engagement.
+pub fn remove_engagement(
+    content: &ContractContent,
+    key: &str,
+) -> Result<ContractContent, ContentError> {
+    let mut out = content.clone();
+    let before = out.engagements.len();
+    out.engagements.retain(|e| e.key != key);
+    if out.engagements.len() == before {
+        return Err(ContentError::new(
+            "key",
+            format!("pas d'engagement « {key} »"),
+        ));
+    }
+    Ok(out)
+}
+
+/// A target as typed in the contract form.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TargetLine {
+    /// A year, or `total`.
+    #[serde(default)]
+    pub year: String,
+    /// As printed in the contract (empty: the rule's text).
+    #[serde(default)]
+    pub text: String,
+    /// The rule.
+    #[serde(default)]
+    pub rule_text: String,
+}
+
+/// A change to one engagement, as typed: its title (where it may be personalised), its
+/// indicator (another fiche of its action: targets pre-filled again), its sites, its
+/// targets, and whether it commits to a new authorisation.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct EngagementChange {
+    /// New title.
+    pub title: Option<String>,
+    /// Code of another fiche of the action.
+    pub indicator: Option<String>,
+    /// FINESS ET of the sites it binds (empty: the legal entity).
+    pub sites: Option<Vec<String>>,
+    /// Targets (replace the current ones); ignored when the indicator changes.
+    pub targets: Option<Vec<TargetLine>>,
+    /// Commits to a new authorisation.
+    pub new_authorisation: Option<bool>,
+}
+
+/// Applies a change to the engagement `key`: every problem named by its field. `sites_of_ej`
+/// lists the FINESS ET the entity's engagements may bind.
+#[allow(clippy::too_many_arguments)]
+pub fn change_engagement(
+    content: &ContractContent,
+    c: &Catalogue,
+    key: &str,
+    change: &EngagementChange,
+    sites_of_ej: &[FinessId],
+    finess: Option<&FinessId>,
+    band: Option<SizeBand>,
+) -> Result<ContractContent, Vec<ContentError>> {
+    let mut out = content.clone();
+    let Some(e) = out.engagements.iter_mut().find(|e| e.key == key) else {
+        return Err(vec![ContentError::new(
+            "key",
+            format!("pas d'engagement « {key} »"),
+        )]);
+    };
+    let mut errors = Vec::new();
+    if let Some(title) = &change.title {
+        let title = title.trim();
+        if title.is_empty() {
+            errors.push(ContentError::new("title", "l'intitulé est obligatoire"));
+        } else if title != e.title && e.title_locked {
+            errors.push(ContentError::new(
+                "title",
+                "l'intitulé de cette action type n'est pas personnalisable",
+            ));
+        } else {
+            title.clone_into(&mut e.title);
+        }
+    }
+    if let Some(sites) = &change.sites {
+        let mut chosen = Vec::new();
+        for raw in sites.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            match FinessId::parse(raw) {
+                Ok(id) if sites_of_ej.contains(&id) => {
+                    if !chosen.contains(&id) {
+                        chosen.push(id);
+                    }
+                }
+                _ => errors.push(ContentError::new(
+                    "sites",
+                    format!(
+                        "« {raw} » n'est pas un établissement (FINESS ET) de l'entité juridique"
+                    ),
+                )),
+            }
+        }
+        e.sites = chosen;
+    }
+    if let Some(b) = change.new_authorisation {
+        e.new_authorisation = b;
+    }
+    let indicator_changed = match (&change.indicator, &e.indicator) {
+        (Some(new), Some(old)) => new.trim() != old.code,
+        (Some(new), None) => !new.trim().is_empty(),
+        _ => false,
+    };
+    if indicator_changed {
+        let code = change.indicator.as_deref().unwrap_or_default().trim();
+        match e.action.clone() {
+            Some(action) => {
+                match engagement_from(c, e.key.clone(), &action, Some(code), finess, band) {
+                    Ok(fresh) => {
+                        e.indicator = fresh.indicator;
+                        e.targets = fresh.targets;
+                    }
+                    Err(UnknownItem(m)) => errors.push(ContentError::new("indicator", m)),
+                }
+            }
+            None => errors.push(ContentError::new(
+                "indicator",
+                "un engagement spécifique n'a pas de fiche du référentiel",
+            )),
+        }
+    } else if let Some(lines) = &change.targets {
+        let years = c.start_year..=c.end_year;
+        let mut targets: Vec<ContractTarget> = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            let field = |f: &str| format!("targets[{i}].{f}");
+            if l.year.trim().is_empty() && l.rule_text.trim().is_empty() && l.text.trim().is_empty()
+            {
+                continue;
+            }
+            let year = match l.year.trim() {
+                "total" => Some(TargetYear::Total),
+                y => y
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|y| years.contains(y))
+                    .map(TargetYear::Year),
+            };
+            let Some(year) = year else {
+                errors.push(ContentError::new(
+                    field("year"),
+                    format!(
+                        "cible de la ligne {} : année de {} à {} attendue, ou « total »",
+                        i + 1,
+                        c.start_year,
+                        c.end_year
+                    ),
+                ));
+                continue;
+            };
+            let rule = match TargetRule::parse(&l.rule_text) {
+                Ok(r) => r,
+                Err(err) => {
+                    errors.push(ContentError::new(
+                        field("rule_text"),
+                        format!(
+                            "cible de la ligne {}, colonne {} : {}",
+                            i + 1,
+                            err.column,
+                            err.message
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            if let Some(ind) = &e.indicator
+                && !ind.kind.accepts(&rule)
+            {
+                errors.push(ContentError::new(
+                    field("rule_text"),
+                    format!(
+                        "cible de la ligne {} : la règle « {rule} » ne convient pas à un indicateur de type {}",
+                        i + 1,
+                        ind.kind.label()
+                    ),
+                ));
+                continue;
+            }
+            if targets.iter().any(|t| t.year == year) {
+                errors.push(ContentError::new(
+                    field("year"),
+                    format!("cible de la ligne {} : deux cibles pour {year}", i + 1),
+                ));
+                continue;
+            }
+            let text = if l.text.trim().is_empty() {
+                l.rule_text.trim().to_owned()
+            } else {
+                l.text.trim().to_owned()
+            };
+            // A target left as the catalogue gave it keeps its source.
+            let source = e
+                .targets
+                .iter()
+                .find(|t| t.year == year && t.text == text && t.rule == rule)
+                .map_or_else(|| "négocié".to_owned(), |t| t.source.clone());
+            targets.push(ContractTarget {
+                year,
+                text,
+                rule,
+                source,
+            });
+        }
+        targets.sort_by_key(|t| t.year);
+        e.targets = targets;
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A check failed before signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// Stable code: `missing_mandatory`, `no_indicator`, `missing_target`,
+    /// `too_many_objectives`, `too_few_objectives`, `new_authorisation`.
+    pub code: &'static str,
+    /// Engagement concerned, if any.
+    pub engagement: Option<String>,
+    /// French message.
+    pub message: String,
+}
+
+/// How many priority objectives a contract of the region may hold (BFC: 3 to 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectiveLimits {
+    /// At least.
+    pub min: usize,
+    /// At most.
+    pub max: usize,
+}
+
+/// The checks shown before signature: applicable mandatory actions missing, engagements
+/// without an indicator or without a target for a year of the contract, more (or fewer)
+/// objectives than the region allows, engagements committing to a new authorisation.
+pub fn checks(
+    content: &ContractContent,
+    proposals: &[Proposal],
+    years: std::ops::RangeInclusive<i32>,
+    limits: Option<ObjectiveLimits>,
+) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for p in proposals.iter().filter(|p| p.mandatory && p.applies) {
+        if !content
+            .engagements
+            .iter()
+            .any(|e| e.action.as_deref() == Some(p.action.as_str()))
+        {
+            out.push(Warning {
+                code: "missing_mandatory",
+                engagement: None,
+                message: format!(
+                    "L'action obligatoire « {} — {} » s'applique à l'établissement ({}) mais ne figure pas au contrat.",
+                    p.action, p.title, p.reason
+                ),
+            });
+        }
+    }
+    for e in &content.engagements {
+        if e.indicator.is_none() {
+            out.push(Warning {
+                code: "no_indicator",
+                engagement: Some(e.key.clone()),
+                message: format!(
+                    "Engagement {} « {} » : aucun indicateur choisi.",
+                    e.key, e.title
+                ),
+            });
+            continue;
+        }
+        let has = |y: TargetYear| e.targets.iter().any(|t| t.year == y);
+        if !has(TargetYear::Total) {
+            let missing: Vec<String> = years
+                .clone()
+                .filter(|y| !has(TargetYear::Year(*y)))
+                .map(|y| y.to_string())
+                .collect();
+            if !missing.is_empty() {
+                out.push(Warning {
+                    code: "missing_target",
+                    engagement: Some(e.key.clone()),
+                    message: format!(
+                        "Engagement {} « {} » : pas de cible pour {}.",
+                        e.key,
+                        e.title,
+                        missing.join(", ")
+                    ),
+                });
+            }
+        }
+        if e.new_authorisation {
+            out.push(Warning {
+                code: "new_authorisation",
+                engagement: Some(e.key.clone()),
+                message: format!(
+                    "Engagement {} « {} » : il engage sur une nouvelle autorisation, qui relève de la procédure d'autorisation et non du contrat.",
+                    e.key, e.title
+                ),
+            });
+        }
+    }
+    if let Some(l) = limits {
+        let mut objectives: Vec<&str> = content
+            .engagements
+            .iter()
+            .map(|e| e.objective.as_str())
+            .collect();
+        objectives.sort_unstable();
+        objectives.dedup();
+        let n = objectives.len();
+        if n > l.max {
+            out.push(Warning {
+                code: "too_many_objectives",
+                engagement: None,
+                message: format!(
+                    "{n} objectifs prioritaires : la région en prévoit {} au plus.",
+                    l.max
+                ),
+            });
+        } else if n < l.min {
+            out.push(Warning {
+                code: "too_few_objectives",
+                engagement: None,
+                message: format!(
+                    "{n} objectif(s) prioritaire(s) : la région en prévoit {} au moins.",
+                    l.min
+                ),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::tests::small;
+    use crate::catalogue::{Applicability, TargetBand};
+
+    #[test]
+    fn the_life_cycle_moves_forward_with_two_ways_back_into_negotiation() {
+        use ContractState::*;
+        assert!(may_move(Side::Agency, Preparation, Negotiation));
+        assert!(may_move(Side::Agency, ReadyToSign, Signed));
+        assert!(may_move(Side::Agency, Signed, Terminated));
+        assert!(!may_move(Side::Agency, Preparation, Signed), "no skipping");
+        assert!(
+            !may_move(Side::Agency, Signed, Negotiation),
+            "signed is frozen"
+        );
+        assert!(!may_move(Side::Agency, Expired, Signed));
+        assert!(may_move(Side::Establishment, Negotiation, ReadyToSign));
+        assert!(may_move(Side::Establishment, ReadyToSign, Negotiation));
+        assert!(!may_move(Side::Establishment, Preparation, Negotiation));
+        assert!(!may_move(Side::Establishment, ReadyToSign, Signed));
+        assert!(Negotiation.editable() && !ReadyToSign.editable());
+        assert!(Expired.signed() && !ReadyToSign.signed());
+        for s in ContractState::ALL {
+            assert_eq!(ContractState::parse(s.as_str()), Some(s));
+        }
+    }
+
+    fn catalogue() -> Catalogue {
+        let mut c = small();
+        // A second action, optional and only for public entities.
+        let mut a = c.actions[0].clone();
+        a.code = "1.1-2".into();
+        a.mandatory = false;
+        a.applies_if = Some(Applicability::parse("statut public").expect("rule"));
+        c.actions.push(a);
+        // A third, mandatory but only in a GHT.
+        let mut b = c.actions[0].clone();
+        b.code = "1.1-3".into();
+        b.applies_if = Some(Applicability::parse("ght").expect("rule"));
+        c.actions.push(b);
+        let t = |band: &str, year, rule: &str| Target {
+            band: TargetBand::parse(band).expect("band"),
+            finess: None,
+            year,
+            text: format!("imprimé {rule}"),
+            rule: TargetRule::parse(rule).expect("rule"),
+            to_confirm: false,
+        };
+        c.indicators[0].targets = vec![
+            t("all", TargetYear::Year(2025), "sans objet"),
+            t("all", TargetYear::Year(2026), "+1 vs N-1"),
+            t("ge500", TargetYear::Year(2026), "+2 vs N-1"),
+            t("ge500", TargetYear::Total, "cumul >= 6"),
+        ];
+        c
+    }
+
+    fn facts(in_ght: bool) -> EntityFacts {
+        EntityFacts {
+            finess: None,
+            status: None,
+            band: Some(SizeBand::Ge500),
+            labels: vec![],
+            authorisations: vec![],
+            in_ght,
+        }
+    }
+
+    #[test]
+    fn the_applicable_mandatory_actions_are_preselected() {
+        let c = catalogue();
+        let p = proposals(&c, &facts(false));
+        let pre: Vec<(&str, bool, bool)> = p
+            .iter()
+            .map(|p| (p.action.as_str(), p.applies, p.preselected))
+            .collect();
+        assert_eq!(
+            pre,
+            [
+                ("1.1-1", true, true),
+                ("1.1-2", false, false),
+                ("1.1-3", false, false)
+            ]
+        );
+        let p = proposals(&c, &facts(true));
+        assert!(p[2].preselected, "mandatory and in a GHT");
+        assert_eq!(p[0].indicators, ["I1"]);
+    }
+
+    #[test]
+    fn targets_are_prefilled_for_the_band_year_by_year_then_for_the_period() {
+        let c = catalogue();
+        let e = engagement_from(&c, "E1".into(), "1.1-1", None, None, Some(SizeBand::Ge500))
+            .expect("engagement");
+        assert_eq!(e.indicator.as_ref().map(|i| i.code.as_str()), Some("I1"));
+        let got: Vec<(String, &str, &str)> = e
+            .targets
+            .iter()
+            .map(|t| (t.year.to_string(), t.text.as_str(), t.source.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2025".to_owned(), "imprimé sans objet", "all"),
+                ("2026".to_owned(), "imprimé +2 vs N-1", "ge500"),
+                ("total".to_owned(), "imprimé cumul >= 6", "ge500"),
+            ]
+        );
+        // A smaller entity gets the targets for all, and no period target.
+        let e = engagement_from(&c, "E1".into(), "1.1-1", None, None, Some(SizeBand::Lt100))
+            .expect("engagement");
+        assert_eq!(e.targets.len(), 2);
+        assert_eq!(e.targets[1].text, "imprimé +1 vs N-1");
+        assert!(engagement_from(&c, "E9".into(), "1.1-1", Some("I9"), None, None).is_err());
+    }
+
+    #[test]
+    fn checks_name_what_is_missing_before_signature() {
+        let c = catalogue();
+        let p = proposals(&c, &facts(true));
+        let content = initial_content(&c, &p, None, Some(SizeBand::Lt100));
+        assert_eq!(content.engagements.len(), 2, "1.1-1 and 1.1-3");
+        let w = checks(&content, &p, 2025..=2029, None);
+        let codes: Vec<&str> = w.iter().map(|w| w.code).collect();
+        // 1.1-3 has no fiche in the catalogue: the indicator is to be defined.
+        assert_eq!(codes, ["missing_target", "no_indicator"]);
+        assert_eq!(
+            w[0].message,
+            "Engagement E1 « Coopérer » : pas de cible pour 2027, 2028, 2029."
+        );
+        let mut partial = content.clone();
+        partial.engagements.remove(1);
+        partial.engagements[0].new_authorisation = true;
+        partial.engagements[0].targets.push(ContractTarget {
+            year: TargetYear::Total,
+            text: "6".into(),
+            rule: TargetRule::parse("cumul >= 6").expect("rule"),
+            source: "négocié".into(),
+        });
+        let w = checks(
+            &partial,
+            &p,
+            2025..=2029,
+            Some(ObjectiveLimits { min: 3, max: 5 }),
+        );
+        let codes: Vec<&str> = w.iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "missing_mandatory",
+                "new_authorisation",
+                "too_few_objectives"
+            ]
+        );
+        assert!(w[0].message.contains("1.1-3"), "{}", w[0].message);
+    }
+
+    #[test]
+    fn engagements_are_added_once_changed_field_by_field_and_removed() {
+        let c = catalogue();
+        let content = ContractContent::default();
+        let content =
+            add_engagement(&content, &c, "1.1-2", None, None, Some(SizeBand::Ge500)).expect("add");
+        assert_eq!(content.engagements[0].key, "E1");
+        let again = add_engagement(&content, &c, "1.1-2", None, None, None);
+        assert_eq!(again.expect_err("twice").field, "action");
+        let content =
+            add_engagement(&content, &c, "1.1-1", None, None, Some(SizeBand::Ge500)).expect("add");
+        assert_eq!(content.engagements[1].key, "E2");
+        let site = FinessId::parse("340000199").expect("finess");
+        let change = EngagementChange {
+            title: Some("Coopérer avec le CHU".into()),
+            sites: Some(vec!["340000199".into()]),
+            targets: Some(vec![
+                TargetLine {
+                    year: "2027".into(),
+                    text: String::new(),
+                    rule_text: "+2 vs N-1".into(),
+                },
+                TargetLine::default(),
+                TargetLine {
+                    year: "2026".into(),
+                    text: "imprimé +2 vs N-1".into(),
+                    rule_text: "+2 vs N-1".into(),
+                },
+            ]),
+            ..Default::default()
+        };
+        let changed = change_engagement(
+            &content,
+            &c,
+            "E2",
+            &change,
+            std::slice::from_ref(&site),
+            None,
+            Some(SizeBand::Ge500),
+        )
+        .expect("changed");
+        let e = &changed.engagements[1];
+        assert_eq!(e.title, "Coopérer avec le CHU");
+        assert_eq!(e.sites, std::slice::from_ref(&site));
+        let t: Vec<(String, &str, &str)> = e
+            .targets
+            .iter()
+            .map(|t| (t.year.to_string(), t.text.as_str(), t.source.as_str()))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                ("2026".to_owned(), "imprimé +2 vs N-1", "ge500"),
+                ("2027".to_owned(), "+2 vs N-1", "négocié"),
+            ]
+        );
+        // Problems are named by field; nothing changes.
+        let bad = EngagementChange {
+            sites: Some(vec!["690000000".into()]),
+            targets: Some(vec![
+                TargetLine {
+                    year: "2031".into(),
+                    ..Default::default()
+                },
+                TargetLine {
+                    year: "2027".into(),
+                    rule_text: "oui".into(),
+                    ..Default::default()
+                },
+            ]),
+            ..Default::default()
+        };
+        let errors =
+            change_engagement(&content, &c, "E2", &bad, &[site], None, None).expect_err("refused");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["sites", "targets[0].year", "targets[1].rule_text"]);
+        // A locked title stays.
+        let mut locked = content.clone();
+        locked.engagements[0].title_locked = true;
+        let errors = change_engagement(
+            &locked,
+            &c,
+            "E1",
+            &EngagementChange {
+                title: Some("Autre".into()),
+                ..Default::default()
+            },
+            &[],
+            None,
+            None,
+        )
+        .expect_err("locked");
+        assert_eq!(errors[0].field, "title");
+        let removed = remove_engagement(&content, "E1").expect("removed");
+        assert_eq!(removed.engagements.len(), 1);
+        assert!(remove_engagement(&removed, "E1").is_err());
+        let next = add_engagement(&removed, &c, "1.1-2", None, None, None).expect("add");
+        assert_eq!(
+            next.engagements[1].key, "E3",
+            "numbered after the largest key"
+        );
+    }
+
+    #[test]
+    fn contract_content_round_trips_through_its_stored_form() {
+        let c = catalogue();
+        let content = initial_content(
+            &c,
+            &proposals(&c, &facts(true)),
+            None,
+            Some(SizeBand::Ge500),
+        );
+        let json = serde_json::to_string(&content).expect("json");
+        assert!(json.contains("\"rule_text\":\"cumul >= 6\""), "{json}");
+        let back: ContractContent = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, content);
+    }
+}

@@ -18,7 +18,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    api_token, audit_event, authorisation, catalogue, entity_label, ght, ght_membership,
+    api_token, audit_event, authorisation, catalogue, contract, entity_label, ght, ght_membership,
     import_run, legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
 };
 use crate::migration::TABLES;
@@ -82,6 +82,10 @@ macro_rules! with_entity {
             }
             "catalogues" => {
                 type $entity = catalogue::Entity;
+                $body
+            }
+            "contracts" => {
+                type $entity = contract::Entity;
                 $body
             }
             "import_runs" => {

@@ -16,12 +16,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0004SearchIndex),
             Box::new(M0005RegistryGeneration),
             Box::new(M0006Catalogues),
+            Box::new(M0007Contracts),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 16] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -31,6 +32,7 @@ pub const TABLES: [&str; 15] = [
     "entity_labels",
     "authorisations",
     "catalogues",
+    "contracts",
     "import_runs",
     "users",
     "api_tokens",
@@ -996,6 +998,86 @@ impl MigrationTrait for M0006Catalogues {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Catalogues::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum Contracts {
+    Table,
+    Id,
+    RegionCode,
+    EjFiness,
+    CatalogueSlug,
+    CatalogueVersion,
+    Title,
+    StartYear,
+    EndYear,
+    State,
+    Band,
+    Avenant,
+    Document,
+    NegotiatorId,
+    RowVersion,
+    CreatedAt,
+    UpdatedAt,
+    SignedAt,
+}
+
+/// Contracts (CPOM): one row per contract, its engagements and diagnostic held as a JSON
+/// document, with the columns listings filter on (region, legal entity, state, negotiator).
+struct M0007Contracts;
+
+impl MigrationName for M0007Contracts {
+    fn name(&self) -> &str {
+        "m0007_contracts"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0007Contracts {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Contracts::Table)
+                .col(big_pk_auto(Contracts::Id))
+                .col(string_len(Contracts::RegionCode, 2))
+                .col(string_len(Contracts::EjFiness, 9))
+                .col(string_len(Contracts::CatalogueSlug, 60))
+                .col(integer(Contracts::CatalogueVersion))
+                .col(string(Contracts::Title))
+                .col(integer(Contracts::StartYear))
+                .col(integer(Contracts::EndYear))
+                .col(string_len(Contracts::State, 16))
+                .col(string_len_null(Contracts::Band, 10))
+                .col(integer(Contracts::Avenant))
+                .col(text(Contracts::Document))
+                .col(big_integer_null(Contracts::NegotiatorId))
+                .col(big_integer(Contracts::RowVersion))
+                .col(timestamp_with_time_zone(Contracts::CreatedAt))
+                .col(timestamp_with_time_zone(Contracts::UpdatedAt))
+                .col(timestamp_with_time_zone_null(Contracts::SignedAt))
+                .to_owned(),
+        )
+        .await?;
+        for (name, col) in [
+            ("ix_contracts_region", Contracts::RegionCode),
+            ("ix_contracts_ej", Contracts::EjFiness),
+        ] {
+            m.create_index(
+                Index::create()
+                    .name(name)
+                    .table(Contracts::Table)
+                    .col(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Contracts::Table).to_owned())
             .await
     }
 }

@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod audit_event;
 pub mod authorisation;
 pub mod catalogue;
+pub mod contract;
 pub mod entity_label;
 pub mod ght;
 pub mod ght_membership;

@@ -1,6 +1,7 @@
 //! Repositories, one module per resource.
 
 pub mod catalogues;
+pub mod contracts;
 pub mod imports;
 pub mod legal_entities;
 pub mod login_attempts;

@@ -243,6 +243,43 @@ pub fn table() -> Table {
         "/registre/ej/{finess}/labels/{id}/fin",
         post(pages::territories::end_label),
     )
+    .add("GET", "/contrats", get(pages::contracts::list_contracts))
+    .add("POST", "/contrats", post(pages::contracts::create_contract))
+    .add(
+        "GET",
+        "/contrats/nouveau",
+        get(pages::contracts::new_contract_form),
+    )
+    .add(
+        "GET",
+        "/contrats/{id}",
+        get(pages::contracts::show_contract),
+    )
+    .add(
+        "POST",
+        "/contrats/{id}/etat",
+        post(pages::contracts::move_contract),
+    )
+    .add(
+        "POST",
+        "/contrats/{id}/engagements",
+        post(pages::contracts::add_engagement),
+    )
+    .add(
+        "GET",
+        "/contrats/{id}/engagements/{key}",
+        get(pages::contracts::engagement_form),
+    )
+    .add(
+        "POST",
+        "/contrats/{id}/engagements/{key}",
+        post(pages::contracts::save_engagement),
+    )
+    .add(
+        "POST",
+        "/contrats/{id}/engagements/{key}/retirer",
+        post(pages::contracts::remove_engagement),
+    )
     .add("GET", "/registre/ght", get(pages::territories::list_ghts))
     .add(
         "POST",
@@ -424,6 +461,41 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/catalogues/{slug}/indicators/{code}/preview",
         get(api::catalogues::preview_fiche),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts",
+        get(api::contracts::list_contracts),
+    )
+    .add(
+        "POST",
+        "/api/v1/contracts",
+        post(api::contracts::create_contract),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}",
+        get(api::contracts::get_contract),
+    )
+    .add(
+        "POST",
+        "/api/v1/contracts/{id}/transition",
+        post(api::contracts::move_contract),
+    )
+    .add(
+        "POST",
+        "/api/v1/contracts/{id}/engagements",
+        post(api::contracts::add_engagement),
+    )
+    .add(
+        "PUT",
+        "/api/v1/contracts/{id}/engagements/{key}",
+        put(api::contracts::put_engagement),
+    )
+    .add(
+        "DELETE",
+        "/api/v1/contracts/{id}/engagements/{key}",
+        delete(api::contracts::delete_engagement),
     )
     .add("GET", "/api/v1/ghts", get(api::territories::list_ghts))
     .add("POST", "/api/v1/ghts", post(api::territories::create_ght))

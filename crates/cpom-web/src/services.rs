@@ -5,12 +5,14 @@ use chrono::NaiveDate;
 use cpom_domain::ScopeFilter;
 use cpom_domain::catalogue::edit::{self, Edit, EditError, ItemKind};
 use cpom_domain::catalogue::{Catalogue, CatalogueState, Decision, EntityFacts};
+use cpom_domain::contract::{ContractState, Proposal, Warning};
 use cpom_domain::policy::{AccountTarget, Listing, Scope, import_scope, list_filter};
 use cpom_domain::registry::{BandSettings, SizeBand};
 use cpom_domain::territory::{Label, Period, parse_date, parse_optional_date};
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use cpom_store::LegalEntity;
 use cpom_store::repo::catalogues::{CatalogueVersion, ImportOutcome, NewGeneration};
+use cpom_store::repo::contracts::{Contract, ContractFilter, NewContract};
 use cpom_store::repo::imports::{ImportFile, ImportRun};
 use cpom_store::repo::region_settings::RegionSettings;
 use cpom_store::repo::registry::{
@@ -899,25 +901,7 @@ pub async fn applicability(
 ) -> Result<ApplicabilityReport, AppError> {
     let (meta, c, _) = catalogue(state, cu, slug, version).await?;
     let detail = legal_entity(state, cu, finess).await?;
-    let t = state.store.entity_territory(&detail.entity.finess).await?;
-    let facts = EntityFacts {
-        finess: Some(detail.entity.finess.clone()),
-        status: detail.entity.status,
-        band: detail.entity.size_band(),
-        labels: t
-            .labels
-            .iter()
-            .filter(|l| l.period.contains(on))
-            .map(|l| l.label)
-            .collect(),
-        authorisations: t
-            .authorisations
-            .iter()
-            .filter(|a| a.period.contains(on))
-            .map(|a| (a.activity_code.clone(), a.activity_label.clone()))
-            .collect(),
-        in_ght: t.memberships.iter().any(|m| m.period.contains(on)),
-    };
+    let facts = entity_facts(state, &detail.entity, on).await?;
     let actions = c
         .actions
         .iter()
@@ -937,6 +921,34 @@ pub async fn applicability(
         entity: detail.entity,
         on,
         actions,
+    })
+}
+
+/// What the applicability rules look at, for a legal entity on a day: its status, band in
+/// force, and the labels, authorisations and GHT memberships valid that day.
+pub async fn entity_facts(
+    state: &AppState,
+    entity: &LegalEntity,
+    on: NaiveDate,
+) -> Result<EntityFacts, AppError> {
+    let t = state.store.entity_territory(&entity.finess).await?;
+    Ok(EntityFacts {
+        finess: Some(entity.finess.clone()),
+        status: entity.status,
+        band: entity.size_band(),
+        labels: t
+            .labels
+            .iter()
+            .filter(|l| l.period.contains(on))
+            .map(|l| l.label)
+            .collect(),
+        authorisations: t
+            .authorisations
+            .iter()
+            .filter(|a| a.period.contains(on))
+            .map(|a| (a.activity_code.clone(), a.activity_label.clone()))
+            .collect(),
+        in_ght: t.memberships.iter().any(|m| m.period.contains(on)),
     })
 }
 
@@ -1271,6 +1283,455 @@ pub async fn new_catalogue_generation(
                 start_year,
                 end_year,
             },
+        )
+        .await?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Contracts.
+
+fn contract_scope(c: &Contract) -> Scope {
+    Scope {
+        region: Some(c.region.clone()),
+        ej: Some(c.ej.clone()),
+    }
+}
+
+/// Filters of the contract list, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct ContractQuery {
+    /// State (`preparation`, `negotiation`, `ready_to_sign`, `signed`, `expired`,
+    /// `terminated`).
+    pub state: Option<String>,
+    /// Department code of the legal entity.
+    pub department: Option<String>,
+    /// Only the caller's own contracts as negotiator (`true`).
+    pub mine: Option<bool>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Page size (at most 200).
+    pub per_page: Option<u64>,
+}
+
+/// The contracts the actor may see (observers: signed ones only).
+pub async fn list_contracts(
+    state: &AppState,
+    cu: &CurrentUser,
+    q: &ContractQuery,
+) -> Result<Page<Contract>, AppError> {
+    let scope = list_filter(&cu.actor(), Listing::Contracts);
+    let state_filter = match blank_to_none(&q.state) {
+        None => None,
+        Some(s) => Some(
+            ContractState::parse(s)
+                .ok_or_else(|| AppError::field("state", format!("état « {s} » inconnu")))?,
+        ),
+    };
+    let filter = ContractFilter {
+        state: state_filter,
+        signed_only: cu.user.role == Role::Observer,
+        negotiator_id: (q.mine == Some(true)).then_some(cu.user.id),
+        department: blank_to_none(&q.department).map(str::to_owned),
+    };
+    let (page, per_page) = paging(q.page, q.per_page);
+    Ok(state
+        .store
+        .list_contracts(&scope, &filter, page, per_page)
+        .await?)
+}
+
+/// One contract the actor may see (else not found).
+pub async fn contract(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Contract, AppError> {
+    let c = state.store.contract(id).await?;
+    cu.authorize(&Action::ViewContract {
+        scope: contract_scope(&c),
+        signed: c.state.signed(),
+    })
+    .map_err(|_| AppError::NotFound)?;
+    Ok(c)
+}
+
+/// A contract with what its page shows: the catalogue's model actions as proposed for the
+/// legal entity, the checks before signature, and the moves the actor may make.
+pub struct ContractView {
+    /// The contract.
+    pub contract: Contract,
+    /// Model actions of the catalogue, with their applicability to the legal entity.
+    pub proposals: Vec<Proposal>,
+    /// Checks before signature (none once signed).
+    pub warnings: Vec<Warning>,
+    /// States the actor may move the contract to.
+    pub moves: Vec<ContractState>,
+    /// The actor may change the engagements.
+    pub can_prepare: bool,
+}
+
+/// See [`ContractView`].
+pub async fn contract_view(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<ContractView, AppError> {
+    let c = contract(state, cu, id).await?;
+    let scope = contract_scope(&c);
+    let (_, catalogue) = state
+        .store
+        .catalogue(&c.catalogue_slug, Some(c.catalogue_version), true)
+        .await?;
+    let entity = state
+        .store
+        .get_legal_entity(&c.ej)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let facts = entity_facts(state, &entity, today()).await?;
+    let proposals = cpom_domain::contract::proposals(&catalogue, &facts);
+    let warnings = if c.state.signed() {
+        vec![]
+    } else {
+        cpom_domain::contract::checks(&c.content, &proposals, c.start_year..=c.end_year, None)
+    };
+    let moves = c
+        .state
+        .next()
+        .iter()
+        .copied()
+        .filter(|to| {
+            cu.authorize(&Action::MoveContract {
+                scope: scope.clone(),
+                from: c.state,
+                to: *to,
+            })
+            .is_ok()
+        })
+        .collect();
+    let can_prepare = c.state.editable() && cu.authorize(&Action::PrepareContract(scope)).is_ok();
+    Ok(ContractView {
+        contract: c,
+        proposals,
+        warnings,
+        moves,
+        can_prepare,
+    })
+}
+
+/// A new contract: the legal entity and the catalogue (default title: "CPOM <generation> —
+/// <entity>").
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct NewContractInput {
+    /// FINESS EJ.
+    #[serde(default)]
+    pub ej: String,
+    /// Slug of a published engagements catalogue of the entity's region.
+    #[serde(default)]
+    pub catalogue: String,
+    /// Title (optional).
+    pub title: Option<String>,
+}
+
+/// Creates a contract in preparation for a legal entity from the published version of a
+/// catalogue: the applicable mandatory model actions become its first engagements, their
+/// targets pre-filled for the entity's band or named case. The agency's users of the region.
+pub async fn create_contract(
+    state: &AppState,
+    cu: &CurrentUser,
+    input: &NewContractInput,
+) -> Result<Contract, AppError> {
+    if !matches!(
+        cu.user.role,
+        Role::NationalAdmin | Role::ArsAdmin | Role::ArsReferent
+    ) {
+        return Err(AppError::Forbidden(
+            "Les contrats sont préparés par les agents de l'ARS de la région.".into(),
+        ));
+    }
+    let ej = FinessId::parse(input.ej.trim()).map_err(|_| {
+        AppError::field(
+            "ej",
+            format!(
+                "numéro FINESS EJ invalide « {} » (9 caractères)",
+                input.ej.trim()
+            ),
+        )
+    })?;
+    let detail = legal_entity(state, cu, ej.as_str())
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => AppError::field(
+                "ej",
+                format!("aucune entité juridique de numéro FINESS « {ej} » dans votre périmètre"),
+            ),
+            other => other,
+        })?;
+    let entity = detail.entity;
+    cu.authorize(&Action::PrepareContract(Scope {
+        region: Some(entity.region.clone()),
+        ej: Some(entity.finess.clone()),
+    }))?;
+    let slug = input.catalogue.trim();
+    if slug.is_empty() {
+        return Err(AppError::field("catalogue", "choisissez un référentiel"));
+    }
+    let (meta, c, _) = catalogue(state, cu, slug, None)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => {
+                AppError::field("catalogue", format!("référentiel « {slug} » introuvable"))
+            }
+            other => other,
+        })?;
+    if meta.state != CatalogueState::Published
+        || meta.kind != cpom_domain::catalogue::CatalogueKind::Engagements
+        || meta.region != entity.region
+    {
+        return Err(AppError::field(
+            "catalogue",
+            format!(
+                "le référentiel « {slug} » n'est pas un référentiel d'engagements publié de la région de l'entité"
+            ),
+        ));
+    }
+    let facts = entity_facts(state, &entity, today()).await?;
+    let proposals = cpom_domain::contract::proposals(&c, &facts);
+    let band = entity.size_band();
+    let content =
+        cpom_domain::contract::initial_content(&c, &proposals, Some(&entity.finess), band);
+    let title = blank_to_none(&input.title)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("CPOM {} — {}", c.generation, entity.name));
+    let negotiator =
+        matches!(cu.user.role, Role::ArsAdmin | Role::ArsReferent).then_some(cu.user.id);
+    Ok(state
+        .store
+        .create_contract(
+            &cu.user.audit_actor(),
+            &NewContract {
+                region: entity.region.clone(),
+                ej: entity.finess.clone(),
+                catalogue_slug: meta.slug.clone(),
+                catalogue_version: meta.version,
+                title,
+                start_year: c.start_year,
+                end_year: c.end_year,
+                band,
+                negotiator_id: negotiator,
+                content,
+            },
+        )
+        .await?)
+}
+
+/// A change to a contract's engagements.
+#[derive(Debug, Clone)]
+pub enum ContractEdit {
+    /// Add the engagement of a model action (with one of its fiches).
+    Add {
+        /// Code of the model action.
+        action: String,
+        /// Code of the fiche (default: the action's first).
+        indicator: Option<String>,
+    },
+    /// Change an engagement.
+    Change {
+        /// Its key.
+        key: String,
+        /// What changes.
+        change: cpom_domain::contract::EngagementChange,
+    },
+    /// Remove an engagement.
+    Remove {
+        /// Its key.
+        key: String,
+    },
+}
+
+fn content_errors(errors: Vec<cpom_domain::contract::ContentError>) -> AppError {
+    AppError::Validation(
+        errors
+            .into_iter()
+            .map(|e| FieldError {
+                field: e.field,
+                message: e.message,
+            })
+            .collect(),
+    )
+}
+
+/// Changes the engagements of a contract read at `row_version` (the pure rules of
+/// [`cpom_domain::contract`]); only while it is in preparation or negotiation, by the
+/// agency's users of its region. The engagement before and after goes to the audit trail.
+pub async fn edit_contract(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    row_version: Option<i64>,
+    edit: &ContractEdit,
+) -> Result<Contract, AppError> {
+    use cpom_domain::contract::{add_engagement, change_engagement, remove_engagement};
+    let c = contract(state, cu, id).await?;
+    cu.authorize(&Action::PrepareContract(contract_scope(&c)))?;
+    if !c.state.editable() {
+        return Err(AppError::Conflict(format!(
+            "Le contrat est {} : ses engagements ne changent plus (rouvrez la négociation, ou passez par un avenant une fois signé).",
+            c.state.label()
+        )));
+    }
+    let Some(row_version) = row_version else {
+        return Err(AppError::field(
+            "row_version",
+            "version du contrat manquante : rechargez la page",
+        ));
+    };
+    if row_version != c.row_version {
+        return Err(AppError::Conflict(
+            "Modification refusée : le contrat a été modifié entre-temps ; rechargez la page."
+                .into(),
+        ));
+    }
+    let (_, catalogue) = state
+        .store
+        .catalogue(&c.catalogue_slug, Some(c.catalogue_version), true)
+        .await?;
+    let engagement_json = |content: &cpom_domain::contract::ContractContent, key: &str| {
+        content
+            .engagements
+            .iter()
+            .find(|e| e.key == key)
+            .and_then(|e| serde_json::to_value(e).ok())
+    };
+    let one = |e: cpom_domain::contract::ContentError| content_errors(vec![e]);
+    let (content, what, before, after) = match edit {
+        ContractEdit::Add { action, indicator } => {
+            let content = add_engagement(
+                &c.content,
+                &catalogue,
+                action,
+                indicator.as_deref().filter(|i| !i.trim().is_empty()),
+                Some(&c.ej),
+                c.band,
+            )
+            .map_err(one)?;
+            let key = content
+                .engagements
+                .last()
+                .map(|e| e.key.clone())
+                .unwrap_or_default();
+            let after = engagement_json(&content, &key);
+            (
+                content,
+                format!("ajout de l'engagement {key} (action {action})"),
+                None,
+                after,
+            )
+        }
+        ContractEdit::Change { key, change } => {
+            let sites: Vec<FinessId> = state
+                .store
+                .legal_entity_detail(&c.ej)
+                .await?
+                .sites
+                .into_iter()
+                .map(|s| s.finess)
+                .collect();
+            let content = change_engagement(
+                &c.content,
+                &catalogue,
+                key,
+                change,
+                &sites,
+                Some(&c.ej),
+                c.band,
+            )
+            .map_err(content_errors)?;
+            let (before, after) = (
+                engagement_json(&c.content, key),
+                engagement_json(&content, key),
+            );
+            (
+                content,
+                format!("modification de l'engagement {key}"),
+                before,
+                after,
+            )
+        }
+        ContractEdit::Remove { key } => {
+            let content = remove_engagement(&c.content, key).map_err(one)?;
+            (
+                content,
+                format!("retrait de l'engagement {key}"),
+                engagement_json(&c.content, key),
+                None,
+            )
+        }
+    };
+    Ok(state
+        .store
+        .save_contract_content(
+            &cu.user.audit_actor(),
+            id,
+            row_version,
+            &content,
+            &what,
+            before,
+            after,
+        )
+        .await?)
+}
+
+/// A move of a contract, as read by the caller.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct MoveInput {
+    /// State asked (`negotiation`, `ready_to_sign`, `signed`…).
+    #[serde(default)]
+    pub to: String,
+    /// `row_version` of the contract when read.
+    pub row_version: Option<i64>,
+    /// Why (kept in the history).
+    pub note: Option<String>,
+}
+
+/// Moves a contract to another state, if the access policy lets the actor make that move.
+pub async fn move_contract(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    input: &MoveInput,
+) -> Result<Contract, AppError> {
+    let c = contract(state, cu, id).await?;
+    let scope = contract_scope(&c);
+    let may = |to: ContractState| {
+        cu.authorize(&Action::MoveContract {
+            scope: scope.clone(),
+            from: c.state,
+            to,
+        })
+    };
+    let Some(to) = ContractState::parse(&input.to) else {
+        // Whoever may make no move at all is refused before being told the state is wrong.
+        if !c.state.next().iter().any(|to| may(*to).is_ok()) {
+            return Err(AppError::Forbidden(
+                "Vous ne pouvez pas changer l'état de ce contrat.".into(),
+            ));
+        }
+        return Err(AppError::field(
+            "to",
+            format!("état « {} » inconnu", input.to),
+        ));
+    };
+    may(to)?;
+    let Some(row_version) = input.row_version else {
+        return Err(AppError::field(
+            "row_version",
+            "version du contrat manquante : rechargez la page",
+        ));
+    };
+    Ok(state
+        .store
+        .move_contract(
+            &cu.user.audit_actor(),
+            id,
+            row_version,
+            to,
+            input.note.as_deref(),
         )
         .await?)
 }

@@ -62,10 +62,11 @@ pub struct Layout {
 type Section = (&'static str, &'static str, Option<fn() -> Action>);
 
 /// Sections of the navigation, each shown only if the policy allows its action.
-const SECTIONS: [Section; 5] = [
+const SECTIONS: [Section; 6] = [
     ("/", "Accueil", None),
     ("/registre", "Registre", Some(|| Action::ViewRegistry)),
     ("/referentiels", "Référentiels", None),
+    ("/contrats", "Contrats", None),
     (
         "/admin/utilisateurs",
         "Utilisateurs",

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod catalogues;
+pub mod contracts;
 pub mod registry;
 pub mod settings;
 pub mod territories;
@@ -65,6 +66,13 @@ use crate::error::{ApiErrorBody, FieldError};
         catalogues::move_item,
         catalogues::duplicate_item,
         catalogues::preview_fiche,
+        contracts::list_contracts,
+        contracts::get_contract,
+        contracts::create_contract,
+        contracts::move_contract,
+        contracts::add_engagement,
+        contracts::put_engagement,
+        contracts::delete_engagement,
     ),
     components(schemas(ApiErrorBody, FieldError)),
     modifiers(&BearerAuth),
@@ -74,6 +82,7 @@ use crate::error::{ApiErrorBody, FieldError};
         (name = "utilisateurs", description = "Administration des comptes du périmètre"),
         (name = "audit", description = "Journal d'audit"),
         (name = "referentiel", description = "Référentiels : orientations, objectifs, actions types, fiches indicateurs et leurs cibles, par région et génération"),
+        (name = "contrats", description = "Contrats (CPOM) : préparation à partir d'un référentiel, engagements et cibles, états de négociation et de signature"),
         (name = "registre", description = "Registre des entités juridiques et des sites (FINESS, SAE), autorisations, labels et GHT avec leurs périodes de validité, et ses imports"),
     )
 )]

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalogue_edit;
 pub mod catalogues;
+pub mod contracts;
 pub mod home;
 pub mod ops;
 pub mod registry;

@@ -93,6 +93,18 @@ const FOREIGN_EDITOR_422: Row = [303, 422, 404, 404, 404, 404, 404];
 const API_EDITOR_422: Row = [401, 422, 422, 403, 403, 403, 403];
 const API_FOREIGN_EDITOR_422: Row = [401, 422, 404, 404, 404, 404, 404];
 
+/// Contracts: prepared by the agency, read by the entity, by observers once signed.
+const PREPARERS_200: Row = [303, 200, 200, 200, 403, 403, 403];
+const PREPARERS_422: Row = [303, 422, 422, 422, 403, 403, 403];
+const API_PREPARERS_422: Row = [401, 422, 422, 422, 403, 403, 403];
+/// The engagement form: the agency; the establishment reads the contract but not this form;
+/// observers do not see a contract in preparation.
+const PREPARERS_200_HIDDEN: Row = [303, 200, 200, 200, 403, 403, 404];
+const CONTRACT_READERS_200: Row = [303, 200, 200, 200, 200, 200, 404];
+const API_CONTRACT_READERS_200: Row = [401, 200, 200, 200, 200, 200, 404];
+const CONTRACT_MOVERS_422: Row = [303, 422, 422, 422, 403, 403, 404];
+const API_CONTRACT_MOVERS_422: Row = [401, 422, 422, 422, 403, 403, 404];
+
 fn matrix() -> Vec<Case> {
     use Kind::*;
     vec![
@@ -348,6 +360,91 @@ fn matrix() -> Vec<Case> {
             Page,
             SIGNED_IN_200,
             Some(FOREIGN_ENTITY),
+        ),
+        case("GET", "/contrats", Page, SIGNED_IN_200, None),
+        case("GET", "/contrats/nouveau", Page, PREPARERS_200, None),
+        // Without an entity: the agency's users get 422.
+        case("POST", "/contrats", Form, PREPARERS_422, None),
+        // A contract in preparation: observers read signed contracts only.
+        case(
+            "GET",
+            "/contrats/{id}",
+            Page,
+            CONTRACT_READERS_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        // No state asked: the agency gets 422, the establishment may make no move yet.
+        case(
+            "POST",
+            "/contrats/{id}/etat",
+            Form,
+            CONTRACT_MOVERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/contrats/{id}/engagements",
+            Form,
+            CONTRACT_MOVERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "GET",
+            "/contrats/{id}/engagements/{key}",
+            Page,
+            PREPARERS_200_HIDDEN,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/contrats/{id}/engagements/{key}",
+            Form,
+            CONTRACT_MOVERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/contrats/{id}/engagements/{key}/retirer",
+            Form,
+            CONTRACT_MOVERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/contracts/{id}/engagements",
+            Api,
+            API_CONTRACT_MOVERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/contracts/{id}/engagements/{key}",
+            Api,
+            API_CONTRACT_MOVERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "DELETE",
+            "/api/v1/contracts/{id}/engagements/{key}",
+            Api,
+            API_CONTRACT_MOVERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case("GET", "/api/v1/contracts", Api, API_SIGNED_IN_200, None),
+        case("POST", "/api/v1/contracts", Api, API_PREPARERS_422, None),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/api/v1/contracts/{id}/transition",
+            Api,
+            API_CONTRACT_MOVERS_422,
+            Some(API_FOREIGN_EDITOR_422),
         ),
         case("GET", "/registre/ght", Page, SIGNED_IN_200, None),
         case(
@@ -774,6 +871,27 @@ async fn request(
         .expect("entity")
         .version
         .to_string();
+    if path.starts_with("/contrats/{id}") || path.starts_with("/api/v1/contracts/{id}") {
+        let ej = match target {
+            Target::Own => OWN_EJ,
+            Target::Foreign => FOREIGN_EJ,
+        };
+        let contracts = app
+            .store()
+            .list_contracts(
+                &cpom_domain::ScopeFilter::LegalEntity(
+                    cpom_domain::FinessId::parse(ej).expect("finess"),
+                ),
+                &Default::default(),
+                1,
+                10,
+            )
+            .await
+            .expect("contracts");
+        path = path
+            .replace("{id}", &contracts.items[0].id.to_string())
+            .replace("{key}", "E1");
+    }
     if path.contains("{id}") {
         let id = if path.contains("jetons") || path.contains("tokens") {
             // Own: a token of the caller; foreign: a token of the foreign target.
@@ -833,7 +951,8 @@ async fn request(
             // No version: the administrators who may go that far get 422.
             p if p.ends_with("/publish")
                 || p.ends_with("/archive")
-                || p.starts_with("/api/v1/catalogues/{slug}/") =>
+                || p.starts_with("/api/v1/catalogues/{slug}/")
+                || p.starts_with("/api/v1/contracts") =>
             {
                 vec![("note", "matrice".into())]
             }
@@ -988,12 +1107,43 @@ async fn run_matrix(backend: Backend) {
             .await
             .expect("label");
     }
-    for slug in ["occitanie-2025-2029", "aura-2020-2024"] {
+    for (slug, ej, region) in [
+        ("occitanie-2025-2029", OWN_EJ, "76"),
+        ("aura-2020-2024", FOREIGN_EJ, "84"),
+    ] {
         let c = crate::catalogues::shipped(slug);
         app.store()
             .import_catalogue(&sys, &c, true)
             .await
             .expect("catalogue");
+        // A contract in preparation for the own and the foreign legal entity.
+        app.store()
+            .create_contract(
+                &sys,
+                &cpom_store::repo::contracts::NewContract {
+                    region: cpom_domain::RegionCode::parse(region).expect("region"),
+                    ej: cpom_domain::FinessId::parse(ej).expect("finess"),
+                    catalogue_slug: slug.into(),
+                    catalogue_version: 1,
+                    title: format!("Contrat de la matrice {slug}"),
+                    start_year: c.start_year,
+                    end_year: c.end_year,
+                    band: None,
+                    negotiator_id: None,
+                    // One engagement, E1, of the catalogue's first model action.
+                    content: cpom_domain::contract::add_engagement(
+                        &Default::default(),
+                        &c,
+                        &c.actions[0].code,
+                        None,
+                        None,
+                        None,
+                    )
+                    .expect("engagement"),
+                },
+            )
+            .await
+            .expect("contract");
     }
     let mut failures = Vec::new();
     let mut n = 0;

@@ -3,6 +3,7 @@
 mod access_matrix;
 mod backup;
 mod catalogues;
+mod contracts;
 mod registry;
 mod registry_web;
 mod security;

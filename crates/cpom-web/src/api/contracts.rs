@@ -1,0 +1,368 @@
+//! Contracts (CPOM) through the API: the contracts one may see, one contract with its
+//! engagements, the checks before signature and the moves the caller may make; creation
+//! from a catalogue and state changes.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use cpom_domain::contract::{EngagementChange, TargetLine};
+use cpom_store::repo::contracts::Contract;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiErrorBody};
+use crate::services::{self, ContractEdit, ContractQuery, MoveInput, NewContractInput};
+
+/// A contract in listings.
+#[derive(Serialize, ToSchema)]
+pub struct ContractSummaryDto {
+    /// Identifier.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// FINESS EJ.
+    pub ej: String,
+    /// Name of the legal entity.
+    pub ej_name: String,
+    /// INSEE region code.
+    pub region: String,
+    /// Catalogue it is built from.
+    pub catalogue: String,
+    /// Version of that catalogue.
+    pub catalogue_version: i32,
+    /// First year.
+    pub start_year: i32,
+    /// Last year.
+    pub end_year: i32,
+    /// `preparation`, `negotiation`, `ready_to_sign`, `signed`, `expired` or `terminated`.
+    pub state: String,
+    /// French label of the state.
+    pub state_label: String,
+    /// Size band its targets were taken for (`lt100`, `100to499`, `ge500`).
+    pub band: Option<String>,
+    /// Avenant in force (0: the initial contract).
+    pub avenant: i32,
+    /// Number of engagements.
+    pub engagements: usize,
+    /// Negotiator in charge (account id).
+    pub negotiator_id: Option<i64>,
+    /// Version for concurrent changes.
+    pub row_version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Signature.
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Contract> for ContractSummaryDto {
+    fn from(c: &Contract) -> Self {
+        Self {
+            id: c.id,
+            title: c.title.clone(),
+            ej: c.ej.to_string(),
+            ej_name: c.ej_name.clone(),
+            region: c.region.to_string(),
+            catalogue: c.catalogue_slug.clone(),
+            catalogue_version: c.catalogue_version,
+            start_year: c.start_year,
+            end_year: c.end_year,
+            state: c.state.as_str().to_owned(),
+            state_label: c.state.label().to_owned(),
+            band: c.band.map(|b| b.as_str().to_owned()),
+            avenant: c.avenant,
+            engagements: c.content.engagements.len(),
+            negotiator_id: c.negotiator_id,
+            row_version: c.row_version,
+            updated_at: c.updated_at,
+            signed_at: c.signed_at,
+        }
+    }
+}
+
+/// A page of contracts.
+#[derive(Serialize, ToSchema)]
+pub struct ContractPageDto {
+    /// Contracts, last changed first.
+    pub items: Vec<ContractSummaryDto>,
+    /// Number across pages.
+    pub total: u64,
+    /// Page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// A check failed before signature.
+#[derive(Serialize, ToSchema)]
+pub struct WarningDto {
+    /// `missing_mandatory`, `no_indicator`, `missing_target`, `too_many_objectives`,
+    /// `too_few_objectives` or `new_authorisation`.
+    pub code: String,
+    /// Engagement concerned (`E1`…).
+    pub engagement: Option<String>,
+    /// French message.
+    pub message: String,
+}
+
+/// A model action of the catalogue as proposed for the contract's legal entity.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalDto {
+    /// Code of the model action.
+    pub action: String,
+    /// Title.
+    pub title: String,
+    /// Code of its objective.
+    pub objective: String,
+    /// Mandatory where it applies.
+    pub mandatory: bool,
+    /// Whether it applies to the legal entity today.
+    pub applies: bool,
+    /// Why, in French.
+    pub reason: String,
+    /// Codes of its candidate fiches.
+    pub indicators: Vec<String>,
+}
+
+/// One contract, whole.
+#[derive(Serialize, ToSchema)]
+pub struct ContractDto {
+    /// The contract's header.
+    #[serde(flatten)]
+    pub summary: ContractSummaryDto,
+    /// Engagements (annex 1): `key`, `objective`, `objective_title`, `action` (`null` for a
+    /// specific engagement), `title`, `title_locked`, `mandatory`, `indicator` (`code`,
+    /// `title`, `kind`, `unit`), `sites`, `targets` (`year` — a number or `"total"` —,
+    /// `text`, `rule_text`, `source`) and `new_authorisation`.
+    #[schema(value_type = Object)]
+    pub engagements: serde_json::Value,
+    /// Diagnostic: strengths.
+    pub strengths: Option<String>,
+    /// Diagnostic: weaknesses.
+    pub weaknesses: Option<String>,
+    /// Checks before signature.
+    pub warnings: Vec<WarningDto>,
+    /// The catalogue's model actions for the legal entity.
+    pub proposals: Vec<ProposalDto>,
+    /// States the caller may move the contract to.
+    pub moves: Vec<String>,
+}
+
+/// The contracts of the caller's scope (observers: signed ones only).
+#[utoipa::path(get, path = "/api/v1/contracts", tag = "contrats", params(ContractQuery),
+    responses((status = 200, body = ContractPageDto), (status = 422, body = ApiErrorBody)))]
+pub async fn list_contracts(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Query(q): Query<ContractQuery>,
+) -> Result<Json<ContractPageDto>, ApiError> {
+    let p = services::list_contracts(&state, &cu, &q).await?;
+    Ok(Json(ContractPageDto {
+        items: p.items.iter().map(Into::into).collect(),
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }))
+}
+
+async fn contract_dto(
+    state: &AppState,
+    cu: &crate::auth::CurrentUser,
+    id: i64,
+) -> Result<ContractDto, ApiError> {
+    let v = services::contract_view(state, cu, id).await?;
+    Ok(ContractDto {
+        summary: (&v.contract).into(),
+        engagements: serde_json::to_value(&v.contract.content.engagements).unwrap_or_default(),
+        strengths: v.contract.content.strengths.clone(),
+        weaknesses: v.contract.content.weaknesses.clone(),
+        warnings: v
+            .warnings
+            .into_iter()
+            .map(|w| WarningDto {
+                code: w.code.to_owned(),
+                engagement: w.engagement,
+                message: w.message,
+            })
+            .collect(),
+        proposals: v
+            .proposals
+            .into_iter()
+            .map(|p| ProposalDto {
+                action: p.action,
+                title: p.title,
+                objective: p.objective,
+                mandatory: p.mandatory,
+                applies: p.applies,
+                reason: p.reason,
+                indicators: p.indicators,
+            })
+            .collect(),
+        moves: v.moves.iter().map(|s| s.as_str().to_owned()).collect(),
+    })
+}
+
+/// One contract with its engagements, checks and the moves the caller may make.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifier of the contract")),
+    responses((status = 200, body = ContractDto), (status = 404, body = ApiErrorBody)))]
+pub async fn get_contract(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<ContractDto>, ApiError> {
+    Ok(Json(contract_dto(&state, &cu, id).await?))
+}
+
+/// Creates a contract in preparation for a legal entity from the published version of a
+/// catalogue of its region: the applicable mandatory model actions become its engagements,
+/// targets pre-filled for the entity's band or named case. The agency's users of the region.
+#[utoipa::path(post, path = "/api/v1/contracts", tag = "contrats", request_body = NewContractInput,
+    responses((status = 201, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn create_contract(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Json(input): Json<NewContractInput>,
+) -> Result<(StatusCode, Json<ContractDto>), ApiError> {
+    let c = services::create_contract(&state, &cu, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(contract_dto(&state, &cu, c.id).await?),
+    ))
+}
+
+/// Moves a contract read at `row_version` to another state (`to`), with an optional note
+/// kept in its history. The agency makes every move of the life cycle; the establishment's
+/// legal representative declares it ready to sign or reopens the negotiation.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/transition", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifier of the contract")),
+    request_body = MoveInput,
+    responses((status = 200, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn move_contract(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(input): Json<MoveInput>,
+) -> Result<Json<ContractDto>, ApiError> {
+    services::move_contract(&state, &cu, id, &input).await?;
+    Ok(Json(contract_dto(&state, &cu, id).await?))
+}
+
+/// A new engagement: a model action of the contract's catalogue and one of its fiches.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewEngagementBody {
+    /// `row_version` of the contract when read.
+    pub row_version: Option<i64>,
+    /// Code of the model action.
+    #[serde(default)]
+    pub action: String,
+    /// Code of the fiche (default: the action's first).
+    pub indicator: Option<String>,
+}
+
+/// Adds the engagement of a model action, its targets pre-filled for the legal entity.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/engagements", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifier of the contract")),
+    request_body = NewEngagementBody,
+    responses((status = 201, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn add_engagement(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(b): Json<NewEngagementBody>,
+) -> Result<(StatusCode, Json<ContractDto>), ApiError> {
+    let edit = ContractEdit::Add {
+        action: b.action,
+        indicator: b.indicator,
+    };
+    services::edit_contract(&state, &cu, id, b.row_version, &edit).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(contract_dto(&state, &cu, id).await?),
+    ))
+}
+
+/// A change to an engagement (absent fields do not change).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EngagementBody {
+    /// `row_version` of the contract when read.
+    pub row_version: Option<i64>,
+    /// Title (where the catalogue lets it be personalised).
+    pub title: Option<String>,
+    /// Another fiche of the action: its targets are pre-filled again.
+    pub indicator: Option<String>,
+    /// FINESS ET of the sites it binds (empty: the legal entity).
+    pub sites: Option<Vec<String>>,
+    /// Targets, replacing the current ones: `year` (a year or `"total"`), `text`,
+    /// `rule_text`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub targets: Option<Vec<TargetLine>>,
+    /// Commits to a new authorisation.
+    pub new_authorisation: Option<bool>,
+}
+
+/// Changes an engagement while the contract is in preparation or negotiation.
+#[utoipa::path(put, path = "/api/v1/contracts/{id}/engagements/{key}", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifier of the contract"),
+        ("key" = String, Path, description = "Key of the engagement (E1…)")),
+    request_body = EngagementBody,
+    responses((status = 200, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn put_engagement(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, key)): Path<(i64, String)>,
+    Json(b): Json<EngagementBody>,
+) -> Result<Json<ContractDto>, ApiError> {
+    let edit = ContractEdit::Change {
+        key,
+        change: EngagementChange {
+            title: b.title,
+            indicator: b.indicator,
+            sites: b.sites,
+            targets: b.targets,
+            new_authorisation: b.new_authorisation,
+        },
+    };
+    services::edit_contract(&state, &cu, id, b.row_version, &edit).await?;
+    Ok(Json(contract_dto(&state, &cu, id).await?))
+}
+
+/// The version of the contract read.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RowVersionQuery {
+    /// `row_version` of the contract when read.
+    pub row_version: Option<i64>,
+}
+
+/// Removes an engagement while the contract is in preparation or negotiation.
+#[utoipa::path(delete, path = "/api/v1/contracts/{id}/engagements/{key}", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifier of the contract"),
+        ("key" = String, Path, description = "Key of the engagement (E1…)"), RowVersionQuery),
+    responses((status = 200, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn delete_engagement(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, key)): Path<(i64, String)>,
+    Query(q): Query<RowVersionQuery>,
+) -> Result<Json<ContractDto>, ApiError> {
+    services::edit_contract(
+        &state,
+        &cu,
+        id,
+        q.row_version,
+        &ContractEdit::Remove { key },
+    )
+    .await?;
+    Ok(Json(contract_dto(&state, &cu, id).await?))
+}

@@ -1,0 +1,748 @@
+//! Contract pages: the list of the contracts one may see, the creation form of the agency,
+//! and one contract with its engagements and targets per year, the checks before signature,
+//! the catalogue's model actions for the legal entity, the moves one may make and its
+//! history.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use cpom_domain::catalogue::TargetYear;
+use cpom_domain::contract::ContractState;
+use cpom_store::AuditFilter;
+use tower_sessions::Session;
+
+use super::{render, render_status};
+use crate::AppState;
+use crate::auth::{CurrentUser, PageUser};
+use crate::error::{AppError, PageError};
+use crate::services::{self, ContractQuery, MoveInput, NewContractInput};
+use crate::view::{Choice, FormErrors, Layout, date_fr, datetime_fr};
+
+fn badge(s: ContractState) -> &'static str {
+    match s {
+        ContractState::Preparation => "fr-badge--new",
+        ContractState::Negotiation => "fr-badge--info",
+        ContractState::ReadyToSign => "fr-badge--warning",
+        ContractState::Signed => "fr-badge--success",
+        ContractState::Expired => "",
+        ContractState::Terminated => "fr-badge--error",
+    }
+}
+
+/// One contract in the list.
+pub struct ContractRow {
+    id: i64,
+    title: String,
+    ej: String,
+    ej_name: String,
+    period: String,
+    state: &'static str,
+    state_class: &'static str,
+    engagements: usize,
+    updated: String,
+}
+
+/// The list of contracts.
+#[derive(Template)]
+#[template(path = "contracts/list.html")]
+pub struct ContractListPage {
+    layout: Layout,
+    can_create: bool,
+    states: Vec<Choice>,
+    department: String,
+    mine: bool,
+    rows: Vec<ContractRow>,
+    total: u64,
+    page: u64,
+    pages: u64,
+    prev_href: String,
+    next_href: String,
+}
+
+fn list_href(q: &ContractQuery, page: u64) -> String {
+    let mut params = vec![format!("page={page}")];
+    if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty()) {
+        params.push(format!("state={s}"));
+    }
+    if let Some(d) = q.department.as_deref().filter(|s| !s.is_empty()) {
+        params.push(format!("department={d}"));
+    }
+    if q.mine == Some(true) {
+        params.push("mine=true".into());
+    }
+    format!("/contrats?{}", params.join("&"))
+}
+
+/// Whether the actor prepares contracts somewhere (the agency's users).
+fn prepares(cu: &CurrentUser) -> bool {
+    matches!(
+        cu.user.role,
+        cpom_domain::Role::NationalAdmin
+            | cpom_domain::Role::ArsAdmin
+            | cpom_domain::Role::ArsReferent
+    )
+}
+
+/// GET `/contrats`.
+pub async fn list_contracts(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Query(q): Query<ContractQuery>,
+) -> Result<Response, PageError> {
+    let p = services::list_contracts(&state, &cu, &q).await?;
+    let pages = p.page_count();
+    let current = q.state.clone().unwrap_or_default();
+    render(&ContractListPage {
+        layout: Layout::new(&state, &session, &cu, "Contrats", "/contrats").await?,
+        can_create: prepares(&cu),
+        states: ContractState::ALL
+            .iter()
+            .map(|s| Choice::new(s.as_str(), s.label(), &current))
+            .collect(),
+        department: q.department.clone().unwrap_or_default(),
+        mine: q.mine == Some(true),
+        rows: p
+            .items
+            .iter()
+            .map(|c| ContractRow {
+                id: c.id,
+                title: c.title.clone(),
+                ej: c.ej.to_string(),
+                ej_name: c.ej_name.clone(),
+                period: format!("{}–{}", c.start_year, c.end_year),
+                state: c.state.label(),
+                state_class: badge(c.state),
+                engagements: c.content.engagements.len(),
+                updated: date_fr(c.updated_at),
+            })
+            .collect(),
+        total: p.total,
+        page: p.page,
+        pages,
+        prev_href: if p.page > 1 {
+            list_href(&q, p.page - 1)
+        } else {
+            String::new()
+        },
+        next_href: if p.page < pages {
+            list_href(&q, p.page + 1)
+        } else {
+            String::new()
+        },
+    })
+}
+
+/// The creation form.
+#[derive(Template)]
+#[template(path = "contracts/new.html")]
+pub struct NewContractPage {
+    layout: Layout,
+    ej: String,
+    title: String,
+    catalogues: Vec<Choice>,
+    errors: FormErrors,
+}
+
+async fn new_page(
+    state: &AppState,
+    session: &Session,
+    cu: &CurrentUser,
+    input: &NewContractInput,
+    errors: FormErrors,
+) -> Result<NewContractPage, AppError> {
+    if !prepares(cu) {
+        return Err(AppError::Forbidden(
+            "Les contrats sont préparés par les agents de l'ARS de la région.".into(),
+        ));
+    }
+    let catalogues = services::list_catalogues(state, cu, 1, 200).await?;
+    Ok(NewContractPage {
+        layout: Layout::new(state, session, cu, "Nouveau contrat", "/contrats").await?,
+        ej: input.ej.clone(),
+        title: input.title.clone().unwrap_or_default(),
+        catalogues: catalogues
+            .items
+            .iter()
+            .filter(|v| {
+                v.state == cpom_domain::catalogue::CatalogueState::Published
+                    && v.kind == cpom_domain::catalogue::CatalogueKind::Engagements
+            })
+            .map(|v| {
+                Choice::new(
+                    v.slug.clone(),
+                    format!("{} (v{})", v.title, v.version),
+                    &input.catalogue,
+                )
+            })
+            .collect(),
+        errors,
+    })
+}
+
+/// Prefill of the creation form (from a legal entity's page).
+#[derive(Debug, serde::Deserialize)]
+pub struct NewQuery {
+    ej: Option<String>,
+}
+
+/// GET `/contrats/nouveau`.
+pub async fn new_contract_form(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, PageError> {
+    let input = NewContractInput {
+        ej: q.ej.unwrap_or_default(),
+        ..Default::default()
+    };
+    let mut page = new_page(&state, &session, &cu, &input, FormErrors::default()).await?;
+    if page.catalogues.len() == 1 {
+        page.catalogues[0].selected = true;
+    }
+    render(&page)
+}
+
+/// POST `/contrats`: creates the contract, then shows it.
+pub async fn create_contract(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Form(input): Form<NewContractInput>,
+) -> Result<Response, PageError> {
+    match services::create_contract(&state, &cu, &input).await {
+        Ok(c) => Ok(Redirect::to(&format!("/contrats/{}", c.id)).into_response()),
+        Err(AppError::Validation(fields)) => render_status(
+            &new_page(&state, &session, &cu, &input, FormErrors(fields)).await?,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One engagement on the contract page.
+pub struct EngagementView {
+    key: String,
+    objective: String,
+    action: String,
+    title: String,
+    mandatory: bool,
+    specific: bool,
+    indicator: String,
+    sites: String,
+    cells: Vec<String>,
+}
+
+/// One model action of the catalogue for the entity.
+pub struct ProposalView {
+    action: String,
+    title: String,
+    mandatory: bool,
+    applies: bool,
+    reason: String,
+    taken: bool,
+}
+
+/// One line of the history.
+pub struct HistoryLine {
+    when: String,
+    who: String,
+    what: String,
+}
+
+/// One contract.
+#[derive(Template)]
+#[template(path = "contracts/show.html")]
+pub struct ContractPage {
+    layout: Layout,
+    id: i64,
+    title: String,
+    ej: String,
+    ej_name: String,
+    catalogue: String,
+    catalogue_version: i32,
+    period: String,
+    band: String,
+    state: &'static str,
+    state_class: &'static str,
+    signed: String,
+    row_version: i64,
+    years: Vec<String>,
+    engagements: Vec<EngagementView>,
+    warnings: Vec<String>,
+    proposals: Vec<ProposalView>,
+    moves: Vec<(String, &'static str)>,
+    show_proposals: bool,
+    history: Vec<HistoryLine>,
+}
+
+/// GET `/contrats/{id}`.
+pub async fn show_contract(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let v = services::contract_view(&state, &cu, id).await?;
+    let c = &v.contract;
+    let mut years: Vec<TargetYear> = (c.start_year..=c.end_year).map(TargetYear::Year).collect();
+    if c.content
+        .engagements
+        .iter()
+        .any(|e| e.targets.iter().any(|t| t.year == TargetYear::Total))
+    {
+        years.push(TargetYear::Total);
+    }
+    let engagements = c
+        .content
+        .engagements
+        .iter()
+        .map(|e| EngagementView {
+            key: e.key.clone(),
+            objective: format!("{} — {}", e.objective, e.objective_title),
+            action: e.action.clone().unwrap_or_default(),
+            title: e.title.clone(),
+            mandatory: e.mandatory,
+            specific: e.action.is_none(),
+            indicator: e
+                .indicator
+                .as_ref()
+                .map(|i| format!("{} — {}", i.code, i.title))
+                .unwrap_or_default(),
+            sites: if e.sites.is_empty() {
+                "l'entité juridique".into()
+            } else {
+                e.sites
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            cells: years
+                .iter()
+                .map(|y| {
+                    e.targets
+                        .iter()
+                        .find(|t| t.year == *y)
+                        .map(|t| t.text.clone())
+                        .unwrap_or_default()
+                })
+                .collect(),
+        })
+        .collect();
+    // The history: the contract's audit trail, for those who may read the audit; its
+    // transitions for everyone who reads the contract.
+    let events = state
+        .store
+        .list_audit(
+            &cpom_domain::ScopeFilter::All,
+            &AuditFilter {
+                entity_type: Some("contract".into()),
+                entity_id: Some(c.id.to_string()),
+                ..Default::default()
+            },
+            1,
+            100,
+        )
+        .await?;
+    let history = events
+        .items
+        .iter()
+        .map(|e| {
+            let state_of = |v: &Option<serde_json::Value>| {
+                v.as_ref()
+                    .and_then(|v| v.get("state"))
+                    .and_then(|s| s.as_str())
+                    .and_then(ContractState::parse)
+            };
+            let what = match (e.action.as_str(), state_of(&e.before), state_of(&e.after)) {
+                ("contract.create", _, _) => "création du contrat, en préparation".to_owned(),
+                ("contract.transition", Some(from), Some(to)) => {
+                    let note = e
+                        .after
+                        .as_ref()
+                        .and_then(|a| a.get("note"))
+                        .and_then(|n| n.as_str())
+                        .map(|n| format!(" — « {n} »"))
+                        .unwrap_or_default();
+                    format!("{} → {}{note}", from.label(), to.label())
+                }
+                (other, _, _) => other.to_owned(),
+            };
+            HistoryLine {
+                when: datetime_fr(e.at),
+                who: e.actor_label.clone(),
+                what,
+            }
+        })
+        .collect();
+    let taken: Vec<&str> = c
+        .content
+        .engagements
+        .iter()
+        .filter_map(|e| e.action.as_deref())
+        .collect();
+    render(&ContractPage {
+        layout: Layout::new(&state, &session, &cu, &c.title, "/contrats").await?,
+        id: c.id,
+        title: c.title.clone(),
+        ej: c.ej.to_string(),
+        ej_name: c.ej_name.clone(),
+        catalogue: c.catalogue_slug.clone(),
+        catalogue_version: c.catalogue_version,
+        period: format!("{}–{}", c.start_year, c.end_year),
+        band: c
+            .band
+            .map(|b| cpom_domain::catalogue::TargetBand::parse(b.as_str()).map(|t| t.label()))
+            .and_then(Result::ok)
+            .unwrap_or_else(|| "inconnue (cibles « tous les établissements »)".into()),
+        state: c.state.label(),
+        state_class: badge(c.state),
+        signed: c.signed_at.map(date_fr).unwrap_or_default(),
+        row_version: c.row_version,
+        years: years
+            .iter()
+            .map(|y| match y {
+                TargetYear::Year(y) => y.to_string(),
+                TargetYear::Total => "Période".into(),
+            })
+            .collect(),
+        engagements,
+        warnings: v.warnings.iter().map(|w| w.message.clone()).collect(),
+        show_proposals: v.can_prepare,
+        proposals: v
+            .proposals
+            .iter()
+            .map(|p| ProposalView {
+                action: p.action.clone(),
+                title: p.title.clone(),
+                mandatory: p.mandatory,
+                applies: p.applies,
+                reason: p.reason.clone(),
+                taken: taken.contains(&p.action.as_str()),
+            })
+            .collect(),
+        moves: v
+            .moves
+            .iter()
+            .map(|to| (to.as_str().to_owned(), c.state.move_label(*to)))
+            .collect(),
+        history,
+    })
+}
+
+/// POST `/contrats/{id}/etat` (`to`, `row_version`, `note`).
+pub async fn move_contract(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(input): Form<MoveInput>,
+) -> Result<Response, PageError> {
+    services::move_contract(&state, &cu, id, &input).await?;
+    Ok(Redirect::to(&format!("/contrats/{id}")).into_response())
+}
+
+/// The model action to add.
+#[derive(Debug, serde::Deserialize)]
+pub struct AddInput {
+    row_version: Option<i64>,
+    #[serde(default)]
+    action: String,
+    indicator: Option<String>,
+}
+
+/// POST `/contrats/{id}/engagements`: adds the engagement of a model action.
+pub async fn add_engagement(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(input): Form<AddInput>,
+) -> Result<Response, PageError> {
+    let edit = services::ContractEdit::Add {
+        action: input.action,
+        indicator: input.indicator,
+    };
+    let c = services::edit_contract(&state, &cu, id, input.row_version, &edit).await?;
+    let key = c
+        .content
+        .engagements
+        .last()
+        .map(|e| e.key.clone())
+        .unwrap_or_default();
+    Ok(Redirect::to(&format!("/contrats/{id}#{key}")).into_response())
+}
+
+/// A site the engagement may bind.
+pub struct SiteChoice {
+    finess: String,
+    name: String,
+    checked: bool,
+}
+
+/// A target line of the engagement form.
+pub struct LineView {
+    i: usize,
+    year: String,
+    text: String,
+    rule_text: String,
+    source: String,
+    e_year: String,
+    e_rule: String,
+}
+
+/// The form of one engagement.
+#[derive(Template)]
+#[template(path = "contracts/engagement.html")]
+pub struct EngagementPage {
+    layout: Layout,
+    id: i64,
+    contract_title: String,
+    row_version: i64,
+    key: String,
+    action: String,
+    objective: String,
+    title: String,
+    title_locked: bool,
+    indicators: Vec<Choice>,
+    sites: Vec<SiteChoice>,
+    new_authorisation: bool,
+    lines: Vec<LineView>,
+    period: String,
+    errors: FormErrors,
+}
+
+/// What the engagement form shows: the stored engagement, or what was posted.
+struct EngagementValues {
+    title: String,
+    indicator: String,
+    sites: Vec<String>,
+    new_authorisation: bool,
+    lines: Vec<(String, String, String, String)>,
+}
+
+async fn engagement_page(
+    state: &AppState,
+    session: &Session,
+    cu: &CurrentUser,
+    id: i64,
+    key: &str,
+    values: Option<EngagementValues>,
+    errors: FormErrors,
+) -> Result<EngagementPage, AppError> {
+    let v = services::contract_view(state, cu, id).await?;
+    if !v.can_prepare {
+        return Err(AppError::Forbidden(
+            "Les engagements sont modifiés par l'ARS, pendant la préparation et la négociation."
+                .into(),
+        ));
+    }
+    let c = &v.contract;
+    let e = c
+        .content
+        .engagements
+        .iter()
+        .find(|e| e.key == key)
+        .ok_or(AppError::NotFound)?;
+    let values = values.unwrap_or_else(|| EngagementValues {
+        title: e.title.clone(),
+        indicator: e
+            .indicator
+            .as_ref()
+            .map(|i| i.code.clone())
+            .unwrap_or_default(),
+        sites: e.sites.iter().map(ToString::to_string).collect(),
+        new_authorisation: e.new_authorisation,
+        lines: e
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.year.to_string(),
+                    t.text.clone(),
+                    t.rule.to_string(),
+                    t.source.clone(),
+                )
+            })
+            .collect(),
+    });
+    let candidates = v
+        .proposals
+        .iter()
+        .find(|p| Some(p.action.as_str()) == e.action.as_deref())
+        .map(|p| p.indicators.clone())
+        .unwrap_or_default();
+    let detail = state.store.legal_entity_detail(&c.ej).await?;
+    let blank = (String::new(), String::new(), String::new(), String::new());
+    let lines = values
+        .lines
+        .iter()
+        .cloned()
+        .chain(std::iter::repeat_n(blank, 3))
+        .enumerate()
+        .map(|(i, (year, text, rule_text, source))| LineView {
+            i,
+            e_year: errors.get(&format!("targets[{i}].year")).to_owned(),
+            e_rule: errors.get(&format!("targets[{i}].rule_text")).to_owned(),
+            year,
+            text,
+            rule_text,
+            source,
+        })
+        .collect();
+    Ok(EngagementPage {
+        layout: Layout::new(state, session, cu, format!("Engagement {key}"), "/contrats").await?,
+        id,
+        contract_title: c.title.clone(),
+        row_version: c.row_version,
+        key: key.to_owned(),
+        action: e.action.clone().unwrap_or_default(),
+        objective: format!("{} — {}", e.objective, e.objective_title),
+        title: values.title,
+        title_locked: e.title_locked,
+        indicators: candidates
+            .iter()
+            .map(|code| Choice::new(code.clone(), code.clone(), &values.indicator))
+            .collect(),
+        sites: detail
+            .sites
+            .iter()
+            .map(|s| SiteChoice {
+                finess: s.finess.to_string(),
+                name: s.name.clone(),
+                checked: values.sites.contains(&s.finess.to_string()),
+            })
+            .collect(),
+        new_authorisation: values.new_authorisation,
+        lines,
+        period: format!("{}–{}", c.start_year, c.end_year),
+        errors,
+    })
+}
+
+/// GET `/contrats/{id}/engagements/{key}`.
+pub async fn engagement_form(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path((id, key)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    render(&engagement_page(&state, &session, &cu, id, &key, None, FormErrors::default()).await?)
+}
+
+/// POST `/contrats/{id}/engagements/{key}`: saves the engagement form; a refused form comes
+/// back with what was typed and each problem under its field.
+pub async fn save_engagement(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path((id, key)): Path<(i64, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut lines: Vec<(usize, String, String, String)> = Vec::new();
+    for (k, v) in &pairs {
+        let Some((i, field)) = k
+            .strip_prefix("targets[")
+            .and_then(|r| r.split_once("]."))
+            .and_then(|(i, f)| Some((i.parse::<usize>().ok().filter(|i| *i < 1000)?, f)))
+        else {
+            continue;
+        };
+        let line = match lines.iter_mut().find(|l| l.0 == i) {
+            Some(l) => l,
+            None => {
+                lines.push((i, String::new(), String::new(), String::new()));
+                lines.last_mut().expect("just pushed")
+            }
+        };
+        match field {
+            "year" => line.1.clone_from(v),
+            "text" => line.2.clone_from(v),
+            "rule_text" => line.3.clone_from(v),
+            _ => {}
+        }
+    }
+    lines.sort_by_key(|l| l.0);
+    // Blank lines go before the change is read, so that errors name the lines shown again.
+    lines.retain(|l| !(l.1.trim().is_empty() && l.2.trim().is_empty() && l.3.trim().is_empty()));
+    let sites: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "sites")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let change = cpom_domain::contract::EngagementChange {
+        title: get("title"),
+        indicator: get("indicator"),
+        sites: Some(sites.clone()),
+        targets: Some(
+            lines
+                .iter()
+                .map(|l| cpom_domain::contract::TargetLine {
+                    year: l.1.clone(),
+                    text: l.2.clone(),
+                    rule_text: l.3.clone(),
+                })
+                .collect(),
+        ),
+        new_authorisation: Some(get("new_authorisation").is_some()),
+    };
+    let row_version = get("row_version").and_then(|v| v.trim().parse().ok());
+    let edit = services::ContractEdit::Change {
+        key: key.clone(),
+        change: change.clone(),
+    };
+    match services::edit_contract(&state, &cu, id, row_version, &edit).await {
+        Ok(_) => Ok(Redirect::to(&format!("/contrats/{id}#{key}")).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let errors = match e {
+                AppError::Validation(f) => FormErrors(f),
+                other => FormErrors(vec![crate::error::FieldError {
+                    field: "contract".into(),
+                    message: other.message(),
+                }]),
+            };
+            let values = EngagementValues {
+                title: change.title.unwrap_or_default(),
+                indicator: change.indicator.unwrap_or_default(),
+                sites,
+                new_authorisation: change.new_authorisation == Some(true),
+                lines: lines
+                    .into_iter()
+                    .map(|l| (l.1, l.2, l.3, String::new()))
+                    .collect(),
+            };
+            let mut page =
+                engagement_page(&state, &session, &cu, id, &key, Some(values), errors).await?;
+            if let Some(r) = row_version {
+                page.row_version = r;
+            }
+            render_status(&page, status)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The version of the contract read.
+#[derive(Debug, serde::Deserialize)]
+pub struct RowVersionInput {
+    row_version: Option<i64>,
+}
+
+/// POST `/contrats/{id}/engagements/{key}/retirer`.
+pub async fn remove_engagement(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path((id, key)): Path<(i64, String)>,
+    Form(input): Form<RowVersionInput>,
+) -> Result<Response, PageError> {
+    let edit = services::ContractEdit::Remove { key };
+    services::edit_contract(&state, &cu, id, input.row_version, &edit).await?;
+    Ok(Redirect::to(&format!("/contrats/{id}")).into_response())
+}

@@ -1,0 +1,88 @@
+// Contracts: an ARS referent prepares a CPOM for the CHU de Montpellier from the published
+// Occitanie catalogue, adds an engagement and negotiates one of its targets, opens the
+// negotiation; the establishment's leader reads it and declares it ready to sign; the
+// referent records the signature. Every page is checked with axe-core.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { checkA11y, DEMO_PASSWORD, launchBrowser, signIn, startServer, withPage } from './lib.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('contrats', () => {
+  test("une référente prépare un contrat, l'établissement l'accepte, la référente enregistre la signature", async () => {
+    let contractUrl;
+    await withPage(browser, 'contrat-preparation', async (page) => {
+      await signIn(page, server.baseUrl, 'ars-referent@cpom.demo', DEMO_PASSWORD);
+      await page.getByRole('link', { name: 'Contrats' }).first().click();
+      await page.waitForURL(/\/contrats$/);
+      await checkA11y(page, 'contrats');
+      await page.getByRole('link', { name: 'Préparer un contrat' }).click();
+      await page.waitForURL(/\/contrats\/nouveau$/);
+      await checkA11y(page, 'nouveau contrat');
+      await page.getByLabel('Entité juridique (numéro FINESS EJ)').fill('340780477');
+      await page.getByLabel('Référentiel').selectOption('occitanie-2025-2029');
+      await page.getByRole('button', { name: 'Créer le contrat' }).click();
+      await page.waitForURL(/\/contrats\/\d+$/);
+      contractUrl = page.url();
+      assert.match(await page.locator('h1').innerText(), /CPOM 2025-2029/);
+      await checkA11y(page, 'contrat en préparation');
+
+      await page.getByRole('button', { name: "Ajouter l'action CPOM_CT_2" }).click();
+      await page.waitForURL(/#E1$/);
+      await page.getByRole('link', { name: "Modifier l'engagement E1" }).click();
+      await page.waitForURL(/\/engagements\/E1$/);
+      await checkA11y(page, 'engagement');
+      // The targets come pre-filled from the catalogue: negotiate the one of 2027.
+      const years = await page.locator('input[name$="].year"]').evaluateAll((inputs) => inputs.map((i) => i.value));
+      const line = years.indexOf('2027') + 1;
+      assert.ok(line > 0, `a target for 2027 among ${years}`);
+      await page.getByLabel(`Règle de la ligne ${line}`, { exact: true }).fill('>= 2');
+      await page.getByLabel(`Texte de la ligne ${line}`, { exact: true }).fill('2 projets formalisés');
+      await page.getByRole('button', { name: 'Enregistrer' }).click();
+      await page.waitForURL(/\/contrats\/\d+#E1$/);
+      const table = await page.getByRole('table', { name: /Engagements/ }).innerText();
+      assert.match(table, /2 projets formalisés/);
+
+      await page.getByLabel("Commentaire pour l'historique").fill('Première proposition');
+      await page.getByRole('button', { name: 'Ouvrir la négociation' }).click();
+      await page.waitForURL(contractUrl);
+      assert.match(await page.locator('h1').innerText(), /en négociation/i);
+    });
+
+    await withPage(browser, 'contrat-etablissement', async (page) => {
+      await signIn(page, server.baseUrl, 'establishment-leader@cpom.demo', DEMO_PASSWORD);
+      await page.goto(contractUrl);
+      const main = await page.locator('main').innerText();
+      assert.match(main, /2 projets formalisés/);
+      assert.match(main, /Première proposition/);
+      assert.doesNotMatch(main, /Modifier l'engagement/);
+      await checkA11y(page, 'contrat vu par l’établissement');
+      await page.getByRole('button', { name: 'Déclarer prêt à signer' }).click();
+      await page.waitForURL(contractUrl);
+      assert.match(await page.locator('h1').innerText(), /prêt à signer/i);
+    });
+
+    await withPage(browser, 'contrat-signature', async (page) => {
+      await signIn(page, server.baseUrl, 'ars-referent@cpom.demo', DEMO_PASSWORD);
+      await page.goto(contractUrl);
+      await page.getByRole('button', { name: 'Enregistrer la signature' }).click();
+      await page.waitForURL(contractUrl);
+      assert.match(await page.locator('h1').innerText(), /signé/i);
+      assert.match(await page.locator('main').innerText(), /Signé le\s+\d\d\/\d\d\/\d{4}/);
+      await checkA11y(page, 'contrat signé');
+    });
+  });
+});

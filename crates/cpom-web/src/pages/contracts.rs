@@ -368,6 +368,13 @@ pub async fn show_contract(
                         .unwrap_or_default();
                     format!("{} → {}{note}", from.label(), to.label())
                 }
+                ("contract.edit", _, _) => e
+                    .after
+                    .as_ref()
+                    .and_then(|a| a.get("change"))
+                    .and_then(|c| c.as_str())
+                    .unwrap_or("modification des engagements")
+                    .to_owned(),
                 (other, _, _) => other.to_owned(),
             };
             HistoryLine {

@@ -320,6 +320,12 @@ async fn the_pages_create_a_contract_and_add_and_edit_an_engagement() {
         assert_eq!(r.status, 303, "{}", r.text);
         let page = admin.get(&href).await;
         assert!(page.text.contains("CPOM_CT_2 — "), "{}", page.text);
+        assert!(
+            page.text
+                .contains("ajout de l&#39;engagement E1 (action CPOM_CT_2)"),
+            "the history tells the change: {}",
+            page.text
+        );
         let form = admin.get(&format!("/contrats/{id}/engagements/E1")).await;
         assert_eq!(form.status, 200, "{}", form.text);
         // A wrong rule comes back under its line with what was typed.

@@ -78,8 +78,20 @@ describe('contrats', () => {
     await withPage(browser, 'contrat-signature', async (page) => {
       await signIn(page, server.baseUrl, 'ars-referent@cpom.demo', DEMO_PASSWORD);
       await page.goto(contractUrl);
+      await page.getByRole('link', { name: 'Enregistrer la signature' }).click();
+      await page.waitForURL(/\/signature$/);
+      await checkA11y(page, 'signature');
+      await page.getByLabel('Nom du signataire 1').fill('Didier Jaffre');
+      await page.getByLabel('Fonction du signataire 1').fill('Directeur général');
+      // The legal representative is missing: refused, with the reason.
+      await page.getByRole('button', { name: 'Enregistrer la signature' }).click();
+      await page.locator('.fr-alert--error').waitFor();
+      assert.match(await page.locator('.fr-alert--error').innerText(), /signataire 2 : nom obligatoire/);
+      await page.getByLabel('Nom du signataire 2').fill('Anne Ferrer');
+      await page.getByLabel('Fonction du signataire 2').fill('Directrice générale');
       await page.getByRole('button', { name: 'Enregistrer la signature' }).click();
       await page.waitForURL(contractUrl);
+      assert.match(await page.locator('main').innerText(), /Anne Ferrer, Directrice générale/);
       assert.match(await page.locator('h1').innerText(), /signé/i);
       assert.match(await page.locator('main').innerText(), /Signé le\s+\d\d\/\d\d\/\d{4}/);
       await checkA11y(page, 'contrat signé');

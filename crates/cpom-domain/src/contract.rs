@@ -251,6 +251,176 @@ pub struct ContractContent {
     pub strengths: Option<String>,
     /// Diagnostic: weaknesses.
     pub weaknesses: Option<String>,
+    /// Who signed, once signed.
+    #[serde(default)]
+    pub signatories: Vec<Signatory>,
+}
+
+/// The capacity in which someone signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatoryRole {
+    /// The director general of the agency.
+    DgArs,
+    /// The director general's delegate.
+    Delegate,
+    /// The establishment's legal representative.
+    LegalRepresentative,
+    /// Another party (a co-signing organisation).
+    Other,
+}
+
+impl SignatoryRole {
+    /// Every role, in the order of the form.
+    pub const ALL: [SignatoryRole; 4] = [
+        SignatoryRole::DgArs,
+        SignatoryRole::Delegate,
+        SignatoryRole::LegalRepresentative,
+        SignatoryRole::Other,
+    ];
+
+    /// Stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatoryRole::DgArs => "dg_ars",
+            SignatoryRole::Delegate => "delegate",
+            SignatoryRole::LegalRepresentative => "legal_representative",
+            SignatoryRole::Other => "other",
+        }
+    }
+
+    /// French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            SignatoryRole::DgArs => "directeur général de l'ARS",
+            SignatoryRole::Delegate => "délégataire du directeur général de l'ARS",
+            SignatoryRole::LegalRepresentative => "représentant légal de l'établissement",
+            SignatoryRole::Other => "autre signataire",
+        }
+    }
+
+    /// Parses a stable identifier.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw.trim())
+    }
+}
+
+/// One signatory of a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signatory {
+    /// In which capacity.
+    pub role: SignatoryRole,
+    /// Name.
+    pub name: String,
+    /// Function ("Directrice générale", "Directeur").
+    pub function: String,
+    /// Date of signature.
+    pub date: chrono::NaiveDate,
+}
+
+/// A signatory as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SignatoryInput {
+    /// `dg_ars`, `delegate`, `legal_representative` or `other`.
+    #[serde(default)]
+    pub role: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Function.
+    #[serde(default)]
+    pub function: String,
+    /// Date, `jj/mm/aaaa` (or `aaaa-mm-jj`).
+    #[serde(default)]
+    pub date: String,
+}
+
+/// Reads the signatories of a signature: blank lines are skipped; each line needs a role,
+/// a name, a function and a date not after `today`; the agency (its director general or a
+/// delegate) and the establishment's legal representative must both sign. Problems are
+/// named by field (`signatories[1].date`).
+pub fn read_signatories(
+    lines: &[SignatoryInput],
+    today: chrono::NaiveDate,
+) -> Result<Vec<Signatory>, Vec<ContentError>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if [&l.role, &l.name, &l.function, &l.date]
+            .iter()
+            .all(|v| v.trim().is_empty())
+        {
+            continue;
+        }
+        let field = |f: &str| format!("signatories[{i}].{f}");
+        let n = i + 1;
+        let role = SignatoryRole::parse(&l.role);
+        if role.is_none() {
+            errors.push(ContentError::new(
+                field("role"),
+                format!("signataire {n} : qualité à choisir"),
+            ));
+        }
+        for (f, v, what) in [
+            ("name", &l.name, "nom"),
+            ("function", &l.function, "fonction"),
+        ] {
+            if v.trim().is_empty() {
+                errors.push(ContentError::new(
+                    field(f),
+                    format!("signataire {n} : {what} obligatoire"),
+                ));
+            }
+        }
+        let raw = l.date.trim();
+        let date = chrono::NaiveDate::parse_from_str(raw, "%d/%m/%Y")
+            .or_else(|_| chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d"))
+            .ok();
+        match date {
+            None => errors.push(ContentError::new(
+                field("date"),
+                format!("signataire {n} : date attendue au format jj/mm/aaaa"),
+            )),
+            Some(d) if d > today => errors.push(ContentError::new(
+                field("date"),
+                format!("signataire {n} : la date de signature ne peut être à venir"),
+            )),
+            Some(_) => {}
+        }
+        if let (Some(role), Some(date)) = (role, date) {
+            out.push(Signatory {
+                role,
+                name: l.name.trim().to_owned(),
+                function: l.function.trim().to_owned(),
+                date,
+            });
+        }
+    }
+    if errors.is_empty() {
+        let agency = out
+            .iter()
+            .any(|s| matches!(s.role, SignatoryRole::DgArs | SignatoryRole::Delegate));
+        let establishment = out
+            .iter()
+            .any(|s| s.role == SignatoryRole::LegalRepresentative);
+        if !agency {
+            errors.push(ContentError::new(
+                "signatories",
+                "le directeur général de l'ARS ou son délégataire doit signer",
+            ));
+        }
+        if !establishment {
+            errors.push(ContentError::new(
+                "signatories",
+                "le représentant légal de l'établissement doit signer",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// A model action of the catalogue as proposed for one legal entity.
@@ -408,8 +578,7 @@ pub fn initial_content(
         .collect();
     ContractContent {
         engagements,
-        strengths: None,
-        weaknesses: None,
+        ..ContractContent::default()
     }
 }
 
@@ -1071,6 +1240,51 @@ mod tests {
         assert_eq!(
             next.engagements[1].key, "E3",
             "numbered after the largest key"
+        );
+    }
+
+    #[test]
+    fn both_parties_sign_with_a_name_a_function_and_a_past_date() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).expect("date");
+        let line = |role: &str, date: &str| SignatoryInput {
+            role: role.into(),
+            name: "Anne Martin".into(),
+            function: "Directrice".into(),
+            date: date.into(),
+        };
+        let ok = read_signatories(
+            &[
+                line("delegate", "27/11/2026"),
+                SignatoryInput::default(),
+                line("legal_representative", "2026-11-29"),
+            ],
+            today,
+        )
+        .expect("signed");
+        assert_eq!(ok.len(), 2);
+        assert_eq!(
+            ok[0].date,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("d")
+        );
+        let errors = read_signatories(&[line("dg_ars", "30/11/2026")], today).expect_err("future");
+        assert_eq!(errors[0].field, "signatories[0].date");
+        let errors =
+            read_signatories(&[line("dg_ars", "29/11/2026")], today).expect_err("one side");
+        assert_eq!(
+            errors[0].message,
+            "le représentant légal de l'établissement doit signer"
+        );
+        let mut nameless = line("président", "");
+        nameless.name = " ".into();
+        let errors = read_signatories(&[nameless], today).expect_err("bad line");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "signatories[0].role",
+                "signatories[0].name",
+                "signatories[0].date"
+            ]
         );
     }
 

@@ -261,6 +261,16 @@ pub fn table() -> Table {
         post(pages::contracts::move_contract),
     )
     .add(
+        "GET",
+        "/contrats/{id}/signature",
+        get(pages::contracts::signature_form),
+    )
+    .add(
+        "POST",
+        "/contrats/{id}/signature",
+        post(pages::contracts::sign_contract),
+    )
+    .add(
         "POST",
         "/contrats/{id}/engagements",
         post(pages::contracts::add_engagement),
@@ -481,6 +491,11 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/contracts/{id}/transition",
         post(api::contracts::move_contract),
+    )
+    .add(
+        "POST",
+        "/api/v1/contracts/{id}/signature",
+        post(api::contracts::sign_contract),
     )
     .add(
         "POST",

@@ -1364,6 +1364,8 @@ pub struct ContractView {
     pub moves: Vec<ContractState>,
     /// The actor may change the engagements.
     pub can_prepare: bool,
+    /// The actor may record the signature.
+    pub can_sign: bool,
 }
 
 /// See [`ContractView`].
@@ -1390,11 +1392,20 @@ pub async fn contract_view(
     } else {
         cpom_domain::contract::checks(&c.content, &proposals, c.start_year..=c.end_year, None)
     };
+    let can_sign = c.state.next().contains(&ContractState::Signed)
+        && cu
+            .authorize(&Action::MoveContract {
+                scope: scope.clone(),
+                from: c.state,
+                to: ContractState::Signed,
+            })
+            .is_ok();
     let moves = c
         .state
         .next()
         .iter()
         .copied()
+        .filter(|to| *to != ContractState::Signed)
         .filter(|to| {
             cu.authorize(&Action::MoveContract {
                 scope: scope.clone(),
@@ -1411,6 +1422,7 @@ pub async fn contract_view(
         warnings,
         moves,
         can_prepare,
+        can_sign,
     })
 }
 
@@ -1718,6 +1730,12 @@ pub async fn move_contract(
         ));
     };
     may(to)?;
+    if to == ContractState::Signed {
+        return Err(AppError::field(
+            "to",
+            "la signature s'enregistre avec ses signataires (formulaire « Signature »)",
+        ));
+    }
     let Some(row_version) = input.row_version else {
         return Err(AppError::field(
             "row_version",
@@ -1732,6 +1750,59 @@ pub async fn move_contract(
             row_version,
             to,
             input.note.as_deref(),
+            None,
+        )
+        .await?)
+}
+
+/// A signature as typed: the signatories and the version of the contract read.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct SignatureInput {
+    /// `row_version` of the contract when read.
+    pub row_version: Option<i64>,
+    /// Signatories: `role` (`dg_ars`, `delegate`, `legal_representative`, `other`), `name`,
+    /// `function`, `date` (`jj/mm/aaaa`).
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub signatories: Vec<cpom_domain::contract::SignatoryInput>,
+    /// Note for the history.
+    pub note: Option<String>,
+}
+
+/// Records the signature of a contract ready to sign: its signatories (the agency and the
+/// establishment's legal representative) go into the contract, which becomes signed (in
+/// force) and no longer changes.
+pub async fn sign_contract(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    input: &SignatureInput,
+) -> Result<Contract, AppError> {
+    let c = contract(state, cu, id).await?;
+    cu.authorize(&Action::MoveContract {
+        scope: contract_scope(&c),
+        from: c.state,
+        to: ContractState::Signed,
+    })?;
+    let signatories = cpom_domain::contract::read_signatories(&input.signatories, today())
+        .map_err(content_errors)?;
+    let Some(row_version) = input.row_version else {
+        return Err(AppError::field(
+            "row_version",
+            "version du contrat manquante : rechargez la page",
+        ));
+    };
+    let mut content = c.content.clone();
+    content.signatories = signatories;
+    Ok(state
+        .store
+        .move_contract(
+            &cu.user.audit_actor(),
+            id,
+            row_version,
+            ContractState::Signed,
+            input.note.as_deref(),
+            Some(&content),
         )
         .await?)
 }

@@ -380,7 +380,9 @@ impl Store {
     }
 
     /// Moves a contract read at `row_version` to `to` (the caller checked the move against
-    /// the access policy); signing records the date. Audited with both states.
+    /// the access policy), with its new content when given (the signatories of a
+    /// signature); signing records the date. Audited with both states.
+    #[allow(clippy::too_many_arguments)]
     pub async fn move_contract(
         &self,
         actor: &AuditActor,
@@ -388,6 +390,7 @@ impl Store {
         row_version: i64,
         to: ContractState,
         note: Option<&str>,
+        content: Option<&ContractContent>,
     ) -> Result<Contract, StoreError> {
         let txn = self.db().begin().await?;
         let row = contract::Entity::find_by_id(id)
@@ -418,6 +421,13 @@ impl Store {
             .col_expr(contract::Column::UpdatedAt, Expr::value(now));
         if to == ContractState::Signed {
             update = update.col_expr(contract::Column::SignedAt, Expr::value(now));
+        }
+        if let Some(content) = content {
+            let document = serde_json::to_string(content).map_err(|e| StoreError::Invalid {
+                field: "content",
+                message: e.to_string(),
+            })?;
+            update = update.col_expr(contract::Column::Document, Expr::value(document));
         }
         let done = update
             .filter(contract::Column::Id.eq(id))

@@ -146,8 +146,13 @@ pub struct ContractDto {
     pub warnings: Vec<WarningDto>,
     /// The catalogue's model actions for the legal entity.
     pub proposals: Vec<ProposalDto>,
-    /// States the caller may move the contract to.
+    /// States the caller may move the contract to (the signature has its own endpoint).
     pub moves: Vec<String>,
+    /// The caller may record the signature (`POST /api/v1/contracts/{id}/signature`).
+    pub can_sign: bool,
+    /// Who signed: `role`, `name`, `function`, `date`.
+    #[schema(value_type = Vec<Object>)]
+    pub signatories: serde_json::Value,
 }
 
 /// The contracts of the caller's scope (observers: signed ones only).
@@ -201,6 +206,8 @@ async fn contract_dto(
             })
             .collect(),
         moves: v.moves.iter().map(|s| s.as_str().to_owned()).collect(),
+        can_sign: v.can_sign,
+        signatories: serde_json::to_value(&v.contract.content.signatories).unwrap_or_default(),
     })
 }
 
@@ -364,5 +371,25 @@ pub async fn delete_engagement(
         &ContractEdit::Remove { key },
     )
     .await?;
+    Ok(Json(contract_dto(&state, &cu, id).await?))
+}
+
+/// Records the signature of a contract ready to sign, with its signatories: the agency's
+/// director general or delegate and the establishment's legal representative, each with a
+/// name, a function and a date. The contract becomes signed (in force) and no longer
+/// changes. The agency's users of the region.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/signature", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifier of the contract")),
+    request_body = services::SignatureInput,
+    responses((status = 200, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn sign_contract(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(input): Json<services::SignatureInput>,
+) -> Result<Json<ContractDto>, ApiError> {
+    services::sign_contract(&state, &cu, id, &input).await?;
     Ok(Json(contract_dto(&state, &cu, id).await?))
 }

@@ -70,6 +70,7 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::get_contract,
         contracts::create_contract,
         contracts::move_contract,
+        contracts::sign_contract,
         contracts::add_engagement,
         contracts::put_engagement,
         contracts::delete_engagement,

@@ -273,6 +273,8 @@ pub struct ContractPage {
     warnings: Vec<String>,
     proposals: Vec<ProposalView>,
     moves: Vec<(String, &'static str)>,
+    can_sign: bool,
+    signatories: Vec<String>,
     show_proposals: bool,
     history: Vec<HistoryLine>,
 }
@@ -434,6 +436,21 @@ pub async fn show_contract(
             .moves
             .iter()
             .map(|to| (to.as_str().to_owned(), c.state.move_label(*to)))
+            .collect(),
+        can_sign: v.can_sign,
+        signatories: c
+            .content
+            .signatories
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}, {} ({}), le {}",
+                    s.name,
+                    s.function,
+                    s.role.label(),
+                    cpom_domain::territory::date_fr(s.date)
+                )
+            })
             .collect(),
         history,
     })
@@ -752,4 +769,157 @@ pub async fn remove_engagement(
     let edit = services::ContractEdit::Remove { key };
     services::edit_contract(&state, &cu, id, input.row_version, &edit).await?;
     Ok(Redirect::to(&format!("/contrats/{id}")).into_response())
+}
+
+/// One signatory line of the signature form.
+pub struct SignatoryLine {
+    i: usize,
+    roles: Vec<Choice>,
+    name: String,
+    function: String,
+    date: String,
+    e_role: String,
+    e_name: String,
+    e_function: String,
+    e_date: String,
+}
+
+/// The signature form.
+#[derive(Template)]
+#[template(path = "contracts/signature.html")]
+pub struct SignaturePage {
+    layout: Layout,
+    id: i64,
+    contract_title: String,
+    row_version: i64,
+    lines: Vec<SignatoryLine>,
+    errors: FormErrors,
+}
+
+async fn signature_page(
+    state: &AppState,
+    session: &Session,
+    cu: &CurrentUser,
+    id: i64,
+    lines: Vec<cpom_domain::contract::SignatoryInput>,
+    errors: FormErrors,
+) -> Result<SignaturePage, AppError> {
+    let v = services::contract_view(state, cu, id).await?;
+    if !v.can_sign {
+        return Err(AppError::Forbidden(
+            "La signature s'enregistre par l'ARS, sur un contrat prêt à signer.".into(),
+        ));
+    }
+    let lines = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let e = |f: &str| errors.get(&format!("signatories[{i}].{f}")).to_owned();
+            SignatoryLine {
+                i,
+                roles: cpom_domain::contract::SignatoryRole::ALL
+                    .iter()
+                    .map(|r| Choice::new(r.as_str(), r.label(), &l.role))
+                    .collect(),
+                e_role: e("role"),
+                e_name: e("name"),
+                e_function: e("function"),
+                e_date: e("date"),
+                name: l.name,
+                function: l.function,
+                date: l.date,
+            }
+        })
+        .collect();
+    Ok(SignaturePage {
+        layout: Layout::new(state, session, cu, "Signature du contrat", "/contrats").await?,
+        id,
+        contract_title: v.contract.title.clone(),
+        row_version: v.contract.row_version,
+        lines,
+        errors,
+    })
+}
+
+/// GET `/contrats/{id}/signature`: the agency's director general (or delegate) and the
+/// legal representative, dated today by default.
+pub async fn signature_form(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let today = cpom_domain::territory::date_fr(services::today());
+    let line = |role: &str| cpom_domain::contract::SignatoryInput {
+        role: role.into(),
+        date: today.clone(),
+        ..Default::default()
+    };
+    let lines = vec![
+        line("dg_ars"),
+        line("legal_representative"),
+        cpom_domain::contract::SignatoryInput::default(),
+    ];
+    render(&signature_page(&state, &session, &cu, id, lines, FormErrors::default()).await?)
+}
+
+/// POST `/contrats/{id}/signature`.
+pub async fn sign_contract(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let mut lines: Vec<cpom_domain::contract::SignatoryInput> = Vec::new();
+    for (k, v) in &pairs {
+        let Some((i, field)) = k
+            .strip_prefix("signatories[")
+            .and_then(|r| r.split_once("]."))
+            .and_then(|(i, f)| Some((i.parse::<usize>().ok().filter(|i| *i < 20)?, f)))
+        else {
+            continue;
+        };
+        if lines.len() <= i {
+            lines.resize_with(i + 1, Default::default);
+        }
+        let l = &mut lines[i];
+        match field {
+            "role" => l.role.clone_from(v),
+            "name" => l.name.clone_from(v),
+            "function" => l.function.clone_from(v),
+            "date" => l.date.clone_from(v),
+            _ => {}
+        }
+    }
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let input = services::SignatureInput {
+        row_version: get("row_version").and_then(|v| v.trim().parse().ok()),
+        signatories: lines.clone(),
+        note: get("note"),
+    };
+    match services::sign_contract(&state, &cu, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/contrats/{id}")).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let errors = match e {
+                AppError::Validation(f) => FormErrors(f),
+                other => FormErrors(vec![crate::error::FieldError {
+                    field: "contract".into(),
+                    message: other.message(),
+                }]),
+            };
+            let mut page = signature_page(&state, &session, &cu, id, lines, errors).await?;
+            if let Some(r) = input.row_version {
+                page.row_version = r;
+            }
+            render_status(&page, status)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -100,6 +100,11 @@ const API_PREPARERS_422: Row = [401, 422, 422, 422, 403, 403, 403];
 /// The engagement form: the agency; the establishment reads the contract but not this form;
 /// observers do not see a contract in preparation.
 const PREPARERS_200_HIDDEN: Row = [303, 200, 200, 200, 403, 403, 404];
+/// A signature on a contract that is not ready to sign.
+const NOT_READY_403: Row = [303, 403, 403, 403, 403, 403, 404];
+const FOREIGN_NOT_READY_403: Row = [303, 403, 404, 404, 404, 404, 404];
+const API_NOT_READY_403: Row = [401, 403, 403, 403, 403, 403, 404];
+const API_FOREIGN_NOT_READY_403: Row = [401, 403, 404, 404, 404, 404, 404];
 const CONTRACT_READERS_200: Row = [303, 200, 200, 200, 200, 200, 404];
 const API_CONTRACT_READERS_200: Row = [401, 200, 200, 200, 200, 200, 404];
 const CONTRACT_MOVERS_422: Row = [303, 422, 422, 422, 403, 403, 404];
@@ -429,6 +434,28 @@ fn matrix() -> Vec<Case> {
             Api,
             API_CONTRACT_MOVERS_422,
             Some(API_FOREIGN_EDITOR_422),
+        ),
+        // The contract is in preparation: nobody may sign it yet.
+        case(
+            "GET",
+            "/contrats/{id}/signature",
+            Page,
+            NOT_READY_403,
+            Some(FOREIGN_NOT_READY_403),
+        ),
+        case(
+            "POST",
+            "/contrats/{id}/signature",
+            Form,
+            NOT_READY_403,
+            Some(FOREIGN_NOT_READY_403),
+        ),
+        case(
+            "POST",
+            "/api/v1/contracts/{id}/signature",
+            Api,
+            API_NOT_READY_403,
+            Some(API_FOREIGN_NOT_READY_403),
         ),
         case("GET", "/api/v1/contracts", Api, API_SIGNED_IN_200, None),
         case("POST", "/api/v1/contracts", Api, API_PREPARERS_422, None),

@@ -218,9 +218,64 @@ async fn a_contract_is_prepared_negotiated_and_signed() {
             .await;
         assert_eq!(r.status, 409, "{}", r.text);
         assert_eq!(step(&app, &mut leader, id, "signed").await.status, 403);
+        // The signature is recorded with its signatories, both sides required.
         let r = step(&app, &mut referent, id, "signed").await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let sign = |signatories: serde_json::Value| {
+            let app = &app;
+            async move {
+                let rv = app
+                    .store()
+                    .contract(id)
+                    .await
+                    .expect("contract")
+                    .row_version;
+                serde_json::json!({"row_version": rv, "signatories": signatories,
+                    "note": "signé en séance"})
+            }
+        };
+        let body = sign(serde_json::json!([
+            {"role": "dg_ars", "name": "Didier Jaffre", "function": "Directeur général", "date": "27/11/2026"}
+        ]))
+        .await;
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/signature"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text
+                .contains("le représentant légal de l'établissement doit signer"),
+            "{}",
+            r.text
+        );
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/signature"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let body = sign(serde_json::json!([
+            {"role": "dg_ars", "name": "Didier Jaffre", "function": "Directeur général", "date": "27/11/2026"},
+            {"role": "legal_representative", "name": "Anne Ferrer", "function": "Directrice générale", "date": "2026-11-28"}
+        ]))
+        .await;
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/signature"),
+                Some(body),
+            )
+            .await;
         assert_eq!(r.status, 200, "{}", r.text);
         let doc = r.json();
+        assert_eq!(doc["signatories"][1]["name"], "Anne Ferrer");
+        assert_eq!(doc["signatories"][1]["date"], "2026-11-28");
         assert_eq!(doc["state"], "signed");
         assert!(doc["signed_at"].is_string());
         assert_eq!(
@@ -242,7 +297,7 @@ async fn a_contract_is_prepared_negotiated_and_signed() {
         assert!(page.text.contains("signé (en vigueur)"), "{}", page.text);
         assert!(
             page.text
-                .contains("prêt à signer → signé (en vigueur) — « matrice »"),
+                .contains("prêt à signer → signé (en vigueur) — « signé en séance »"),
             "{}",
             page.text
         );

@@ -1,4 +1,4 @@
-// Contracts: an ARS referent prepares a CPOM for the CHU de Montpellier from the published
+// Contracts: the demo contracts of the region are listed; an ARS referent prepares a CPOM for the CHU de Montpellier from the published
 // Occitanie catalogue, adds an engagement and negotiates one of its targets, opens the
 // negotiation; the establishment's leader reads it and declares it ready to sign; the
 // referent records the signature. Every page is checked with axe-core.
@@ -28,6 +28,12 @@ describe('contrats', () => {
       await signIn(page, server.baseUrl, 'ars-referent@cpom.demo', DEMO_PASSWORD);
       await page.getByRole('link', { name: 'Contrats' }).first().click();
       await page.waitForURL(/\/contrats$/);
+      // `cpom demo` seeds contracts of the region in every state.
+      const list = await page.locator('main').innerText();
+      for (const state of ['en préparation', 'en négociation', 'prêt à signer', 'signé (en vigueur)', 'résilié']) {
+        assert.ok(list.includes(state), `a demo contract ${state} in ${list}`);
+      }
+      assert.doesNotMatch(list, /Hospices civils|HOSPICES CIVILS/, 'another region is not listed');
       await checkA11y(page, 'contrats');
       await page.getByRole('link', { name: 'Préparer un contrat' }).click();
       await page.waitForURL(/\/contrats\/nouveau$/);

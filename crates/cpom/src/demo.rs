@@ -1,9 +1,10 @@
 //! Demo data: the registry of Occitanie from the real FINESS and SAE files, the examples of
 //! the authorisation and GHT templates, the three shipped catalogues (published), three real
-//! legal entities and one account per role,
+//! legal entities, contracts in every state and one account per role,
 //! with passwords printed in the terminal. Running `cpom demo` again gives the demo accounts new passwords, so that
 //! the printed ones always work.
 
+use cpom_domain::contract::ContractState;
 use cpom_domain::{DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use std::path::{Path, PathBuf};
 
@@ -229,6 +230,130 @@ async fn load_catalogues(store: &Store, actor: &AuditActor) -> anyhow::Result<()
     Ok(())
 }
 
+/// Demo contracts: legal entity, catalogue, model actions, and the states they go through.
+const CONTRACTS: [(&str, &str, &[&str], &[ContractState]); 6] = {
+    use ContractState::*;
+    [
+        // CHU de Nîmes, the named case "CHU 30" of the Occitanie fiches: signed.
+        (
+            "300780038",
+            "occitanie-2025-2029",
+            &["CPOM_CT_1", "CPOM_CT_6", "CPOM_OS_1"],
+            &[Negotiation, ReadyToSign, Signed],
+        ),
+        (
+            "310781406",
+            "occitanie-2025-2029",
+            &["CPOM_CT_2", "CPOM_CT_6"],
+            &[Negotiation, ReadyToSign],
+        ),
+        (
+            "660780180",
+            "occitanie-2025-2029",
+            &["CPOM_CT_5", "CPOM_OS_2"],
+            &[Negotiation],
+        ),
+        ("340780055", "occitanie-2025-2029", &["CPOM_CT_7"], &[]),
+        (
+            "110780061",
+            "occitanie-2025-2029",
+            &["CPOM_CT_4"],
+            &[Negotiation, ReadyToSign, Signed, Terminated],
+        ),
+        // Hospices civils de Lyon, on the Auvergne-Rhône-Alpes 2020–2024 generation: ended.
+        (
+            "690781810",
+            "aura-2020-2024",
+            &["1.1-1", "1.2-1"],
+            &[Negotiation, ReadyToSign, Signed, Expired],
+        ),
+    ]
+};
+
+/// Creates the demo contracts, once (when there is no contract yet), for the legal entities
+/// of the registry: engagements from the catalogue with the targets of each entity's band,
+/// moved through their states, the signed ones with their signatories.
+async fn load_contracts(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
+    use cpom_domain::contract::{ContractContent, Signatory, SignatoryRole, add_engagement};
+    use cpom_store::repo::contracts::NewContract;
+    let existing = store
+        .list_contracts(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 1)
+        .await?;
+    if existing.total > 0 {
+        return Ok(());
+    }
+    let mut created = 0;
+    for (finess, slug, actions, states) in CONTRACTS {
+        let finess = FinessId::parse(finess)?;
+        let Some(entity) = store.get_legal_entity(&finess).await? else {
+            continue;
+        };
+        let (meta, c) = store.catalogue(slug, None, false).await?;
+        let band = entity.size_band();
+        let mut content = ContractContent::default();
+        for action in actions {
+            content = add_engagement(&content, &c, action, None, Some(&finess), band)
+                .map_err(|e| anyhow::anyhow!("{} : {}", action, e.message))?;
+        }
+        let contract = store
+            .create_contract(
+                actor,
+                &NewContract {
+                    region: entity.region.clone(),
+                    ej: finess.clone(),
+                    catalogue_slug: meta.slug.clone(),
+                    catalogue_version: meta.version,
+                    title: format!("CPOM {} — {}", c.generation, entity.name),
+                    start_year: c.start_year,
+                    end_year: c.end_year,
+                    band,
+                    negotiator_id: None,
+                    content: content.clone(),
+                },
+            )
+            .await?;
+        let mut row_version = contract.row_version;
+        for to in states {
+            let signed_content = (*to == ContractState::Signed).then(|| {
+                let date =
+                    chrono::NaiveDate::from_ymd_opt(c.start_year, 3, 15).expect("a valid date");
+                let mut signed = content.clone();
+                signed.signatories = vec![
+                    Signatory {
+                        role: SignatoryRole::DgArs,
+                        name: "Directeur général de l'ARS (démonstration)".into(),
+                        function: "Directeur général".into(),
+                        date,
+                    },
+                    Signatory {
+                        role: SignatoryRole::LegalRepresentative,
+                        name: "Représentant légal (démonstration)".into(),
+                        function: "Directeur général".into(),
+                        date,
+                    },
+                ];
+                signed
+            });
+            let moved = store
+                .move_contract(
+                    actor,
+                    contract.id,
+                    row_version,
+                    *to,
+                    Some("données de démonstration"),
+                    signed_content.as_ref(),
+                )
+                .await?;
+            row_version = moved.row_version;
+        }
+        created += 1;
+    }
+    if created > 0 {
+        println!("Contrats de démonstration : {created}, un dans chaque état.");
+    }
+    Ok(())
+}
+
 /// Seeds the demo data and returns (role, e-mail, password) for printing.
 pub async fn seed(
     store: &Store,
@@ -248,6 +373,7 @@ pub async fn seed(
             .upsert_legal_entity(&actor, &finess, name, &RegionCode::parse(region)?)
             .await?;
     }
+    load_contracts(store, &actor).await?;
     let mut printed = Vec::new();
     for (role, email, name, region, ej) in ACCOUNTS {
         let password =

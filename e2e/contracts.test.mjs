@@ -76,6 +76,11 @@ describe('contrats', () => {
       assert.match(main, /Première proposition/);
       assert.doesNotMatch(main, /Modifier l'engagement/);
       await checkA11y(page, 'contrat vu par l’établissement');
+      await page.getByLabel('Sujet').selectOption('E1');
+      await page.getByLabel('Commentaire', { exact: false }).last().fill('Cible 2027 acceptée.');
+      await page.getByRole('button', { name: 'Publier le commentaire' }).click();
+      await page.waitForURL(/#echanges$/);
+      assert.match(await page.locator('main').innerText(), /Louis Directeur \(établissement\), sur engagement E1\s+Cible 2027 acceptée\./);
       await page.getByRole('button', { name: 'Déclarer prêt à signer' }).click();
       await page.waitForURL(contractUrl);
       assert.match(await page.locator('h1').innerText(), /prêt à signer/i);

@@ -859,6 +859,38 @@ pub fn change_engagement(
     }
 }
 
+/// Longest comment accepted, in characters.
+pub const MAX_COMMENT: usize = 5000;
+
+/// Checks a comment before it is posted: a non-empty text of at most [`MAX_COMMENT`]
+/// characters, on the contract or on one of its engagements. Returns the trimmed text.
+pub fn check_comment(
+    content: &ContractContent,
+    engagement: Option<&str>,
+    body: &str,
+) -> Result<String, ContentError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(ContentError::new("body", "le commentaire est vide"));
+    }
+    let n = body.chars().count();
+    if n > MAX_COMMENT {
+        return Err(ContentError::new(
+            "body",
+            format!("le commentaire fait {n} caractères ; {MAX_COMMENT} au plus"),
+        ));
+    }
+    if let Some(key) = engagement
+        && !content.engagements.iter().any(|e| e.key == key)
+    {
+        return Err(ContentError::new(
+            "engagement",
+            format!("pas d'engagement « {key} » dans ce contrat"),
+        ));
+    }
+    Ok(body.to_owned())
+}
+
 /// A check failed before signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
@@ -1286,6 +1318,29 @@ mod tests {
                 "signatories[0].date"
             ]
         );
+    }
+
+    #[test]
+    fn a_comment_has_a_text_and_a_known_engagement() {
+        let c = catalogue();
+        let content = add_engagement(&ContractContent::default(), &c, "1.1-1", None, None, None)
+            .expect("add");
+        assert_eq!(
+            check_comment(&content, Some("E1"), "  D'accord pour +1 en 2027. "),
+            Ok("D'accord pour +1 en 2027.".to_owned())
+        );
+        assert_eq!(
+            check_comment(&content, None, " ").expect_err("empty").field,
+            "body"
+        );
+        assert_eq!(
+            check_comment(&content, Some("E9"), "?")
+                .expect_err("unknown")
+                .field,
+            "engagement"
+        );
+        let long = "x".repeat(MAX_COMMENT + 1);
+        assert!(check_comment(&content, None, &long).is_err());
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub enum Action {
     /// Create a contract, change its engagements: the agency's negotiators and
     /// administrators of its region (and the national administrator).
     PrepareContract(Scope),
+    /// Comment on a contract or one of its engagements: the agency's users of its region
+    /// and the users of its legal entity (the two sides of the negotiation).
+    CommentContract(Scope),
     /// Move a contract from one state to another (see [`crate::contract::may_move`]).
     MoveContract {
         /// Region and legal entity of the contract.
@@ -291,6 +294,15 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
         Action::PrepareContract(scope) => allow_if(
             agency_of(actor, scope),
             "Les contrats sont préparés par les agents de l'ARS de la région.",
+        ),
+        Action::CommentContract(scope) => allow_if(
+            agency_of(actor, scope)
+                || (matches!(
+                    actor.role,
+                    Role::EstablishmentLeader | Role::EstablishmentContributor
+                ) && actor.ej.is_some()
+                    && actor.ej == scope.ej),
+            "Seuls l'ARS et l'établissement concerné échangent sur un contrat.",
         ),
         Action::MoveContract { scope, from, to } => {
             use crate::contract::{Side, may_move};
@@ -757,6 +769,15 @@ mod tests {
         assert!(!prepare(Role::ArsReferent, &foreign));
         assert!(!prepare(Role::EstablishmentLeader, &own));
         assert!(prepare(Role::NationalAdmin, &foreign));
+
+        let comment = |role, scope: &Scope| {
+            authorize(&actor(role), &Action::CommentContract(scope.clone())).is_ok()
+        };
+        assert!(comment(Role::ArsReferent, &own));
+        assert!(comment(Role::EstablishmentContributor, &own));
+        assert!(!comment(Role::EstablishmentLeader, &sibling));
+        assert!(!comment(Role::Observer, &own));
+        assert!(!comment(Role::ArsAdmin, &foreign));
 
         let mv = |role, scope: &Scope, from, to| {
             authorize(

@@ -18,8 +18,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    api_token, audit_event, authorisation, catalogue, contract, entity_label, ght, ght_membership,
-    import_run, legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
+    api_token, audit_event, authorisation, catalogue, contract, contract_comment, entity_label,
+    ght, ght_membership, import_run, legal_entity, login_attempt, region_setting, session, site,
+    site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -86,6 +87,10 @@ macro_rules! with_entity {
             }
             "contracts" => {
                 type $entity = contract::Entity;
+                $body
+            }
+            "contract_comments" => {
+                type $entity = contract_comment::Entity;
                 $body
             }
             "import_runs" => {

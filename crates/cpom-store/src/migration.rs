@@ -17,12 +17,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0005RegistryGeneration),
             Box::new(M0006Catalogues),
             Box::new(M0007Contracts),
+            Box::new(M0008ContractComments),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 17] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -33,6 +34,7 @@ pub const TABLES: [&str; 16] = [
     "authorisations",
     "catalogues",
     "contracts",
+    "contract_comments",
     "import_runs",
     "users",
     "api_tokens",
@@ -1078,6 +1080,67 @@ impl MigrationTrait for M0007Contracts {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Contracts::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ContractComments {
+    Table,
+    Id,
+    ContractId,
+    EngagementKey,
+    AuthorId,
+    AuthorLabel,
+    AuthorSide,
+    Body,
+    CreatedAt,
+}
+
+/// The negotiation threads: comments on a contract or one of its engagements.
+struct M0008ContractComments;
+
+impl MigrationName for M0008ContractComments {
+    fn name(&self) -> &str {
+        "m0008_contract_comments"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0008ContractComments {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(ContractComments::Table)
+                .col(big_pk_auto(ContractComments::Id))
+                .col(big_integer(ContractComments::ContractId))
+                .col(string_len_null(ContractComments::EngagementKey, 16))
+                .col(big_integer_null(ContractComments::AuthorId))
+                .col(string(ContractComments::AuthorLabel))
+                .col(string_len(ContractComments::AuthorSide, 16))
+                .col(text(ContractComments::Body))
+                .col(timestamp_with_time_zone(ContractComments::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_contract_comments_contract")
+                        .from(ContractComments::Table, ContractComments::ContractId)
+                        .to(Contracts::Table, Contracts::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_contract_comments_contract")
+                .table(ContractComments::Table)
+                .col(ContractComments::ContractId)
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ContractComments::Table).to_owned())
             .await
     }
 }

@@ -261,6 +261,11 @@ pub fn table() -> Table {
         post(pages::contracts::move_contract),
     )
     .add(
+        "POST",
+        "/contrats/{id}/commentaires",
+        post(pages::contracts::add_comment),
+    )
+    .add(
         "GET",
         "/contrats/{id}/signature",
         get(pages::contracts::signature_form),
@@ -491,6 +496,16 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/contracts/{id}/transition",
         post(api::contracts::move_contract),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/comments",
+        get(api::contracts::list_comments),
+    )
+    .add(
+        "POST",
+        "/api/v1/contracts/{id}/comments",
+        post(api::contracts::add_comment),
     )
     .add(
         "POST",

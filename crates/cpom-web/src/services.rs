@@ -1366,6 +1366,10 @@ pub struct ContractView {
     pub can_prepare: bool,
     /// The actor may record the signature.
     pub can_sign: bool,
+    /// The actor may comment.
+    pub can_comment: bool,
+    /// The negotiation thread, oldest first.
+    pub comments: Vec<cpom_store::repo::contracts::ContractComment>,
 }
 
 /// See [`ContractView`].
@@ -1416,6 +1420,10 @@ pub async fn contract_view(
         })
         .collect();
     let can_prepare = c.state.editable() && cu.authorize(&Action::PrepareContract(scope)).is_ok();
+    let can_comment = cu
+        .authorize(&Action::CommentContract(contract_scope(&c)))
+        .is_ok();
+    let comments = state.store.contract_comments(c.id).await?;
     Ok(ContractView {
         contract: c,
         proposals,
@@ -1423,6 +1431,8 @@ pub async fn contract_view(
         moves,
         can_prepare,
         can_sign,
+        can_comment,
+        comments,
     })
 }
 
@@ -1685,6 +1695,60 @@ pub async fn edit_contract(
             &what,
             before,
             after,
+        )
+        .await?)
+}
+
+/// A comment as typed: its text and, optionally, the engagement it is about.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CommentInput {
+    /// Key of the engagement (`E1`…); empty or absent: the contract as a whole.
+    pub engagement: Option<String>,
+    /// Text (at most 5 000 characters).
+    #[serde(default)]
+    pub body: String,
+}
+
+/// The negotiation thread of a contract the actor may see, oldest first.
+pub async fn contract_comments(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<Vec<cpom_store::repo::contracts::ContractComment>, AppError> {
+    contract(state, cu, id).await?;
+    Ok(state.store.contract_comments(id).await?)
+}
+
+/// Posts a comment on a contract or one of its engagements: the agency's users of its region
+/// and the users of its legal entity, at any state (the thread stays readable).
+pub async fn comment_contract(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    input: &CommentInput,
+) -> Result<cpom_store::repo::contracts::ContractComment, AppError> {
+    let c = contract(state, cu, id).await?;
+    cu.authorize(&Action::CommentContract(contract_scope(&c)))?;
+    let engagement = blank_to_none(&input.engagement);
+    let body = cpom_domain::contract::check_comment(&c.content, engagement, &input.body)
+        .map_err(|e| content_errors(vec![e]))?;
+    let side = if matches!(
+        cu.user.role,
+        Role::EstablishmentLeader | Role::EstablishmentContributor
+    ) {
+        "establishment"
+    } else {
+        "agency"
+    };
+    Ok(state
+        .store
+        .add_contract_comment(
+            &cu.user.audit_actor(),
+            id,
+            engagement,
+            &cu.user.display_name,
+            side,
+            &body,
         )
         .await?)
 }

@@ -6,6 +6,7 @@ pub mod audit_event;
 pub mod authorisation;
 pub mod catalogue;
 pub mod contract;
+pub mod contract_comment;
 pub mod entity_label;
 pub mod ght;
 pub mod ght_membership;

@@ -17,7 +17,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{contract, legal_entity};
+use crate::entity::{contract, contract_comment, legal_entity};
 use crate::{Page, Store, StoreError};
 
 /// A contract with its content.
@@ -124,6 +124,39 @@ fn to_contract(m: &contract::Model, ej_name: String) -> Result<Contract, StoreEr
         updated_at: m.updated_at,
         signed_at: m.signed_at,
     })
+}
+
+/// A comment of a negotiation thread.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractComment {
+    /// Identifier.
+    pub id: i64,
+    /// Engagement it is about (`None`: the contract as a whole).
+    pub engagement: Option<String>,
+    /// Author's account.
+    pub author_id: Option<i64>,
+    /// Author's name as shown.
+    pub author: String,
+    /// `agency` or `establishment`.
+    pub side: String,
+    /// Text.
+    pub body: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<contract_comment::Model> for ContractComment {
+    fn from(m: contract_comment::Model) -> Self {
+        Self {
+            id: m.id,
+            engagement: m.engagement_key,
+            author_id: m.author_id,
+            author: m.author_label,
+            side: m.author_side,
+            body: m.body,
+            created_at: m.created_at,
+        }
+    }
 }
 
 fn summary_json(m: &contract::Model) -> serde_json::Value {
@@ -377,6 +410,68 @@ impl Store {
         .await?;
         txn.commit().await?;
         self.with_name(&after).await
+    }
+
+    /// Posts a comment on a contract (or one of its engagements), by `author` (shown as
+    /// `author_label`) of `side`. Audited.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_contract_comment(
+        &self,
+        actor: &AuditActor,
+        id: i64,
+        engagement: Option<&str>,
+        author_label: &str,
+        side: &str,
+        body: &str,
+    ) -> Result<ContractComment, StoreError> {
+        let txn = self.db().begin().await?;
+        let row = contract::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let comment = contract_comment::ActiveModel {
+            contract_id: Set(id),
+            engagement_key: Set(engagement.map(str::to_owned)),
+            author_id: Set(actor.user_id),
+            author_label: Set(author_label.to_owned()),
+            author_side: Set(side.to_owned()),
+            body: Set(body.to_owned()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "contract.comment",
+                entity_type: "contract",
+                entity_id: id.to_string(),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: Some(row.ej_finess.clone()),
+                before: None,
+                after: Some(serde_json::json!({
+                    "comment": comment.id, "engagement": engagement, "body": body,
+                })),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(comment.into())
+    }
+
+    /// The comments of a contract, oldest first.
+    pub async fn contract_comments(&self, id: i64) -> Result<Vec<ContractComment>, StoreError> {
+        Ok(contract_comment::Entity::find()
+            .filter(contract_comment::Column::ContractId.eq(id))
+            .order_by_asc(contract_comment::Column::CreatedAt)
+            .order_by_asc(contract_comment::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Moves a contract read at `row_version` to `to` (the caller checked the move against

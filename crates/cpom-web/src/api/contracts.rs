@@ -393,3 +393,63 @@ pub async fn sign_contract(
     services::sign_contract(&state, &cu, id, &input).await?;
     Ok(Json(contract_dto(&state, &cu, id).await?))
 }
+
+/// A comment of a negotiation thread.
+#[derive(Serialize, ToSchema)]
+pub struct CommentDto {
+    /// Identifier.
+    pub id: i64,
+    /// Engagement it is about (`null`: the contract as a whole).
+    pub engagement: Option<String>,
+    /// Author's name.
+    pub author: String,
+    /// `agency` or `establishment`.
+    pub side: String,
+    /// Text.
+    pub body: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<cpom_store::repo::contracts::ContractComment> for CommentDto {
+    fn from(c: cpom_store::repo::contracts::ContractComment) -> Self {
+        Self {
+            id: c.id,
+            engagement: c.engagement,
+            author: c.author,
+            side: c.side,
+            body: c.body,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// The negotiation thread of a contract, oldest first.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/comments", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifier of the contract")),
+    responses((status = 200, body = Vec<CommentDto>), (status = 404, body = ApiErrorBody)))]
+pub async fn list_comments(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<CommentDto>>, ApiError> {
+    let comments = services::contract_comments(&state, &cu, id).await?;
+    Ok(Json(comments.into_iter().map(Into::into).collect()))
+}
+
+/// Posts a comment on a contract or one of its engagements (`engagement`): the agency's
+/// users of its region and the users of its legal entity.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/comments", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifier of the contract")),
+    request_body = services::CommentInput,
+    responses((status = 201, body = CommentDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(input): Json<services::CommentInput>,
+) -> Result<(StatusCode, Json<CommentDto>), ApiError> {
+    let c = services::comment_contract(&state, &cu, id, &input).await?;
+    Ok((StatusCode::CREATED, Json(c.into())))
+}

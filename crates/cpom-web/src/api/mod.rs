@@ -71,6 +71,8 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::create_contract,
         contracts::move_contract,
         contracts::sign_contract,
+        contracts::list_comments,
+        contracts::add_comment,
         contracts::add_engagement,
         contracts::put_engagement,
         contracts::delete_engagement,

@@ -244,6 +244,15 @@ pub struct ProposalView {
     taken: bool,
 }
 
+/// One comment of the thread.
+pub struct CommentView {
+    when: String,
+    author: String,
+    side: &'static str,
+    subject: String,
+    body: String,
+}
+
 /// One line of the history.
 pub struct HistoryLine {
     when: String,
@@ -275,6 +284,9 @@ pub struct ContractPage {
     moves: Vec<(String, &'static str)>,
     can_sign: bool,
     signatories: Vec<String>,
+    can_comment: bool,
+    comments: Vec<CommentView>,
+    subjects: Vec<Choice>,
     show_proposals: bool,
     history: Vec<HistoryLine>,
 }
@@ -360,6 +372,7 @@ pub async fn show_contract(
             };
             let what = match (e.action.as_str(), state_of(&e.before), state_of(&e.after)) {
                 ("contract.create", _, _) => "création du contrat, en préparation".to_owned(),
+                ("contract.comment", _, _) => "commentaire".to_owned(),
                 ("contract.transition", Some(from), Some(to)) => {
                     let note = e
                         .after
@@ -438,6 +451,35 @@ pub async fn show_contract(
             .map(|to| (to.as_str().to_owned(), c.state.move_label(*to)))
             .collect(),
         can_sign: v.can_sign,
+        can_comment: v.can_comment,
+        comments: v
+            .comments
+            .iter()
+            .map(|m| CommentView {
+                when: datetime_fr(m.created_at),
+                author: m.author.clone(),
+                side: if m.side == "establishment" {
+                    "établissement"
+                } else {
+                    "ARS"
+                },
+                subject: m
+                    .engagement
+                    .as_ref()
+                    .map(|k| format!("engagement {k}"))
+                    .unwrap_or_else(|| "le contrat".into()),
+                body: m.body.clone(),
+            })
+            .collect(),
+        subjects: std::iter::once(Choice::new("", "le contrat dans son ensemble", ""))
+            .chain(c.content.engagements.iter().map(|e| {
+                Choice::new(
+                    e.key.clone(),
+                    format!("engagement {} — {}", e.key, e.title),
+                    "-",
+                )
+            }))
+            .collect(),
         signatories: c
             .content
             .signatories
@@ -922,4 +964,15 @@ pub async fn sign_contract(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// POST `/contrats/{id}/commentaires` (`engagement`, `body`).
+pub async fn add_comment(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(input): Form<services::CommentInput>,
+) -> Result<Response, PageError> {
+    services::comment_contract(&state, &cu, id, &input).await?;
+    Ok(Redirect::to(&format!("/contrats/{id}#echanges")).into_response())
 }

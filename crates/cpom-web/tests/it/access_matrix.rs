@@ -105,6 +105,8 @@ const NOT_READY_403: Row = [303, 403, 403, 403, 403, 403, 404];
 const FOREIGN_NOT_READY_403: Row = [303, 403, 404, 404, 404, 404, 404];
 const API_NOT_READY_403: Row = [401, 403, 403, 403, 403, 403, 404];
 const API_FOREIGN_NOT_READY_403: Row = [401, 403, 404, 404, 404, 404, 404];
+const COMMENTERS_422: Row = [303, 422, 422, 422, 422, 422, 404];
+const API_COMMENTERS_422: Row = [401, 422, 422, 422, 422, 422, 404];
 const CONTRACT_READERS_200: Row = [303, 200, 200, 200, 200, 200, 404];
 const API_CONTRACT_READERS_200: Row = [401, 200, 200, 200, 200, 200, 404];
 const CONTRACT_MOVERS_422: Row = [303, 422, 422, 422, 403, 403, 404];
@@ -456,6 +458,28 @@ fn matrix() -> Vec<Case> {
             Api,
             API_NOT_READY_403,
             Some(API_FOREIGN_NOT_READY_403),
+        ),
+        // An empty comment: both sides get 422; observers do not see the contract.
+        case(
+            "POST",
+            "/contrats/{id}/commentaires",
+            Form,
+            COMMENTERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/comments",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/api/v1/contracts/{id}/comments",
+            Api,
+            API_COMMENTERS_422,
+            Some(API_FOREIGN_EDITOR_422),
         ),
         case("GET", "/api/v1/contracts", Api, API_SIGNED_IN_200, None),
         case("POST", "/api/v1/contracts", Api, API_PREPARERS_422, None),

@@ -192,6 +192,63 @@ async fn a_contract_is_prepared_negotiated_and_signed() {
             "observers read signed contracts only"
         );
 
+        // The negotiation thread: both sides comment, on the contract or an engagement.
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/comments"),
+                Some(serde_json::json!({"engagement": "E1", "body": "  +2 en 2026 nous paraît trop ambitieux. "})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.json()["side"], "establishment");
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/comments"),
+                Some(serde_json::json!({"engagement": "E7", "body": "?"})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/comments"),
+                Some(serde_json::json!({"body": "Nous maintenons la cible."})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = foreign
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/comments"),
+                Some(serde_json::json!({"body": "Intrusion"})),
+            )
+            .await;
+        assert_eq!(r.status, 404, "{}", r.text);
+        let thread = referent
+            .get(&format!("/api/v1/contracts/{id}/comments"))
+            .await
+            .json();
+        let bodies: Vec<(&str, Option<&str>)> = thread
+            .as_array()
+            .expect("comments")
+            .iter()
+            .map(|c| {
+                (
+                    c["body"].as_str().unwrap_or_default(),
+                    c["engagement"].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                ("+2 en 2026 nous paraît trop ambitieux.", Some("E1")),
+                ("Nous maintenons la cible.", None)
+            ]
+        );
+
         // The life cycle: the agency opens the negotiation, the establishment agrees, the
         // agency records the signature; the establishment cannot sign.
         assert_eq!(step(&app, &mut leader, id, "negotiation").await.status, 403);

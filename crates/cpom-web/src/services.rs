@@ -1126,6 +1126,15 @@ pub async fn editable_catalogue(
     version: Option<i32>,
 ) -> Result<(CatalogueVersion, Catalogue), AppError> {
     managed_catalogue_region(state, cu, slug).await?;
+    draft_of(state, slug, version).await
+}
+
+/// A catalogue version that must be a draft (the caller authorised the actor).
+async fn draft_of(
+    state: &AppState,
+    slug: &str,
+    version: Option<i32>,
+) -> Result<(CatalogueVersion, Catalogue), AppError> {
     let (meta, c) = state.store.catalogue(slug, version, true).await?;
     if meta.state != CatalogueState::Draft {
         return Err(AppError::Conflict(format!(
@@ -1149,7 +1158,7 @@ pub async fn edit_catalogue(
 ) -> Result<CatalogueVersion, AppError> {
     managed_catalogue_region(state, cu, slug).await?;
     let (version, row_version) = read_version(input)?;
-    let (meta, c) = editable_catalogue(state, cu, slug, Some(version)).await?;
+    let (meta, c) = draft_of(state, slug, Some(version)).await?;
     if meta.row_version != row_version {
         return Err(AppError::Conflict(
             "Modification refusée : le référentiel a été modifié entre-temps ; rechargez la page."
@@ -1289,6 +1298,16 @@ pub async fn new_catalogue_generation(
 
 // ---------------------------------------------------------------------------------------
 // Contracts.
+
+/// The `row_version` of a contract as read by the caller, which every change must carry.
+fn contract_row_version(row_version: Option<i64>) -> Result<i64, AppError> {
+    row_version.ok_or_else(|| {
+        AppError::field(
+            "row_version",
+            "version du contrat manquante : rechargez la page",
+        )
+    })
+}
 
 fn contract_scope(c: &Contract) -> Scope {
     Scope {
@@ -1597,12 +1616,7 @@ pub async fn edit_contract(
             c.state.label()
         )));
     }
-    let Some(row_version) = row_version else {
-        return Err(AppError::field(
-            "row_version",
-            "version du contrat manquante : rechargez la page",
-        ));
-    };
+    let row_version = contract_row_version(row_version)?;
     if row_version != c.row_version {
         return Err(AppError::Conflict(
             "Modification refusée : le contrat a été modifié entre-temps ; rechargez la page."
@@ -1800,12 +1814,7 @@ pub async fn move_contract(
             "la signature s'enregistre avec ses signataires (formulaire « Signature »)",
         ));
     }
-    let Some(row_version) = input.row_version else {
-        return Err(AppError::field(
-            "row_version",
-            "version du contrat manquante : rechargez la page",
-        ));
-    };
+    let row_version = contract_row_version(input.row_version)?;
     Ok(state
         .store
         .move_contract(
@@ -1850,12 +1859,7 @@ pub async fn sign_contract(
     })?;
     let signatories = cpom_domain::contract::read_signatories(&input.signatories, today())
         .map_err(content_errors)?;
-    let Some(row_version) = input.row_version else {
-        return Err(AppError::field(
-            "row_version",
-            "version du contrat manquante : rechargez la page",
-        ));
-    };
+    let row_version = contract_row_version(input.row_version)?;
     let mut content = c.content.clone();
     content.signatories = signatories;
     Ok(state

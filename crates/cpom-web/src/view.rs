@@ -1,6 +1,8 @@
 //! What every page shares: the layout (header, navigation, CSRF token) and French
 //! formatting of dates and numbers.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use cpom_domain::{Action, policy};
 use tower_sessions::Session;
@@ -162,6 +164,52 @@ impl FormErrors {
     }
 }
 
+impl FormErrors {
+    /// The errors of a refused form shown again: each invalid field, or a conflict's
+    /// message under `field`.
+    pub fn refused(e: AppError, field: &str) -> Self {
+        match e {
+            AppError::Validation(fields) => FormErrors(fields),
+            other => FormErrors(vec![FieldError {
+                field: field.to_owned(),
+                message: other.message(),
+            }]),
+        }
+    }
+}
+
+/// The posted fields of a form, in order (repeated names kept).
+pub type FormPairs = Vec<(String, String)>;
+
+/// The first value posted under `name`.
+pub fn form_value(pairs: &FormPairs, name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// The repeated lines of a form, named `prefix[i].field`, in the order of `i` (below
+/// `max`), each as its fields and values.
+pub fn form_lines(pairs: &FormPairs, prefix: &str, max: usize) -> Vec<BTreeMap<String, String>> {
+    let mut lines: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+    for (k, v) in pairs {
+        let Some((i, field)) = k
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix('['))
+            .and_then(|r| r.split_once("]."))
+            .and_then(|(i, f)| Some((i.parse::<usize>().ok().filter(|i| *i < max)?, f)))
+        else {
+            continue;
+        };
+        lines
+            .entry(i)
+            .or_default()
+            .insert(field.to_owned(), v.clone());
+    }
+    lines.into_values().collect()
+}
+
 fn last_sunday(year: i32, month: u32) -> NaiveDate {
     let first_next = if month == 12 {
         NaiveDate::from_ymd_opt(year + 1, 1, 1)
@@ -258,6 +306,27 @@ mod tests {
             "25/10/2026 à 02:00"
         );
         assert_eq!(date_fr(utc("2026-12-31T23:30:00Z")), "01/01/2027");
+    }
+
+    #[test]
+    fn repeated_form_lines_are_read_in_index_order() {
+        let pairs: FormPairs = [
+            ("targets[1].year", "2027"),
+            ("targets[0].year", "2026"),
+            ("targets[0].rule_text", ">= 1"),
+            ("targets[x].year", "?"),
+            ("targets[99].year", "trop loin"),
+            ("other", "1"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let lines = form_lines(&pairs, "targets", 10);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["year"], "2026");
+        assert_eq!(lines[0]["rule_text"], ">= 1");
+        assert_eq!(lines[1]["year"], "2027");
+        assert_eq!(form_value(&pairs, "other").as_deref(), Some("1"));
     }
 
     #[test]

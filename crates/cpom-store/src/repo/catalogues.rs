@@ -150,6 +150,20 @@ async fn claim(
     Ok(claimed)
 }
 
+/// One version of a catalogue.
+async fn find_version(
+    db: &impl sea_orm::ConnectionTrait,
+    slug: &str,
+    version: i32,
+) -> Result<catalogue::Model, StoreError> {
+    catalogue::Entity::find()
+        .filter(catalogue::Column::Slug.eq(slug))
+        .filter(catalogue::Column::Version.eq(version))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
 fn stale() -> StoreError {
     StoreError::Conflict("le référentiel a été modifié entre-temps ; rechargez la page".into())
 }
@@ -415,12 +429,7 @@ impl Store {
         row_version: i64,
     ) -> Result<CatalogueVersion, StoreError> {
         let txn = self.db().begin().await?;
-        let row = catalogue::Entity::find()
-            .filter(catalogue::Column::Slug.eq(slug))
-            .filter(catalogue::Column::Version.eq(version))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = find_version(&txn, slug, version).await?;
         let row = claim(&txn, &row, row_version).await?;
         if row.state != CatalogueState::Draft.as_str() {
             return Err(StoreError::Invalid {
@@ -443,12 +452,7 @@ impl Store {
         row_version: i64,
     ) -> Result<CatalogueVersion, StoreError> {
         let txn = self.db().begin().await?;
-        let row = catalogue::Entity::find()
-            .filter(catalogue::Column::Slug.eq(slug))
-            .filter(catalogue::Column::Version.eq(version))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = find_version(&txn, slug, version).await?;
         let row = claim(&txn, &row, row_version).await?;
         if row.state != CatalogueState::Published.as_str() {
             return Err(StoreError::Invalid {
@@ -596,12 +600,7 @@ impl Store {
     ) -> Result<CatalogueVersion, StoreError> {
         check(c)?;
         let txn = self.db().begin().await?;
-        let row = catalogue::Entity::find()
-            .filter(catalogue::Column::Slug.eq(slug))
-            .filter(catalogue::Column::Version.eq(version))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = find_version(&txn, slug, version).await?;
         if row.state != CatalogueState::Draft.as_str() {
             return Err(StoreError::Invalid {
                 field: "state",
@@ -656,13 +655,7 @@ impl Store {
 
     /// The id of a catalogue version (for copies).
     pub async fn catalogue_id(&self, slug: &str, version: i32) -> Result<i64, StoreError> {
-        catalogue::Entity::find()
-            .filter(catalogue::Column::Slug.eq(slug))
-            .filter(catalogue::Column::Version.eq(version))
-            .one(self.db())
-            .await?
-            .map(|m| m.id)
-            .ok_or(StoreError::NotFound)
+        Ok(find_version(self.db(), slug, version).await?.id)
     }
 }
 

@@ -167,6 +167,43 @@ fn summary_json(m: &contract::Model) -> serde_json::Value {
     })
 }
 
+/// One contract row, in a transaction or not.
+async fn load(db: &impl sea_orm::ConnectionTrait, id: i64) -> Result<contract::Model, StoreError> {
+    contract::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// The stored form of a contract's content.
+fn document_of(content: &ContractContent) -> Result<String, StoreError> {
+    serde_json::to_string(content).map_err(|e| StoreError::Invalid {
+        field: "content",
+        message: e.to_string(),
+    })
+}
+
+/// Runs `update` on contract `id` if it is still at `row_version` (the update sets the next
+/// one), and returns the row after it; a change made since the read is reported.
+async fn update_at(
+    txn: &sea_orm::DatabaseTransaction,
+    id: i64,
+    row_version: i64,
+    update: sea_orm::UpdateMany<contract::Entity>,
+) -> Result<contract::Model, StoreError> {
+    let done = update
+        .col_expr(contract::Column::RowVersion, Expr::value(row_version + 1))
+        .col_expr(contract::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(contract::Column::Id.eq(id))
+        .filter(contract::Column::RowVersion.eq(row_version))
+        .exec(txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(stale());
+    }
+    load(txn, id).await
+}
+
 fn stale() -> StoreError {
     StoreError::Conflict("le contrat a été modifié entre-temps ; rechargez la page".into())
 }
@@ -224,12 +261,7 @@ impl Store {
             state: Set(ContractState::Preparation.as_str().to_owned()),
             band: Set(new.band.map(|b| b.as_str().to_owned())),
             avenant: Set(0),
-            document: Set(serde_json::to_string(&new.content).map_err(|e| {
-                StoreError::Invalid {
-                    field: "content",
-                    message: e.to_string(),
-                }
-            })?),
+            document: Set(document_of(&new.content)?),
             negotiator_id: Set(new.negotiator_id),
             row_version: Set(1),
             created_at: Set(now),
@@ -259,10 +291,7 @@ impl Store {
 
     /// One contract.
     pub async fn contract(&self, id: i64) -> Result<Contract, StoreError> {
-        let row = contract::Entity::find_by_id(id)
-            .one(self.db())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = load(self.db(), id).await?;
         self.with_name(&row).await
     }
 
@@ -356,10 +385,7 @@ impl Store {
         item_after: Option<serde_json::Value>,
     ) -> Result<Contract, StoreError> {
         let txn = self.db().begin().await?;
-        let row = contract::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = load(&txn, id).await?;
         if row.row_version != row_version {
             return Err(stale());
         }
@@ -370,25 +396,11 @@ impl Store {
                     .into(),
             });
         }
-        let document = serde_json::to_string(content).map_err(|e| StoreError::Invalid {
-            field: "content",
-            message: e.to_string(),
-        })?;
-        let done = contract::Entity::update_many()
-            .col_expr(contract::Column::Document, Expr::value(document))
-            .col_expr(contract::Column::RowVersion, Expr::value(row_version + 1))
-            .col_expr(contract::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(contract::Column::Id.eq(id))
-            .filter(contract::Column::RowVersion.eq(row_version))
-            .exec(&txn)
-            .await?;
-        if done.rows_affected != 1 {
-            return Err(stale());
-        }
-        let after = contract::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let update = contract::Entity::update_many().col_expr(
+            contract::Column::Document,
+            Expr::value(document_of(content)?),
+        );
+        let after = update_at(&txn, id, row_version, update).await?;
         let mut before_json = summary_json(&row);
         before_json["item"] = item_before.unwrap_or_default();
         let mut after_json = summary_json(&after);
@@ -425,10 +437,7 @@ impl Store {
         body: &str,
     ) -> Result<ContractComment, StoreError> {
         let txn = self.db().begin().await?;
-        let row = contract::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = load(&txn, id).await?;
         let comment = contract_comment::ActiveModel {
             contract_id: Set(id),
             engagement_key: Set(engagement.map(str::to_owned)),
@@ -488,10 +497,7 @@ impl Store {
         content: Option<&ContractContent>,
     ) -> Result<Contract, StoreError> {
         let txn = self.db().begin().await?;
-        let row = contract::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = load(&txn, id).await?;
         let from = ContractState::parse(&row.state).ok_or(StoreError::Invalid {
             field: "state",
             message: "état enregistré invalide".into(),
@@ -509,33 +515,18 @@ impl Store {
                 ),
             });
         }
-        let now = Utc::now();
         let mut update = contract::Entity::update_many()
-            .col_expr(contract::Column::State, Expr::value(to.as_str()))
-            .col_expr(contract::Column::RowVersion, Expr::value(row_version + 1))
-            .col_expr(contract::Column::UpdatedAt, Expr::value(now));
+            .col_expr(contract::Column::State, Expr::value(to.as_str()));
         if to == ContractState::Signed {
-            update = update.col_expr(contract::Column::SignedAt, Expr::value(now));
+            update = update.col_expr(contract::Column::SignedAt, Expr::value(Utc::now()));
         }
         if let Some(content) = content {
-            let document = serde_json::to_string(content).map_err(|e| StoreError::Invalid {
-                field: "content",
-                message: e.to_string(),
-            })?;
-            update = update.col_expr(contract::Column::Document, Expr::value(document));
+            update = update.col_expr(
+                contract::Column::Document,
+                Expr::value(document_of(content)?),
+            );
         }
-        let done = update
-            .filter(contract::Column::Id.eq(id))
-            .filter(contract::Column::RowVersion.eq(row_version))
-            .exec(&txn)
-            .await?;
-        if done.rows_affected != 1 {
-            return Err(stale());
-        }
-        let after = contract::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let after = update_at(&txn, id, row_version, update).await?;
         let mut after_json = summary_json(&after);
         after_json["from"] = from.as_str().into();
         after_json["note"] = note.map(str::trim).filter(|n| !n.is_empty()).into();

@@ -351,10 +351,9 @@ pub async fn create_generation(
 /// New header of a draft version read at `row_version`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct HeaderBody {
-    /// Version edited (a draft).
-    pub version: Option<i32>,
-    /// `row_version` of that version when read.
-    pub row_version: Option<i64>,
+    /// The draft edited: `version` and the `row_version` read.
+    #[serde(flatten)]
+    pub at: services::VersionInput,
     /// Title.
     #[serde(default)]
     pub title: String,
@@ -386,10 +385,6 @@ pub async fn put_header(
     Path(slug): Path<String>,
     Json(b): Json<HeaderBody>,
 ) -> Result<Json<CatalogueVersionDto>, ApiError> {
-    let input = services::VersionInput {
-        version: b.version,
-        row_version: b.row_version,
-    };
     let edit = Edit::Header(HeaderInput {
         title: b.title,
         generation: b.generation,
@@ -399,7 +394,7 @@ pub async fn put_header(
         notes: b.notes,
         partial_threshold: b.partial_threshold,
     });
-    let v = services::edit_catalogue(&state, &cu, &slug, &input, &edit).await?;
+    let v = services::edit_catalogue(&state, &cu, &slug, &b.at, &edit).await?;
     Ok(Json((&v).into()))
 }
 
@@ -408,10 +403,9 @@ pub async fn put_header(
 /// document, such as the structured `rule`, are ignored).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ItemBody {
-    /// Version edited (a draft).
-    pub version: Option<i32>,
-    /// `row_version` of that version when read.
-    pub row_version: Option<i64>,
+    /// The draft edited: `version` and the `row_version` read.
+    #[serde(flatten)]
+    pub at: services::VersionInput,
     /// The item.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -436,11 +430,7 @@ pub async fn create_item(
     let kind = kind_of(&list)?;
     services::managed_catalogue_region(&state, &cu, &slug).await?;
     let item = services::read_item(kind, b.item)?;
-    let input = services::VersionInput {
-        version: b.version,
-        row_version: b.row_version,
-    };
-    let v = services::edit_catalogue(&state, &cu, &slug, &input, &Edit::Create(item)).await?;
+    let v = services::edit_catalogue(&state, &cu, &slug, &b.at, &Edit::Create(item)).await?;
     Ok((StatusCode::CREATED, Json((&v).into())))
 }
 
@@ -461,12 +451,8 @@ pub async fn put_item(
     let kind = kind_of(&list)?;
     services::managed_catalogue_region(&state, &cu, &slug).await?;
     let item = services::read_item(kind, b.item)?;
-    let input = services::VersionInput {
-        version: b.version,
-        row_version: b.row_version,
-    };
     let v =
-        services::edit_catalogue(&state, &cu, &slug, &input, &Edit::Replace { code, item }).await?;
+        services::edit_catalogue(&state, &cu, &slug, &b.at, &Edit::Replace { code, item }).await?;
     Ok(Json((&v).into()))
 }
 
@@ -492,10 +478,9 @@ pub async fn delete_item(
 /// Moves an item before its previous sibling (`up`) or after its next one (`down`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MoveBody {
-    /// Version edited (a draft).
-    pub version: Option<i32>,
-    /// `row_version` of that version when read.
-    pub row_version: Option<i64>,
+    /// The draft edited: `version` and the `row_version` read.
+    #[serde(flatten)]
+    pub at: services::VersionInput,
     /// `up` or `down`.
     #[schema(value_type = String)]
     pub direction: Option<Direction>,
@@ -520,26 +505,21 @@ pub async fn move_item(
     let Some(direction) = b.direction else {
         return Err(AppError::field("direction", "sens attendu : up ou down").into());
     };
-    let input = services::VersionInput {
-        version: b.version,
-        row_version: b.row_version,
-    };
     let edit = Edit::Move {
         kind,
         code,
         direction,
     };
-    let v = services::edit_catalogue(&state, &cu, &slug, &input, &edit).await?;
+    let v = services::edit_catalogue(&state, &cu, &slug, &b.at, &edit).await?;
     Ok(Json((&v).into()))
 }
 
 /// The code of a fiche's copy.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DuplicateBody {
-    /// Version edited (a draft).
-    pub version: Option<i32>,
-    /// `row_version` of that version when read.
-    pub row_version: Option<i64>,
+    /// The draft edited: `version` and the `row_version` read.
+    #[serde(flatten)]
+    pub at: services::VersionInput,
     /// Code of the copy.
     #[serde(default)]
     pub code: String,
@@ -563,15 +543,11 @@ pub async fn duplicate_item(
     if kind_of(&list)? != ItemKind::Indicator {
         return Err(AppError::field("list", "seules les fiches indicateurs se dupliquent").into());
     }
-    let input = services::VersionInput {
-        version: b.version,
-        row_version: b.row_version,
-    };
     let edit = Edit::DuplicateIndicator {
         code,
         new_code: b.code,
     };
-    let v = services::edit_catalogue(&state, &cu, &slug, &input, &edit).await?;
+    let v = services::edit_catalogue(&state, &cu, &slug, &b.at, &edit).await?;
     Ok((StatusCode::CREATED, Json((&v).into())))
 }
 

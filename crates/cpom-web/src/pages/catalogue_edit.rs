@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::catalogue::edit::{Direction, Edit, HeaderInput, ItemKind};
 use cpom_domain::catalogue::number::format_number;
 use cpom_domain::catalogue::{Catalogue, CatalogueKind, DataSource, Frequency, IndicatorKind};
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tower_sessions::Session;
@@ -21,7 +23,7 @@ use crate::AppState;
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, FieldError, PageError};
 use crate::services::{self, GenerationInput, VersionInput};
-use crate::view::{Choice, FormErrors, Layout};
+use crate::view::{Choice, FormErrors, FormPairs, Layout, form_lines, form_value};
 
 /// How a field is typed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -298,7 +300,6 @@ fn target_views(item: &Value, errors: &FormErrors) -> Vec<TargetView> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let n = rows.len();
     rows.into_iter()
         .chain(std::iter::repeat_n(Value::Null, BLANK_TARGETS))
         .enumerate()
@@ -306,11 +307,7 @@ fn target_views(item: &Value, errors: &FormErrors) -> Vec<TargetView> {
             let e = |f: &str| errors.get(&format!("targets[{i}].{f}")).to_owned();
             TargetView {
                 i,
-                band: if i < n {
-                    as_text(t.get("band"))
-                } else {
-                    String::new()
-                },
+                band: as_text(t.get("band")),
                 finess: as_text(t.get("finess")),
                 year: as_text(t.get("year")),
                 text: as_text(t.get("text")),
@@ -326,85 +323,51 @@ fn target_views(item: &Value, errors: &FormErrors) -> Vec<TargetView> {
         .collect()
 }
 
-/// The posted fields, in order.
-type Pairs = Vec<(String, String)>;
-
-fn pair<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// The posted form of an item as its JSON form: checkboxes as booleans, target lines as
 /// `targets` (blank lines left out).
-fn posted_item(kind: ItemKind, pairs: &Pairs) -> Value {
+fn posted_item(kind: ItemKind, pairs: &FormPairs) -> Value {
     let mut out = Map::new();
     for s in specs(kind) {
-        let v = pair(pairs, s.name);
+        let v = form_value(pairs, s.name);
         let value = match s.widget {
             Widget::Check => Value::Bool(v.is_some()),
-            _ => v.map_or(Value::Null, |v| Value::String(v.to_owned())),
+            _ => v.map_or(Value::Null, Value::String),
         };
         out.insert(s.name.into(), value);
     }
     if kind == ItemKind::Indicator {
-        let mut rows: Vec<(usize, Map<String, Value>)> = Vec::new();
-        for (k, v) in pairs {
-            let Some(rest) = k.strip_prefix("targets[") else {
-                continue;
-            };
-            let Some((index, field)) = rest.split_once("].") else {
-                continue;
-            };
-            let Ok(index) = index.parse::<usize>() else {
-                continue;
-            };
-            if index > 10_000 {
-                continue;
-            }
-            let row = match rows.iter_mut().find(|(i, _)| *i == index) {
-                Some((_, r)) => r,
-                None => {
-                    rows.push((index, Map::new()));
-                    &mut rows.last_mut().expect("just pushed").1
-                }
-            };
-            let value = if field == "to_confirm" {
-                Value::Bool(true)
-            } else {
-                Value::String(v.clone())
-            };
-            row.insert(field.to_owned(), value);
-        }
-        rows.sort_by_key(|(i, _)| *i);
-        let filled = |r: &Map<String, Value>| {
+        let filled = |r: &BTreeMap<String, String>| {
             ["band", "year", "text", "rule_text", "finess"]
                 .iter()
-                .any(|f| {
-                    r.get(*f)
-                        .and_then(Value::as_str)
-                        .is_some_and(|v| !v.trim().is_empty())
-                })
+                .any(|f| r.get(*f).is_some_and(|v| !v.trim().is_empty()))
         };
-        out.insert(
-            "targets".into(),
-            Value::Array(
-                rows.into_iter()
-                    .map(|(_, r)| r)
-                    .filter(filled)
-                    .map(Value::Object)
-                    .collect(),
-            ),
-        );
+        let targets = form_lines(pairs, "targets", 10_000)
+            .into_iter()
+            .filter(filled)
+            .map(|r| {
+                Value::Object(
+                    r.into_iter()
+                        .map(|(field, v)| {
+                            let value = if field == "to_confirm" {
+                                Value::Bool(true)
+                            } else {
+                                Value::String(v)
+                            };
+                            (field, value)
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        out.insert("targets".into(), Value::Array(targets));
     }
     Value::Object(out)
 }
 
-fn version_of(pairs: &Pairs) -> VersionInput {
+fn version_of(pairs: &FormPairs) -> VersionInput {
     VersionInput {
-        version: pair(pairs, "version").and_then(|v| v.trim().parse().ok()),
-        row_version: pair(pairs, "row_version").and_then(|v| v.trim().parse().ok()),
+        version: form_value(pairs, "version").and_then(|v| v.trim().parse().ok()),
+        row_version: form_value(pairs, "row_version").and_then(|v| v.trim().parse().ok()),
     }
 }
 
@@ -582,7 +545,7 @@ async fn save_item(
     slug: &str,
     kind: ItemKind,
     code: Option<String>,
-    pairs: &Pairs,
+    pairs: &FormPairs,
 ) -> Result<Response, PageError> {
     services::managed_catalogue_region(state, cu, slug).await?;
     let input = version_of(pairs);
@@ -608,13 +571,7 @@ async fn save_item(
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let (meta, c) = services::editable_catalogue(state, cu, slug, input.version).await?;
             let status = e.status();
-            let errors = match e {
-                AppError::Validation(fields) => FormErrors(fields),
-                other => FormErrors(vec![FieldError {
-                    field: "catalogue".into(),
-                    message: other.message(),
-                }]),
-            };
+            let errors = FormErrors::refused(e, "catalogue");
             let mut page = item_page(
                 state,
                 session,
@@ -644,7 +601,7 @@ pub async fn create_item(
     session: Session,
     PageUser(cu): PageUser,
     Path((slug, list)): Path<(String, String)>,
-    Form(pairs): Form<Pairs>,
+    Form(pairs): Form<FormPairs>,
 ) -> Result<Response, PageError> {
     let kind = kind_of(&list)?;
     save_item(&state, &session, &cu, &slug, kind, None, &pairs).await
@@ -656,7 +613,7 @@ pub async fn update_item(
     session: Session,
     PageUser(cu): PageUser,
     Path((slug, list, code)): Path<(String, String, String)>,
-    Form(pairs): Form<Pairs>,
+    Form(pairs): Form<FormPairs>,
 ) -> Result<Response, PageError> {
     let kind = kind_of(&list)?;
     save_item(&state, &session, &cu, &slug, kind, Some(code), &pairs).await
@@ -943,13 +900,7 @@ pub async fn save_header(
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let (meta, _) = services::editable_catalogue(&state, &cu, &slug, form.version).await?;
             let status = e.status();
-            let errors = match e {
-                AppError::Validation(fields) => FormErrors(fields),
-                other => FormErrors(vec![FieldError {
-                    field: "catalogue".into(),
-                    message: other.message(),
-                }]),
-            };
+            let errors = FormErrors::refused(e, "catalogue");
             render_status(
                 &header_page(&state, &session, &cu, &meta, &form, errors).await?,
                 status,

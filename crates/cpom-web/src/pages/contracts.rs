@@ -16,7 +16,9 @@ use crate::AppState;
 use crate::auth::{CurrentUser, PageUser};
 use crate::error::{AppError, PageError};
 use crate::services::{self, ContractQuery, MoveInput, NewContractInput};
-use crate::view::{Choice, FormErrors, Layout, date_fr, datetime_fr};
+use crate::view::{
+    Choice, FormErrors, FormPairs, Layout, date_fr, datetime_fr, form_lines, form_value,
+};
 
 fn badge(s: ContractState) -> &'static str {
     match s {
@@ -703,40 +705,18 @@ pub async fn save_engagement(
     session: Session,
     PageUser(cu): PageUser,
     Path((id, key)): Path<(i64, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Form(pairs): Form<FormPairs>,
 ) -> Result<Response, PageError> {
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+    let get = |name: &str| form_value(&pairs, name);
+    let field = |l: &std::collections::BTreeMap<String, String>, f: &str| {
+        l.get(f).cloned().unwrap_or_default()
     };
-    let mut lines: Vec<(usize, String, String, String)> = Vec::new();
-    for (k, v) in &pairs {
-        let Some((i, field)) = k
-            .strip_prefix("targets[")
-            .and_then(|r| r.split_once("]."))
-            .and_then(|(i, f)| Some((i.parse::<usize>().ok().filter(|i| *i < 1000)?, f)))
-        else {
-            continue;
-        };
-        let line = match lines.iter_mut().find(|l| l.0 == i) {
-            Some(l) => l,
-            None => {
-                lines.push((i, String::new(), String::new(), String::new()));
-                lines.last_mut().expect("just pushed")
-            }
-        };
-        match field {
-            "year" => line.1.clone_from(v),
-            "text" => line.2.clone_from(v),
-            "rule_text" => line.3.clone_from(v),
-            _ => {}
-        }
-    }
-    lines.sort_by_key(|l| l.0);
     // Blank lines go before the change is read, so that errors name the lines shown again.
-    lines.retain(|l| !(l.1.trim().is_empty() && l.2.trim().is_empty() && l.3.trim().is_empty()));
+    let lines: Vec<(String, String, String)> = form_lines(&pairs, "targets", 1000)
+        .iter()
+        .map(|l| (field(l, "year"), field(l, "text"), field(l, "rule_text")))
+        .filter(|(y, t, r)| !(y.trim().is_empty() && t.trim().is_empty() && r.trim().is_empty()))
+        .collect();
     let sites: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "sites")
@@ -749,11 +729,13 @@ pub async fn save_engagement(
         targets: Some(
             lines
                 .iter()
-                .map(|l| cpom_domain::contract::TargetLine {
-                    year: l.1.clone(),
-                    text: l.2.clone(),
-                    rule_text: l.3.clone(),
-                })
+                .map(
+                    |(year, text, rule_text)| cpom_domain::contract::TargetLine {
+                        year: year.clone(),
+                        text: text.clone(),
+                        rule_text: rule_text.clone(),
+                    },
+                )
                 .collect(),
         ),
         new_authorisation: Some(get("new_authorisation").is_some()),
@@ -767,13 +749,7 @@ pub async fn save_engagement(
         Ok(_) => Ok(Redirect::to(&format!("/contrats/{id}#{key}")).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let status = e.status();
-            let errors = match e {
-                AppError::Validation(f) => FormErrors(f),
-                other => FormErrors(vec![crate::error::FieldError {
-                    field: "contract".into(),
-                    message: other.message(),
-                }]),
-            };
+            let errors = FormErrors::refused(e, "contract");
             let values = EngagementValues {
                 title: change.title.unwrap_or_default(),
                 indicator: change.indicator.unwrap_or_default(),
@@ -781,7 +757,7 @@ pub async fn save_engagement(
                 new_authorisation: change.new_authorisation == Some(true),
                 lines: lines
                     .into_iter()
-                    .map(|l| (l.1, l.2, l.3, String::new()))
+                    .map(|(year, text, rule_text)| (year, text, rule_text, String::new()))
                     .collect(),
             };
             let mut page =
@@ -911,35 +887,21 @@ pub async fn sign_contract(
     session: Session,
     PageUser(cu): PageUser,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Form(pairs): Form<FormPairs>,
 ) -> Result<Response, PageError> {
-    let mut lines: Vec<cpom_domain::contract::SignatoryInput> = Vec::new();
-    for (k, v) in &pairs {
-        let Some((i, field)) = k
-            .strip_prefix("signatories[")
-            .and_then(|r| r.split_once("]."))
-            .and_then(|(i, f)| Some((i.parse::<usize>().ok().filter(|i| *i < 20)?, f)))
-        else {
-            continue;
-        };
-        if lines.len() <= i {
-            lines.resize_with(i + 1, Default::default);
-        }
-        let l = &mut lines[i];
-        match field {
-            "role" => l.role.clone_from(v),
-            "name" => l.name.clone_from(v),
-            "function" => l.function.clone_from(v),
-            "date" => l.date.clone_from(v),
-            _ => {}
-        }
-    }
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let lines: Vec<cpom_domain::contract::SignatoryInput> = form_lines(&pairs, "signatories", 20)
+        .into_iter()
+        .map(|l| {
+            let field = |f: &str| l.get(f).cloned().unwrap_or_default();
+            cpom_domain::contract::SignatoryInput {
+                role: field("role"),
+                name: field("name"),
+                function: field("function"),
+                date: field("date"),
+            }
+        })
+        .collect();
+    let get = |name: &str| form_value(&pairs, name);
     let input = services::SignatureInput {
         row_version: get("row_version").and_then(|v| v.trim().parse().ok()),
         signatories: lines.clone(),
@@ -949,13 +911,7 @@ pub async fn sign_contract(
         Ok(_) => Ok(Redirect::to(&format!("/contrats/{id}")).into_response()),
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let status = e.status();
-            let errors = match e {
-                AppError::Validation(f) => FormErrors(f),
-                other => FormErrors(vec![crate::error::FieldError {
-                    field: "contract".into(),
-                    message: other.message(),
-                }]),
-            };
+            let errors = FormErrors::refused(e, "contract");
             let mut page = signature_page(&state, &session, &cu, id, lines, errors).await?;
             if let Some(r) = input.row_version {
                 page.row_version = r;

@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 pub mod contract;
+pub mod contract_document;
 pub mod error;
 pub mod ids;
 pub mod policy;

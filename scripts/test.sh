@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite of cpom, as run by CI:
-#   1. unit and integration tests (cargo test) on SQLite and on PostgreSQL;
+#   1. unit and integration tests (cargo test) on SQLite and on PostgreSQL (generated PDFs
+#      are read back with pdftotext);
 #   2. end-to-end tests in headless Chromium (Debian packages), with axe-core checks.
-# It installs what it needs (chromium, chromium-driver, the e2e npm packages) when missing
-# and fails if PostgreSQL is unreachable.
+# It installs what it needs (poppler-utils, chromium, chromium-driver, the e2e npm
+# packages) when missing and fails if PostgreSQL is unreachable.
 #
 # Environment:
 #   CPOM_TEST_POSTGRES_URL  admin URL of the test PostgreSQL server
@@ -35,6 +36,21 @@ fi
 psql "$CPOM_TEST_POSTGRES_URL" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'cpom_t_%'" \
   | while read -r db; do [ -n "$db" ] && psql "$CPOM_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
 
+# Debian packages the tests use: pdftotext (poppler-utils) reads the generated PDFs back;
+# the browser tests need chromium and chromium-driver.
+packages=()
+command -v pdftotext >/dev/null 2>&1 || packages+=(poppler-utils)
+if [ "${CPOM_SKIP_E2E:-0}" != 1 ]; then
+  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  step "Installing Debian packages: ${packages[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
 step "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
 
@@ -44,12 +60,6 @@ if [ "${CPOM_SKIP_E2E:-0}" = 1 ]; then
 fi
 
 step "End-to-end tests in headless Chromium"
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  echo "Installing Debian packages chromium and chromium-driver"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
-fi
 if [ ! -d e2e/node_modules/playwright-core ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
   npm ci --prefix e2e --no-audit --no-fund --loglevel=error
 fi

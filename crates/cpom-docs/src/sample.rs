@@ -7,7 +7,7 @@ use cpom_domain::contract::{
     SignatoryRole,
 };
 use cpom_domain::contract_document::{
-    AnnexLine, ContractDocument, ContractTemplate, DocumentInput, build,
+    AnnexLine, ContractDocument, ContractTemplate, DocumentInput, RegistrySnapshot, build,
 };
 
 /// A signed contract of `n` engagements over 2025–2029, each with a target per year.
@@ -60,13 +60,18 @@ pub fn document(n: usize) -> ContractDocument {
                 date: NaiveDate::from_ymd_opt(2025, 3, 4).unwrap_or_default(),
             },
         ],
+        registry: None,
     };
-    let annex2 = vec![AnnexLine {
-        kind: "Autorisation".into(),
-        holder: "340000000 Hôpital de Test".into(),
-        subject: "Médecine — hospitalisation complète".into(),
-        validity: "du 01/01/2020 au 31/12/2026".into(),
-    }];
+    let registry = RegistrySnapshot {
+        on: NaiveDate::from_ymd_opt(2025, 3, 4).unwrap_or_default(),
+        site_names: vec![],
+        annex2: vec![AnnexLine {
+            kind: "Autorisation".into(),
+            holder: "340000000 Hôpital de Test".into(),
+            subject: "Médecine — hospitalisation complète".into(),
+            validity: "du 01/01/2020 au 31/12/2026".into(),
+        }],
+    };
     let template = ContractTemplate::default();
     build(&DocumentInput {
         template: &template,
@@ -80,8 +85,7 @@ pub fn document(n: usize) -> ContractDocument {
         avenant: 1,
         band: Some("de 100 à 300 lits".into()),
         content: &content,
-        site_names: &[],
-        annex2: &annex2,
+        registry: &registry,
     })
     .unwrap_or_else(|e| panic!("default template: {e}"))
 }

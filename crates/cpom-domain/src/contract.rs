@@ -254,6 +254,10 @@ pub struct ContractContent {
     /// Who signed, once signed.
     #[serde(default)]
     pub signatories: Vec<Signatory>,
+    /// The registry as it stood at signature (annex 2, the sites' names); later registry
+    /// changes never rewrite a signed contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<crate::contract_document::RegistrySnapshot>,
 }
 
 /// The capacity in which someone signs.

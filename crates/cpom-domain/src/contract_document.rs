@@ -312,7 +312,7 @@ pub struct ContractDocument {
 }
 
 /// A line of annex 2: an authorisation or a contractual recognition.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnnexLine {
     /// What it is ("Autorisation", "Reconnaissance contractuelle").
     pub kind: String,
@@ -322,6 +322,17 @@ pub struct AnnexLine {
     pub subject: String,
     /// Validity ("du 01/01/2020 au 31/12/2026").
     pub validity: String,
+}
+
+/// The registry facts a contract prints, as they stood on a day (frozen at signature).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrySnapshot {
+    /// Day of the reading.
+    pub on: NaiveDate,
+    /// Authorisations and contractual recognitions in force that day.
+    pub annex2: Vec<AnnexLine>,
+    /// Names of the entity's sites by FINESS.
+    pub site_names: Vec<(String, String)>,
 }
 
 /// What a contract's document is made of.
@@ -348,10 +359,8 @@ pub struct DocumentInput<'a> {
     pub band: Option<String>,
     /// Engagements, diagnostic and signatories.
     pub content: &'a ContractContent,
-    /// Names of the entity's sites by FINESS, for the engagements bound to sites.
-    pub site_names: &'a [(String, String)],
-    /// Annex 2 lines.
-    pub annex2: &'a [AnnexLine],
+    /// Registry facts: frozen at signature, else read today.
+    pub registry: &'a RegistrySnapshot,
 }
 
 /// Version label printed on every page: "Contrat initial" or "Avenant n° 2", and "projet"
@@ -439,7 +448,7 @@ pub fn annex1(input: &DocumentInput<'_>) -> Table {
                         .iter()
                         .map(|s| {
                             let id = s.to_string();
-                            match input.site_names.iter().find(|(f, _)| *f == id) {
+                            match input.registry.site_names.iter().find(|(f, _)| *f == id) {
                                 Some((_, name)) => format!("{id} {name}"),
                                 None => id,
                             }
@@ -562,12 +571,15 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
     }
     if !annex2_title.trim().is_empty() {
         blocks.push(Block::Heading(typo(annex2_title.trim())));
-        blocks.push(Block::Paragraph(typo(&if input.state.signed() {
-            "Relevé du répertoire à la date de signature.".to_string()
-        } else {
-            "Relevé du répertoire à ce jour ; il sera figé à la signature.".to_string()
-        })));
-        if input.annex2.is_empty() {
+        let on = fr_date(input.registry.on);
+        blocks.push(Block::Paragraph(typo(
+            &if input.content.registry.is_some() {
+                format!("Relevé du répertoire au {on}, figé à la signature.")
+            } else {
+                format!("Relevé du répertoire au {on} ; il sera figé à la signature.")
+            },
+        )));
+        if input.registry.annex2.is_empty() {
             blocks.push(Block::Paragraph(
                 "Aucune autorisation ni reconnaissance contractuelle enregistrée.".into(),
             ));
@@ -592,6 +604,7 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
                     },
                 ],
                 rows: input
+                    .registry
                     .annex2
                     .iter()
                     .map(|l| {
@@ -711,6 +724,12 @@ mod tests {
         }
     }
 
+    const EMPTY: &RegistrySnapshot = &RegistrySnapshot {
+        on: NaiveDate::MIN,
+        annex2: vec![],
+        site_names: vec![],
+    };
+
     fn input<'a>(
         template: &'a ContractTemplate,
         content: &'a ContractContent,
@@ -728,8 +747,7 @@ mod tests {
             avenant: 0,
             band: Some("moins de 100 lits".into()),
             content,
-            site_names: &[],
-            annex2: &[],
+            registry: EMPTY,
         }
     }
 

@@ -18,9 +18,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    api_token, audit_event, authorisation, catalogue, contract, contract_comment, entity_label,
-    ght, ght_membership, import_run, legal_entity, login_attempt, region_setting, session, site,
-    site_capacity, user,
+    api_token, audit_event, authorisation, catalogue, contract, contract_comment, contract_file,
+    contract_template, entity_label, ght, ght_membership, import_run, legal_entity, login_attempt,
+    region_setting, session, site, site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -91,6 +91,14 @@ macro_rules! with_entity {
             }
             "contract_comments" => {
                 type $entity = contract_comment::Entity;
+                $body
+            }
+            "contract_templates" => {
+                type $entity = contract_template::Entity;
+                $body
+            }
+            "contract_files" => {
+                type $entity = contract_file::Entity;
                 $body
             }
             "import_runs" => {
@@ -295,7 +303,7 @@ impl Store {
             // Rows were inserted with their ids: move each identity sequence past them.
             for table in TABLES
                 .iter()
-                .filter(|t| !matches!(**t, "sessions" | "region_settings"))
+                .filter(|t| !matches!(**t, "sessions" | "region_settings" | "contract_templates"))
             {
                 let sql = format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"

@@ -18,12 +18,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0006Catalogues),
             Box::new(M0007Contracts),
             Box::new(M0008ContractComments),
+            Box::new(M0009ContractDocuments),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 19] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -35,6 +36,8 @@ pub const TABLES: [&str; 17] = [
     "catalogues",
     "contracts",
     "contract_comments",
+    "contract_templates",
+    "contract_files",
     "import_runs",
     "users",
     "api_tokens",
@@ -1141,6 +1144,91 @@ impl MigrationTrait for M0008ContractComments {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(ContractComments::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ContractTemplates {
+    Table,
+    RegionCode,
+    Body,
+    Version,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ContractFiles {
+    Table,
+    Id,
+    ContractId,
+    Kind,
+    FileName,
+    Sha256,
+    Size,
+    Path,
+    UploadedBy,
+    CreatedAt,
+}
+
+/// Documents of contracts: each region's template (socle, header, signature block, annex
+/// titles) and the files attached to contracts (signed scans).
+struct M0009ContractDocuments;
+
+impl MigrationName for M0009ContractDocuments {
+    fn name(&self) -> &str {
+        "m0009_contract_documents"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0009ContractDocuments {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(ContractTemplates::Table)
+                .col(string_len(ContractTemplates::RegionCode, 8).primary_key())
+                .col(text(ContractTemplates::Body))
+                .col(big_integer(ContractTemplates::Version))
+                .col(timestamp_with_time_zone(ContractTemplates::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ContractFiles::Table)
+                .col(big_pk_auto(ContractFiles::Id))
+                .col(big_integer(ContractFiles::ContractId))
+                .col(string_len(ContractFiles::Kind, 32))
+                .col(string(ContractFiles::FileName))
+                .col(string_len(ContractFiles::Sha256, 64))
+                .col(big_integer(ContractFiles::Size))
+                .col(string(ContractFiles::Path))
+                .col(string(ContractFiles::UploadedBy))
+                .col(timestamp_with_time_zone(ContractFiles::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_contract_files_contract")
+                        .from(ContractFiles::Table, ContractFiles::ContractId)
+                        .to(Contracts::Table, Contracts::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_contract_files_contract")
+                .table(ContractFiles::Table)
+                .col(ContractFiles::ContractId)
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ContractFiles::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(ContractTemplates::Table).to_owned())
             .await
     }
 }

@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod csrf;
+pub mod documents;
 pub mod error;
 pub mod pages;
 pub mod routes;

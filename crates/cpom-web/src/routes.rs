@@ -256,6 +256,46 @@ pub fn table() -> Table {
         get(pages::contracts::show_contract),
     )
     .add(
+        "GET",
+        "/contrats/{id}/contrat.pdf",
+        get(pages::contracts::download_pdf),
+    )
+    .add(
+        "GET",
+        "/contrats/{id}/contrat.docx",
+        get(pages::contracts::download_docx),
+    )
+    .add(
+        "GET",
+        "/contrats/{id}/annexe-1.xlsx",
+        get(pages::contracts::download_xlsx),
+    )
+    .add(
+        "GET",
+        "/contrats/archive.zip",
+        get(pages::contracts::download_archive),
+    )
+    .add(
+        "POST",
+        "/contrats/{id}/scan",
+        post(pages::contracts::upload_scan).layer(upload_limit()),
+    )
+    .add(
+        "GET",
+        "/contrats/{id}/fichiers/{file}",
+        get(pages::contracts::download_file),
+    )
+    .add(
+        "GET",
+        "/contrats/modele",
+        get(pages::contracts::template_form),
+    )
+    .add(
+        "POST",
+        "/contrats/modele",
+        post(pages::contracts::save_template),
+    )
+    .add(
         "POST",
         "/contrats/{id}/etat",
         post(pages::contracts::move_contract),
@@ -491,6 +531,51 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/contracts/{id}",
         get(api::contracts::get_contract),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/document.pdf",
+        get(api::documents::document_pdf),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/document.docx",
+        get(api::documents::document_docx),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/annex-1.xlsx",
+        get(api::documents::annex_xlsx),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/archive.zip",
+        get(api::documents::archive),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/files",
+        get(api::documents::list_files),
+    )
+    .add(
+        "POST",
+        "/api/v1/contracts/{id}/files",
+        post(api::documents::upload_file).layer(upload_limit()),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/files/{file}",
+        get(api::documents::get_file),
+    )
+    .add(
+        "GET",
+        "/api/v1/regions/{code}/contract-template",
+        get(api::documents::get_template),
+    )
+    .add(
+        "PUT",
+        "/api/v1/regions/{code}/contract-template",
+        put(api::documents::put_template),
     )
     .add(
         "POST",

@@ -514,7 +514,7 @@ pub async fn list_imports(
 
 /// The region a settings request is about: the one asked for, else the actor's own, else the
 /// first region (national administrators).
-fn settings_region(cu: &CurrentUser, raw: Option<&str>) -> Result<RegionCode, AppError> {
+pub fn settings_region(cu: &CurrentUser, raw: Option<&str>) -> Result<RegionCode, AppError> {
     match raw.map(str::trim).filter(|r| !r.is_empty()) {
         Some(r) => RegionCode::parse(r)
             .map_err(|_| AppError::field("region", format!("« {r} » n'est pas un code de région"))),
@@ -1309,7 +1309,7 @@ fn contract_row_version(row_version: Option<i64>) -> Result<i64, AppError> {
     })
 }
 
-fn contract_scope(c: &Contract) -> Scope {
+pub fn contract_scope(c: &Contract) -> Scope {
     Scope {
         region: Some(c.region.clone()),
         ej: Some(c.ej.clone()),
@@ -1862,6 +1862,8 @@ pub async fn sign_contract(
     let row_version = contract_row_version(input.row_version)?;
     let mut content = c.content.clone();
     content.signatories = signatories;
+    // The registry facts the contract prints are frozen as they stand today.
+    content.registry = Some(crate::documents::registry_snapshot(state, &c.ej, today()).await?);
     Ok(state
         .store
         .move_contract(

@@ -7,6 +7,8 @@ pub mod authorisation;
 pub mod catalogue;
 pub mod contract;
 pub mod contract_comment;
+pub mod contract_file;
+pub mod contract_template;
 pub mod entity_label;
 pub mod ght;
 pub mod ght_membership;

@@ -168,7 +168,10 @@ fn summary_json(m: &contract::Model) -> serde_json::Value {
 }
 
 /// One contract row, in a transaction or not.
-async fn load(db: &impl sea_orm::ConnectionTrait, id: i64) -> Result<contract::Model, StoreError> {
+pub(crate) async fn load(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i64,
+) -> Result<contract::Model, StoreError> {
     contract::Entity::find_by_id(id)
         .one(db)
         .await?

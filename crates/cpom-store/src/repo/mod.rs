@@ -1,6 +1,7 @@
 //! Repositories, one module per resource.
 
 pub mod catalogues;
+pub mod contract_documents;
 pub mod contracts;
 pub mod imports;
 pub mod legal_entities;

@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod catalogues;
 pub mod contracts;
+pub mod documents;
 pub mod registry;
 pub mod settings;
 pub mod territories;
@@ -76,6 +77,15 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::add_engagement,
         contracts::put_engagement,
         contracts::delete_engagement,
+        documents::document_pdf,
+        documents::document_docx,
+        documents::annex_xlsx,
+        documents::archive,
+        documents::list_files,
+        documents::upload_file,
+        documents::get_file,
+        documents::get_template,
+        documents::put_template,
     ),
     components(schemas(ApiErrorBody, FieldError)),
     modifiers(&BearerAuth),

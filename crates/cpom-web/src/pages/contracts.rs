@@ -50,6 +50,7 @@ pub struct ContractRow {
 pub struct ContractListPage {
     layout: Layout,
     can_create: bool,
+    can_template: bool,
     states: Vec<Choice>,
     department: String,
     mine: bool,
@@ -98,6 +99,10 @@ pub async fn list_contracts(
     render(&ContractListPage {
         layout: Layout::new(&state, &session, &cu, "Contrats", "/contrats").await?,
         can_create: prepares(&cu),
+        can_template: matches!(
+            cu.user.role,
+            cpom_domain::Role::NationalAdmin | cpom_domain::Role::ArsAdmin
+        ),
         states: ContractState::ALL
             .iter()
             .map(|s| Choice::new(s.as_str(), s.label(), &current))
@@ -291,6 +296,18 @@ pub struct ContractPage {
     subjects: Vec<Choice>,
     show_proposals: bool,
     history: Vec<HistoryLine>,
+    files: Vec<FileView>,
+    can_attach: bool,
+    registry_note: String,
+}
+
+/// A file attached to a contract, as listed.
+pub struct FileView {
+    id: i64,
+    name: String,
+    when: String,
+    who: String,
+    size: String,
 }
 
 /// GET `/contrats/{id}`.
@@ -497,7 +514,127 @@ pub async fn show_contract(
             })
             .collect(),
         history,
+        can_attach: crate::documents::can_attach_scan(&cu, c),
+        registry_note: match &c.content.registry {
+            Some(r) => format!(
+                "Autorisations et reconnaissances de l'annexe 2 figées le {} (signature).",
+                cpom_domain::territory::date_fr(r.on)
+            ),
+            None => "Les autorisations et reconnaissances de l'annexe 2 sont lues dans le \
+                     registre à ce jour ; elles seront figées à la signature."
+                .into(),
+        },
+        files: state
+            .store
+            .contract_files(c.id)
+            .await?
+            .into_iter()
+            .map(|f| FileView {
+                id: f.id,
+                name: f.file_name,
+                when: datetime_fr(f.created_at),
+                who: f.uploaded_by,
+                size: format!("{} ko", (f.size + 1023) / 1024),
+            })
+            .collect(),
     })
+}
+
+/// Sends a generated document.
+pub(crate) fn download(d: crate::documents::Download) -> Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, d.mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", d.file_name.replace('"', "")),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        d.bytes,
+    )
+        .into_response()
+}
+
+async fn document(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    format: crate::documents::Format,
+) -> Result<Response, PageError> {
+    Ok(download(
+        crate::documents::contract_download(state, cu, id, format).await?,
+    ))
+}
+
+/// GET `/contrats/{id}/contrat.pdf`: the contract to print and sign.
+pub async fn download_pdf(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    document(&state, &cu, id, crate::documents::Format::Pdf).await
+}
+
+/// GET `/contrats/{id}/contrat.docx`: the contract, editable.
+pub async fn download_docx(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    document(&state, &cu, id, crate::documents::Format::Docx).await
+}
+
+/// GET `/contrats/{id}/annexe-1.xlsx`: the engagements as a workbook.
+pub async fn download_xlsx(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    document(&state, &cu, id, crate::documents::Format::Xlsx).await
+}
+
+/// The region asked for.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RegionQuery {
+    region: Option<String>,
+}
+
+/// GET `/contrats/archive.zip?region=`: every contract of a region the user sees.
+pub async fn download_archive(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Query(q): Query<RegionQuery>,
+) -> Result<Response, PageError> {
+    Ok(download(
+        crate::documents::region_archive(&state, &cu, q.region.as_deref()).await?,
+    ))
+}
+
+/// POST `/contrats/{id}/scan?csrf_token=` (multipart `file`): the signed scan.
+pub async fn upload_scan(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let dir = state.store.files_dir().join("incoming");
+    let (upload, bytes) =
+        crate::upload::receive_small(multipart, &dir, crate::documents::MAX_SCAN).await?;
+    crate::documents::attach_signed_scan(&state, &cu, id, &upload.file_name, &bytes).await?;
+    Ok(Redirect::to(&format!("/contrats/{id}#documents")).into_response())
+}
+
+/// GET `/contrats/{id}/fichiers/{file}`: an attached file.
+pub async fn download_file(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path((id, file)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    Ok(download(
+        crate::documents::file_download(&state, &cu, id, file).await?,
+    ))
 }
 
 /// POST `/contrats/{id}/etat` (`to`, `row_version`, `note`).
@@ -931,4 +1068,151 @@ pub async fn add_comment(
 ) -> Result<Response, PageError> {
     services::comment_contract(&state, &cu, id, &input).await?;
     Ok(Redirect::to(&format!("/contrats/{id}#echanges")).into_response())
+}
+
+/// One text of the contract template in its form.
+pub struct TemplatePart {
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    value: String,
+    long: bool,
+}
+
+/// The contract template of a region.
+#[derive(Template)]
+#[template(path = "contracts/template.html")]
+pub struct TemplatePage {
+    layout: Layout,
+    region: String,
+    region_name: String,
+    version: i64,
+    fields: Vec<(&'static str, &'static str)>,
+    parts: Vec<TemplatePart>,
+    errors: FormErrors,
+    saved: bool,
+}
+
+fn template_parts(t: &cpom_domain::contract_document::ContractTemplate) -> Vec<TemplatePart> {
+    t.parts()
+        .into_iter()
+        .map(|(name, value)| {
+            let (label, hint) = match name {
+                "header" => ("En-tête de page", "Répété en haut de chaque page. Obligatoire."),
+                "socle" => (
+                    "Socle du contrat",
+                    "Les articles, avant les signatures. Obligatoire.",
+                ),
+                "signature" => (
+                    "Texte avant les signatures",
+                    "Par exemple « Fait en deux exemplaires originaux. » Facultatif.",
+                ),
+                "annex_engagements" => (
+                    "Titre de l'annexe 1 (engagements)",
+                    "Obligatoire.",
+                ),
+                "annex_authorisations" => (
+                    "Titre de l'annexe 2 (autorisations et reconnaissances contractuelles)",
+                    "Laisser vide pour ne pas produire cette annexe.",
+                ),
+                _ => (
+                    "Titre de la section diagnostic",
+                    "Points forts et points à améliorer du contrat ; laisser vide pour ne pas l'imprimer.",
+                ),
+            };
+            TemplatePart {
+                name,
+                label,
+                hint,
+                value: value.to_string(),
+                long: matches!(name, "socle" | "signature"),
+            }
+        })
+        .collect()
+}
+
+async fn template_page(
+    state: &AppState,
+    session: &Session,
+    cu: &CurrentUser,
+    stored: &cpom_store::repo::contract_documents::StoredTemplate,
+    shown: &cpom_domain::contract_document::ContractTemplate,
+) -> Result<TemplatePage, AppError> {
+    Ok(TemplatePage {
+        layout: Layout::new(state, session, cu, "Modèle de contrat", "/contrats").await?,
+        region: stored.region.to_string(),
+        region_name: cpom_domain::region::REGIONS
+            .iter()
+            .find(|r| r.code == stored.region.as_str())
+            .map_or_else(|| stored.region.to_string(), |r| r.name.to_string()),
+        version: stored.version,
+        fields: cpom_domain::contract_document::FIELDS.to_vec(),
+        parts: template_parts(shown),
+        errors: FormErrors::default(),
+        saved: false,
+    })
+}
+
+/// The page's `?enregistre=1` after a save, and the region.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TemplateQuery {
+    region: Option<String>,
+    enregistre: Option<String>,
+}
+
+/// GET `/contrats/modele?region=`: the region's contract template (its administrators).
+pub async fn template_form(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Query(q): Query<TemplateQuery>,
+) -> Result<Response, PageError> {
+    let stored = crate::documents::template(&state, &cu, q.region.as_deref()).await?;
+    let mut page = template_page(&state, &session, &cu, &stored, &stored.template).await?;
+    page.saved = q.enregistre.is_some();
+    render(&page)
+}
+
+/// POST `/contrats/modele`.
+pub async fn save_template(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Form(pairs): Form<FormPairs>,
+) -> Result<Response, PageError> {
+    let get = |name: &str| {
+        form_value(&pairs, name)
+            .unwrap_or_default()
+            .replace("\r\n", "\n")
+    };
+    let region = get("region");
+    let typed = cpom_domain::contract_document::ContractTemplate {
+        header: get("header"),
+        socle: get("socle"),
+        signature: get("signature"),
+        annex_engagements: get("annex_engagements"),
+        annex_authorisations: get("annex_authorisations"),
+        diagnostic: get("diagnostic"),
+    };
+    let version = get("version").trim().parse::<i64>().unwrap_or(-1);
+    match crate::documents::set_template(&state, &cu, Some(&region), &typed, version).await {
+        Ok(s) => Ok(Redirect::to(&format!(
+            "/contrats/modele?region={}&enregistre=1",
+            s.region
+        ))
+        .into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let stored = crate::documents::template(&state, &cu, Some(&region)).await?;
+            let status = e.status();
+            let mut page = template_page(&state, &session, &cu, &stored, &typed).await?;
+            page.version = if matches!(e, AppError::Conflict(_)) {
+                version
+            } else {
+                stored.version
+            };
+            page.errors = FormErrors::refused(e, "socle");
+            render_status(&page, status)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

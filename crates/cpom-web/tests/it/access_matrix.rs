@@ -802,6 +802,126 @@ fn matrix() -> Vec<Case> {
             API_IMPORTERS_200,
             Some([401, 200, 403, 403, 403, 403, 403]),
         ),
+        // Documents: whoever reads the contract downloads it; the observers read signed
+        // contracts only.
+        case(
+            "GET",
+            "/contrats/{id}/contrat.pdf",
+            Page,
+            CONTRACT_READERS_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/contrats/{id}/contrat.docx",
+            Page,
+            CONTRACT_READERS_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/contrats/{id}/annexe-1.xlsx",
+            Page,
+            CONTRACT_READERS_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/document.pdf",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/document.docx",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/annex-1.xlsx",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/files",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        // No such file: 404 for everyone who may read the contract.
+        case(
+            "GET",
+            "/contrats/{id}/fichiers/{file}",
+            Page,
+            [303, 404, 404, 404, 404, 404, 404],
+            Some([303, 404, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/files/{file}",
+            Api,
+            [401, 404, 404, 404, 404, 404, 404],
+            Some([401, 404, 404, 404, 404, 404, 404]),
+        ),
+        // The signed scan: the agency of the region, once signed (the contract is in
+        // preparation: 409); the establishment may not; observers do not see it.
+        case(
+            "POST",
+            "/contrats/{id}/scan",
+            Upload,
+            [303, 409, 409, 409, 403, 403, 404],
+            Some([303, 409, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "POST",
+            "/api/v1/contracts/{id}/files",
+            Upload,
+            [401, 409, 409, 409, 403, 403, 404],
+            Some([401, 409, 404, 404, 404, 404, 404]),
+        ),
+        // The region's archive: the contracts one sees (observers: signed ones, none here).
+        case(
+            "GET",
+            "/contrats/archive.zip",
+            Page,
+            [303, 200, 200, 200, 200, 200, 422],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/archive.zip",
+            Api,
+            [401, 200, 200, 200, 200, 200, 422],
+            None,
+        ),
+        // The region's contract template: its administrators; an empty one is refused.
+        case("GET", "/contrats/modele", Page, IMPORTERS_200, None),
+        case(
+            "POST",
+            "/contrats/modele",
+            Form,
+            [303, 422, 422, 403, 403, 403, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/regions/{code}/contract-template",
+            Api,
+            API_IMPORTERS_200,
+            Some([401, 200, 403, 403, 403, 403, 403]),
+        ),
+        case(
+            "PUT",
+            "/api/v1/regions/{code}/contract-template",
+            Api,
+            [401, 422, 422, 403, 403, 403, 403],
+            Some([401, 422, 403, 403, 403, 403, 403]),
+        ),
         case("POST", "/api/v1/imports", Upload, API_IMPORTERS_200, None),
         // Last: it ends the session.
         case("POST", "/deconnexion", Form, [303; 7], None),
@@ -941,7 +1061,8 @@ async fn request(
             .expect("contracts");
         path = path
             .replace("{id}", &contracts.items[0].id.to_string())
-            .replace("{key}", "E1");
+            .replace("{key}", "E1")
+            .replace("{file}", "999999");
     }
     if path.contains("{id}") {
         let id = if path.contains("jetons") || path.contains("tokens") {
@@ -1032,6 +1153,7 @@ async fn request(
                 ("valid_to", "31/12/2030".into()),
                 ("version", ght_version.clone()),
             ],
+            "/api/v1/regions/{code}/contract-template" => vec![("version", "0".into())],
             "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
                 ("region", region_code.into()),
                 ("columns", "LIT_MCO".into()),

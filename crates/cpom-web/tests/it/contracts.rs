@@ -10,7 +10,7 @@ use crate::catalogues::shipped;
 use crate::support::OWN_EJ;
 
 /// Asks to move contract `id` to `to`, at its current `row_version`.
-async fn step(
+pub(crate) async fn step(
     app: &crate::support::TestApp,
     agent: &mut crate::support::Agent,
     id: i64,

@@ -4,6 +4,7 @@ mod access_matrix;
 mod backup;
 mod catalogues;
 mod contracts;
+mod documents;
 mod registry;
 mod registry_web;
 mod security;

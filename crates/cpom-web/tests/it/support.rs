@@ -310,6 +310,7 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -374,11 +375,12 @@ impl Agent {
                 };
             }
         }
-        let text = resp.text().await.expect("body");
+        let bytes = resp.bytes().await.expect("body").to_vec();
         Resp {
             status,
             headers,
-            text,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 

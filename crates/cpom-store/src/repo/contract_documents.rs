@@ -1,0 +1,269 @@
+//! Documents of contracts: each region's template, and the files attached to contracts
+//! (the signed scan), kept under the data folder's `files/contracts/<id>/`.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use cpom_domain::RegionCode;
+use cpom_domain::contract_document::ContractTemplate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::audit::{self, AuditActor, Change};
+use crate::entity::{contract_file, contract_template};
+use crate::{Store, StoreError};
+
+/// A region's template with its version (0 while the default applies).
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredTemplate {
+    /// Region.
+    pub region: RegionCode,
+    /// The template.
+    pub template: ContractTemplate,
+    /// Version, for changes (0: never saved, the default in force).
+    pub version: i64,
+}
+
+/// A file attached to a contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractFile {
+    /// Identifier.
+    pub id: i64,
+    /// Contract.
+    pub contract_id: i64,
+    /// Kind (`signed_scan`).
+    pub kind: String,
+    /// Name given by the uploader.
+    pub file_name: String,
+    /// SHA-256 of the content.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Who attached it.
+    pub uploaded_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    #[serde(skip)]
+    path: String,
+}
+
+impl From<contract_file::Model> for ContractFile {
+    fn from(m: contract_file::Model) -> Self {
+        ContractFile {
+            id: m.id,
+            contract_id: m.contract_id,
+            kind: m.kind,
+            file_name: m.file_name,
+            sha256: m.sha256,
+            size: m.size,
+            uploaded_by: m.uploaded_by,
+            created_at: m.created_at,
+            path: m.path,
+        }
+    }
+}
+
+fn template_field(name: &str) -> &'static str {
+    match name {
+        "header" => "header",
+        "socle" => "socle",
+        "signature" => "signature",
+        "annex_engagements" => "annex_engagements",
+        "annex_authorisations" => "annex_authorisations",
+        _ => "diagnostic",
+    }
+}
+
+impl Store {
+    /// The contract template of a region (the default when never saved).
+    pub async fn contract_template(
+        &self,
+        region: &RegionCode,
+    ) -> Result<StoredTemplate, StoreError> {
+        let row = contract_template::Entity::find_by_id(region.to_string())
+            .one(self.db())
+            .await?;
+        let Some(row) = row else {
+            return Ok(StoredTemplate {
+                region: region.clone(),
+                template: ContractTemplate::default(),
+                version: 0,
+            });
+        };
+        let template = serde_json::from_str(&row.body).map_err(|e| StoreError::Invalid {
+            field: "socle",
+            message: format!("donnée stockée invalide (modèle de la région {region}) : {e}"),
+        })?;
+        Ok(StoredTemplate {
+            region: region.clone(),
+            template,
+            version: row.version,
+        })
+    }
+
+    /// Saves the contract template of a region read at `version` (0 for the default);
+    /// refused when it does not check (the first problem, located) or changed meanwhile.
+    pub async fn set_contract_template(
+        &self,
+        actor: &AuditActor,
+        region: &RegionCode,
+        template: &ContractTemplate,
+        version: i64,
+    ) -> Result<StoredTemplate, StoreError> {
+        if let Some(e) = template.check().into_iter().next() {
+            return Err(StoreError::Invalid {
+                field: template_field(&e.field),
+                message: e.to_string(),
+            });
+        }
+        let txn = self.db().begin().await?;
+        let row = contract_template::Entity::find_by_id(region.to_string())
+            .one(&txn)
+            .await?;
+        let current = row.as_ref().map_or(0, |r| r.version);
+        if current != version {
+            return Err(StoreError::Conflict(
+                "le modèle de contrat a été modifié entre-temps ; rechargez la page".into(),
+            ));
+        }
+        let before = match &row {
+            Some(r) => serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null),
+            None => serde_json::to_value(ContractTemplate::default()).unwrap_or_default(),
+        };
+        let body = serde_json::to_string(template).map_err(|e| StoreError::Invalid {
+            field: "socle",
+            message: e.to_string(),
+        })?;
+        let am = contract_template::ActiveModel {
+            region_code: Set(region.to_string()),
+            body: Set(body),
+            version: Set(version + 1),
+            updated_at: Set(Utc::now()),
+        };
+        if row.is_some() {
+            am.update(&txn).await?;
+        } else {
+            am.insert(&txn).await?;
+        }
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "contract_template.update",
+                entity_type: "contract_template",
+                entity_id: region.to_string(),
+                region_code: Some(region.to_string()),
+                ej_finess: None,
+                before: Some(before),
+                after: Some(serde_json::to_value(template).unwrap_or_default()),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(StoredTemplate {
+            region: region.clone(),
+            template: template.clone(),
+            version: version + 1,
+        })
+    }
+
+    /// Attaches a file to a contract, written into the data folder; audited. The file is
+    /// removed again if the database refuses the row.
+    pub async fn attach_contract_file(
+        &self,
+        actor: &AuditActor,
+        contract_id: i64,
+        kind: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<ContractFile, StoreError> {
+        let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+        let relative = format!("contracts/{contract_id}/{sha256}");
+        let target = self.files_dir().join(&relative);
+        if let Some(dir) = target.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        tokio::fs::write(&target, bytes).await?;
+        let result = async {
+            let txn = self.db().begin().await?;
+            let row = super::contracts::load(&txn, contract_id).await?;
+            let file = contract_file::ActiveModel {
+                contract_id: Set(contract_id),
+                kind: Set(kind.to_owned()),
+                file_name: Set(file_name.to_owned()),
+                sha256: Set(sha256.clone()),
+                size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+                path: Set(relative.clone()),
+                uploaded_by: Set(actor.label.clone()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                actor,
+                Change {
+                    action: "contract.attach_file",
+                    entity_type: "contract",
+                    entity_id: contract_id.to_string(),
+                    region_code: Some(row.region_code.clone()),
+                    ej_finess: Some(row.ej_finess.clone()),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "file": file.id, "kind": kind, "name": file_name,
+                        "sha256": sha256, "size": bytes.len(),
+                    })),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            Ok::<_, StoreError>(ContractFile::from(file))
+        }
+        .await;
+        if result.is_err() {
+            // Another row may hold the same content: keep the file then.
+            let shared = contract_file::Entity::find()
+                .filter(contract_file::Column::Path.eq(&relative))
+                .one(self.db())
+                .await
+                .ok()
+                .flatten();
+            if shared.is_none() {
+                let _ = tokio::fs::remove_file(&target).await;
+            }
+        }
+        result
+    }
+
+    /// Files attached to a contract, newest first.
+    pub async fn contract_files(&self, contract_id: i64) -> Result<Vec<ContractFile>, StoreError> {
+        Ok(contract_file::Entity::find()
+            .filter(contract_file::Column::ContractId.eq(contract_id))
+            .order_by_desc(contract_file::Column::CreatedAt)
+            .order_by_desc(contract_file::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(ContractFile::from)
+            .collect())
+    }
+
+    /// One file of a contract and where its content is.
+    pub async fn contract_file(
+        &self,
+        contract_id: i64,
+        file_id: i64,
+    ) -> Result<(ContractFile, PathBuf), StoreError> {
+        let file = contract_file::Entity::find_by_id(file_id)
+            .filter(contract_file::Column::ContractId.eq(contract_id))
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let file = ContractFile::from(file);
+        let path = self.files_dir().join(&file.path);
+        Ok((file, path))
+    }
+}

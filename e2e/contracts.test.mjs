@@ -1,9 +1,15 @@
 // Contracts: the demo contracts of the region are listed; an ARS referent prepares a CPOM for the CHU de Montpellier from the published
 // Occitanie catalogue, adds an engagement and negotiates one of its targets, opens the
 // negotiation; the establishment's leader reads it and declares it ready to sign; the
-// referent records the signature. Every page is checked with axe-core.
+// referent records the signature, downloads the contract as PDF (its text read with
+// pdftotext, Debian poppler-utils) and files it back as the signed scan. Every page is
+// checked with axe-core.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { checkA11y, DEMO_PASSWORD, launchBrowser, signIn, startServer, withPage } from './lib.mjs';
@@ -35,6 +41,20 @@ describe('contrats', () => {
       }
       assert.doesNotMatch(list, /Hospices civils|HOSPICES CIVILS/, 'another region is not listed');
       await checkA11y(page, 'contrats');
+      // The CHU de Nîmes' contract has a signed avenant: its first version stays readable,
+      // and what the avenant changed is listed.
+      await page.locator('tr', { hasText: '300780038' }).getByRole('link').first().click();
+      await page.waitForURL(/\/contrats\/\d+$/);
+      const amended = await page.locator('main').innerText();
+      assert.match(amended, /Modifications apportées par l'avenant n° 1/);
+      assert.match(amended, /Engagements retirés/);
+      await checkA11y(page, 'contrat avec avenant');
+      await page.getByRole('link', { name: 'Contrat initial' }).click();
+      await page.waitForURL(/\/versions\/0$/);
+      assert.match(await page.locator('h1').innerText(), /Contrat initial/);
+      await checkA11y(page, 'version signée précédente');
+      await page.getByRole('link', { name: 'Contrats' }).first().click();
+      await page.waitForURL(/\/contrats$/);
       await page.getByRole('link', { name: 'Préparer un contrat' }).click();
       await page.waitForURL(/\/contrats\/nouveau$/);
       await checkA11y(page, 'nouveau contrat');
@@ -106,6 +126,33 @@ describe('contrats', () => {
       assert.match(await page.locator('h1').innerText(), /signé/i);
       assert.match(await page.locator('main').innerText(), /Signé le\s+\d\d\/\d\d\/\d{4}/);
       await checkA11y(page, 'contrat signé');
+
+      // The contract as PDF: its engagements, negotiated target and signatories.
+      const dir = mkdtempSync(join(tmpdir(), 'cpom-e2e-'));
+      try {
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByRole('link', { name: 'Contrat (PDF)' }).click(),
+        ]);
+        assert.match(download.suggestedFilename(), /^cpom-340780477-contrat-\d+-v0\.pdf$/);
+        const pdf = join(dir, 'contrat.pdf');
+        await download.saveAs(pdf);
+        const text = execFileSync('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' });
+        assert.match(text, /Contrat pluriannuel d'objectifs et de moyens/);
+        assert.match(text, /CPOM_CT_2/);
+        assert.match(text, /2 projets\s+formalisés/);
+        assert.match(text, /Anne Ferrer, Directrice générale/);
+        assert.match(text, /Page 1 sur \d+/);
+
+        // Filed back as the signed scan.
+        await page.getByLabel('Déposer le scan du contrat signé').setInputFiles(pdf);
+        await page.getByRole('button', { name: 'Déposer le scan signé' }).click();
+        await page.waitForURL(/#documents$/);
+        assert.match(await page.locator('#documents').innerText(), /Scan signé : contrat\.pdf/);
+        await checkA11y(page, 'contrat signé avec son scan');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

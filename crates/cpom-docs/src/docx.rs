@@ -160,7 +160,7 @@ pub fn render(doc: &ContractDocument) -> Result<Vec<u8>, String> {
                     .add_paragraph(Paragraph::new());
                 None
             }
-            Block::PageBreak => {
+            Block::NewPage { .. } => {
                 page_break = true;
                 None
             }

@@ -1,4 +1,4 @@
-//! The contract as PDF: A4 pages, the standard Helvetica fonts (no font file to embed;
+//! The contract as PDF: A4 pages (in landscape for wide tables), the standard Helvetica fonts (no font file to embed;
 //! every PDF reader has them), word-wrapped paragraphs, tables whose header repeats on each
 //! page, and on every page the running header, the version and "Page n sur N".
 //!
@@ -11,12 +11,36 @@ use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::metrics;
 
-const PAGE_W: f32 = 595.28;
-const PAGE_H: f32 = 841.89;
 const MARGIN_X: f32 = 56.7;
-const TOP: f32 = PAGE_H - 70.0;
 const BOTTOM: f32 = 62.0;
-const BODY_W: f32 = PAGE_W - 2.0 * MARGIN_X;
+
+/// Size of a page in points.
+#[derive(Clone, Copy, PartialEq)]
+struct Size {
+    w: f32,
+    h: f32,
+}
+
+const PORTRAIT: Size = Size {
+    w: 595.28,
+    h: 841.89,
+};
+const LANDSCAPE: Size = Size {
+    w: 841.89,
+    h: 595.28,
+};
+
+impl Size {
+    /// Width of the text area.
+    fn body_w(self) -> f32 {
+        self.w - 2.0 * MARGIN_X
+    }
+
+    /// Where the text area starts, from the bottom.
+    fn top(self) -> f32 {
+        self.h - 70.0
+    }
+}
 
 const REGULAR: Name<'static> = Name(b"F1");
 const BOLD: Name<'static> = Name(b"F2");
@@ -160,7 +184,8 @@ fn show(content: &mut Content, x: f32, y: f32, text: &str, size: f32, bold: bool
 }
 
 struct Layout {
-    pages: Vec<Content>,
+    pages: Vec<(Content, Size)>,
+    size: Size,
     y: f32,
     /// Something was drawn on the current page.
     used: bool,
@@ -169,8 +194,9 @@ struct Layout {
 impl Layout {
     fn new() -> Self {
         Layout {
-            pages: vec![Content::new()],
-            y: TOP,
+            pages: vec![(Content::new(), PORTRAIT)],
+            size: PORTRAIT,
+            y: PORTRAIT.top(),
             used: false,
         }
     }
@@ -178,13 +204,28 @@ impl Layout {
     fn page(&mut self) -> &mut Content {
         self.used = true;
         let last = self.pages.len() - 1;
-        &mut self.pages[last]
+        &mut self.pages[last].0
     }
 
     fn new_page(&mut self) {
-        self.pages.push(Content::new());
-        self.y = TOP;
+        self.pages.push((Content::new(), self.size));
+        self.y = self.size.top();
         self.used = false;
+    }
+
+    /// Continues on a page of `size`: a new one unless the current one is blank and of
+    /// that size already.
+    fn turn_to(&mut self, size: Size) {
+        if self.used || self.size != size {
+            self.size = size;
+            if self.used {
+                self.new_page();
+            } else {
+                let last = self.pages.len() - 1;
+                self.pages[last].1 = size;
+                self.y = size.top();
+            }
+        }
     }
 
     /// Starts a new page unless `height` still fits on this one.
@@ -196,10 +237,11 @@ impl Layout {
 
     fn lines(&mut self, text: &str, size: f32, bold: bool, centred: bool) {
         let leading = size * 1.35;
-        for line in wrap(text, size, bold, BODY_W) {
+        let body_w = self.size.body_w();
+        for line in wrap(text, size, bold, body_w) {
             self.room(leading);
             let x = if centred {
-                MARGIN_X + (BODY_W - width(&line, size, bold)) / 2.0
+                MARGIN_X + (body_w - width(&line, size, bold)) / 2.0
             } else {
                 MARGIN_X
             };
@@ -214,7 +256,7 @@ impl Layout {
         let widths: Vec<f32> = table
             .columns
             .iter()
-            .map(|c| BODY_W * f32::from(c.width) / total.max(1.0))
+            .map(|c| self.size.body_w() * f32::from(c.width) / total.max(1.0))
             .collect();
         let size = if table.columns.len() > 6 { 7.0 } else { 8.5 };
         let header: Vec<String> = table.columns.iter().map(|c| c.title.clone()).collect();
@@ -236,10 +278,11 @@ impl Layout {
         let leading = size * 1.25;
         let height = row_height(cells, widths, size, header);
         let top = self.y;
+        let body_w = self.size.body_w();
         let content = self.page();
         if header {
             content.set_fill_gray(0.9);
-            content.rect(MARGIN_X, top - height, BODY_W, height);
+            content.rect(MARGIN_X, top - height, body_w, height);
             content.fill_nonzero();
             content.set_fill_gray(0.0);
         }
@@ -260,7 +303,7 @@ impl Layout {
     fn signatures(&mut self, boxes: &[SignatureBox]) {
         const HEIGHT: f32 = 95.0;
         const GAP: f32 = 20.0;
-        let w = (BODY_W - GAP) / 2.0;
+        let w = (self.size.body_w() - GAP) / 2.0;
         for pair in boxes.chunks(2) {
             self.room(HEIGHT + 10.0);
             let top = self.y - 6.0;
@@ -329,10 +372,8 @@ pub fn render(doc: &ContractDocument) -> Vec<u8> {
             }
             Block::Table(table) => layout.table(table),
             Block::Signatures(boxes) => layout.signatures(boxes),
-            Block::PageBreak => {
-                if layout.used {
-                    layout.new_page();
-                }
+            Block::NewPage { landscape } => {
+                layout.turn_to(if *landscape { LANDSCAPE } else { PORTRAIT });
             }
         }
     }
@@ -366,39 +407,39 @@ pub fn render(doc: &ContractDocument) -> Vec<u8> {
             font.encoding_predefined(Name(b"WinAnsiEncoding"));
         }
     }
-    for (i, mut content) in layout.pages.into_iter().enumerate() {
+    for (i, (mut content, size)) in layout.pages.into_iter().enumerate() {
         // Running header and footer, now that the number of pages is known.
         content.set_fill_gray(0.35);
         show(
             &mut content,
             MARGIN_X,
-            PAGE_H - 38.0,
-            &fit(&doc.running_header, 8.0, BODY_W),
+            size.h - 38.0,
+            &fit(&doc.running_header, 8.0, size.body_w()),
             8.0,
             false,
         );
         content.set_stroke_gray(0.6);
         content.set_line_width(0.5);
-        content.move_to(MARGIN_X, PAGE_H - 44.0);
-        content.line_to(PAGE_W - MARGIN_X, PAGE_H - 44.0);
+        content.move_to(MARGIN_X, size.h - 44.0);
+        content.line_to(size.w - MARGIN_X, size.h - 44.0);
         content.stroke();
         let number = format!("Page {} sur {count}", i + 1);
         show(
             &mut content,
             MARGIN_X,
             34.0,
-            &fit(&doc.version_label, 8.0, BODY_W - 80.0),
+            &fit(&doc.version_label, 8.0, size.body_w() - 80.0),
             8.0,
             false,
         );
-        let x = PAGE_W - MARGIN_X - width(&number, 8.0, false);
+        let x = size.w - MARGIN_X - width(&number, 8.0, false);
         show(&mut content, x, 34.0, &number, 8.0, false);
 
         let page_id = page_ids[i];
         let content_id = Ref::new(page_id.get() + 1);
         let mut page = pdf.page(page_id);
         page.parent(tree)
-            .media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+            .media_box(Rect::new(0.0, 0.0, size.w, size.h))
             .contents(content_id);
         let mut resources = page.resources();
         let mut dict = resources.fonts();

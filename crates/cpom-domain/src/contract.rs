@@ -1017,6 +1017,169 @@ pub fn checks(
     out
 }
 
+// ---------------------------------------------------------------------------------------
+// Avenants.
+
+/// Whether an avenant may be proposed on a contract in this state: only on one in force.
+pub fn may_amend(state: ContractState) -> bool {
+    state == ContractState::Signed
+}
+
+/// The content an avenant starts from: the version in force, without its signatures nor its
+/// frozen registry facts (both come again when the avenant is signed).
+pub fn avenant_start(in_force: &ContractContent) -> ContractContent {
+    ContractContent {
+        signatories: vec![],
+        registry: None,
+        ..in_force.clone()
+    }
+}
+
+/// An engagement named in a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EngagementRef {
+    /// Key.
+    pub key: String,
+    /// Title.
+    pub title: String,
+}
+
+/// A target changed from one version to the next (`None`: no target that year).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetChange {
+    /// Year, or the whole period.
+    pub year: TargetYear,
+    /// Before.
+    pub from: Option<String>,
+    /// After.
+    pub to: Option<String>,
+}
+
+/// How one engagement present in both versions changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EngagementDiff {
+    /// Key.
+    pub key: String,
+    /// Title (after).
+    pub title: String,
+    /// Changes other than targets, in French ("titre : « a » → « b »").
+    pub changes: Vec<String>,
+    /// Targets changed, in year order.
+    pub targets: Vec<TargetChange>,
+}
+
+/// What an avenant changes: engagements added, removed, and changed (targets from → to, per
+/// year).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ContentDiff {
+    /// In the new version only.
+    pub added: Vec<EngagementRef>,
+    /// In the old version only.
+    pub removed: Vec<EngagementRef>,
+    /// In both, changed.
+    pub changed: Vec<EngagementDiff>,
+}
+
+impl ContentDiff {
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+fn target_text(t: &ContractTarget) -> String {
+    if t.text.trim().is_empty() {
+        t.rule.to_string()
+    } else {
+        t.text.clone()
+    }
+}
+
+/// Compares two versions of a contract's engagements. Engagements are matched by key and
+/// model action: the same key on another action is one removed and one added.
+pub fn diff(old: &ContractContent, new: &ContractContent) -> ContentDiff {
+    let same = |a: &Engagement, b: &Engagement| a.key == b.key && a.action == b.action;
+    let as_ref = |e: &Engagement| EngagementRef {
+        key: e.key.clone(),
+        title: e.title.clone(),
+    };
+    let mut out = ContentDiff {
+        added: new
+            .engagements
+            .iter()
+            .filter(|n| !old.engagements.iter().any(|o| same(o, n)))
+            .map(as_ref)
+            .collect(),
+        removed: old
+            .engagements
+            .iter()
+            .filter(|o| !new.engagements.iter().any(|n| same(o, n)))
+            .map(as_ref)
+            .collect(),
+        changed: vec![],
+    };
+    for n in &new.engagements {
+        let Some(o) = old.engagements.iter().find(|o| same(o, n)) else {
+            continue;
+        };
+        let mut changes = vec![];
+        if o.title != n.title {
+            changes.push(format!("titre : « {} » → « {} »", o.title, n.title));
+        }
+        let indicator = |e: &Engagement| e.indicator.as_ref().map(|i| i.code.clone());
+        if indicator(o) != indicator(n) {
+            changes.push(format!(
+                "indicateur : {} → {}",
+                indicator(o).unwrap_or_else(|| "aucun".into()),
+                indicator(n).unwrap_or_else(|| "aucun".into())
+            ));
+        }
+        if o.sites != n.sites {
+            let sites = |e: &Engagement| {
+                if e.sites.is_empty() {
+                    "toute l'entité juridique".to_string()
+                } else {
+                    e.sites
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            };
+            changes.push(format!("périmètre : {} → {}", sites(o), sites(n)));
+        }
+        if o.new_authorisation != n.new_authorisation {
+            changes.push(if n.new_authorisation {
+                "engage désormais sur une nouvelle autorisation".into()
+            } else {
+                "n'engage plus sur une nouvelle autorisation".into()
+            });
+        }
+        let mut years: Vec<TargetYear> =
+            o.targets.iter().chain(&n.targets).map(|t| t.year).collect();
+        years.sort();
+        years.dedup();
+        let targets: Vec<TargetChange> = years
+            .into_iter()
+            .filter_map(|year| {
+                let find =
+                    |e: &Engagement| e.targets.iter().find(|t| t.year == year).map(target_text);
+                let (from, to) = (find(o), find(n));
+                (from != to).then_some(TargetChange { year, from, to })
+            })
+            .collect();
+        if !changes.is_empty() || !targets.is_empty() {
+            out.changed.push(EngagementDiff {
+                key: n.key.clone(),
+                title: n.title.clone(),
+                changes,
+                targets,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1360,5 +1523,66 @@ mod tests {
         assert!(json.contains("\"rule_text\":\"cumul >= 6\""), "{json}");
         let back: ContractContent = serde_json::from_str(&json).expect("read back");
         assert_eq!(back, content);
+    }
+
+    #[test]
+    fn an_avenant_starts_from_the_version_in_force_without_its_signatures() {
+        assert!(may_amend(ContractState::Signed));
+        assert!(!may_amend(ContractState::Negotiation));
+        assert!(!may_amend(ContractState::Expired));
+        let c = catalogue();
+        let p = proposals(&c, &facts(true));
+        let mut content = initial_content(&c, &p, None, Some(SizeBand::Lt100));
+        content.signatories = vec![Signatory {
+            role: SignatoryRole::DgArs,
+            name: "A".into(),
+            function: "DG".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2025, 1, 2).expect("date"),
+        }];
+        let start = avenant_start(&content);
+        assert!(start.signatories.is_empty());
+        assert_eq!(start.engagements, content.engagements);
+    }
+
+    #[test]
+    fn the_diff_names_engagements_added_removed_and_targets_changed_per_year() {
+        let c = catalogue();
+        let p = proposals(&c, &facts(true));
+        let old = initial_content(&c, &p, None, Some(SizeBand::Lt100));
+        assert!(
+            !old.engagements.is_empty(),
+            "the small catalogue has a mandatory action"
+        );
+        assert!(diff(&old, &old).is_empty());
+        let e1 = old.engagements[0].clone();
+        let mut new = old.clone();
+        // A target changed, one added for a year without, the title changed.
+        let first = new.engagements[0].targets[0].clone();
+        new.engagements[0].targets[0].text = "au moins 90 %".into();
+        new.engagements[0]
+            .targets
+            .retain(|t| t.year != TargetYear::Year(2029));
+        new.engagements[0].title = "Titre négocié".into();
+        let d = diff(&old, &new);
+        assert!(d.added.is_empty() && d.removed.is_empty());
+        let changed = &d.changed[0];
+        assert_eq!(changed.key, e1.key);
+        assert_eq!(
+            changed.changes,
+            [format!("titre : « {} » → « Titre négocié »", e1.title)]
+        );
+        assert_eq!(changed.targets[0].year, first.year);
+        assert_eq!(
+            changed.targets[0].from.as_deref(),
+            Some(first.text.as_str())
+        );
+        assert_eq!(changed.targets[0].to.as_deref(), Some("au moins 90 %"));
+        // Removing the engagement and adding another under the same key is not a change.
+        let mut other = old.clone();
+        other.engagements[0].action = Some("AUTRE".into());
+        let d = diff(&old, &other);
+        assert_eq!(d.removed.len(), 1);
+        assert_eq!(d.added.len(), 1);
+        assert!(d.changed.is_empty());
     }
 }

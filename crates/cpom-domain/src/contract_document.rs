@@ -25,6 +25,13 @@ pub struct ContractTemplate {
     pub annex_authorisations: String,
     /// Title of the diagnostic section; empty: no diagnostic section.
     pub diagnostic: String,
+    /// Fewest priority objectives a contract of the region should hold (a check before
+    /// signature); `None`: no minimum.
+    #[serde(default)]
+    pub objectives_min: Option<usize>,
+    /// Most priority objectives (BFC: 5); `None`: no maximum.
+    #[serde(default)]
+    pub objectives_max: Option<usize>,
 }
 
 /// Fields a template may use, with what they become.
@@ -54,6 +61,8 @@ impl Default for ContractTemplate {
             annex_authorisations: "Annexe 2 — Autorisations et reconnaissances contractuelles"
                 .into(),
             diagnostic: "Diagnostic partagé".into(),
+            objectives_min: None,
+            objectives_max: None,
         }
     }
 }
@@ -95,6 +104,9 @@ pub struct TemplateError {
 
 impl std::fmt::Display for TemplateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            return f.write_str(&self.message);
+        }
         write!(
             f,
             "ligne {}, colonne {} : {}",
@@ -119,10 +131,48 @@ impl ContractTemplate {
         ]
     }
 
+    /// The region's bounds on the number of priority objectives, if any.
+    pub fn objective_limits(&self) -> Option<crate::contract::ObjectiveLimits> {
+        match (self.objectives_min, self.objectives_max) {
+            (None, None) => None,
+            (min, max) => Some(crate::contract::ObjectiveLimits {
+                min: min.unwrap_or(0),
+                max: max.unwrap_or(usize::MAX),
+            }),
+        }
+    }
+
     /// Every problem of the template: unknown or unclosed fields, a missing header, socle or
-    /// annex 1 title, a text too long.
+    /// annex 1 title, a text too long, objective bounds out of order.
     pub fn check(&self) -> Vec<TemplateError> {
         let mut errors = vec![];
+        let bound = |field: &str, message: String| TemplateError {
+            field: field.into(),
+            line: 0,
+            column: 0,
+            message,
+        };
+        for (field, value) in [
+            ("objectives_min", self.objectives_min),
+            ("objectives_max", self.objectives_max),
+        ] {
+            if value.is_some_and(|v| v == 0 || v > 100) {
+                errors.push(bound(
+                    field,
+                    "nombre d'objectifs prioritaires entre 1 et 100, ou vide".into(),
+                ));
+            }
+        }
+        if let (Some(min), Some(max)) = (self.objectives_min, self.objectives_max)
+            && min > max
+        {
+            errors.push(bound(
+                "objectives_max",
+                format!(
+                    "le maximum d'objectifs prioritaires ({max}) est inférieur au minimum ({min})"
+                ),
+            ));
+        }
         for (field, text) in self.parts() {
             let required = matches!(field, "header" | "socle" | "annex_engagements");
             if required && text.trim().is_empty() {
@@ -292,8 +342,11 @@ pub enum Block {
     Table(Table),
     /// Signature boxes side by side.
     Signatures(Vec<SignatureBox>),
-    /// A new page.
-    PageBreak,
+    /// A new page, in landscape (for wide tables) or portrait.
+    NewPage {
+        /// Landscape orientation.
+        landscape: bool,
+    },
 }
 
 /// The contract as a document.
@@ -385,35 +438,21 @@ pub fn annex1(input: &DocumentInput<'_>) -> Table {
     let has_total = engagements
         .iter()
         .any(|e| e.targets.iter().any(|t| t.year == TargetYear::Total));
+    let column = |title: &str, width: u16| Column {
+        title: title.into(),
+        width,
+    };
     let mut columns = vec![
-        Column {
-            title: "N°".into(),
-            width: 5,
-        },
-        Column {
-            title: "Objectif et engagement".into(),
-            width: 30,
-        },
-        Column {
-            title: "Indicateur".into(),
-            width: 20,
-        },
-        Column {
-            title: "Périmètre".into(),
-            width: 11,
-        },
+        column("N°", 4),
+        column("Objectif et engagement", 26),
+        column("Indicateur", 16),
+        column("Périmètre", 10),
     ];
     for y in &years {
-        columns.push(Column {
-            title: y.to_string(),
-            width: 8,
-        });
+        columns.push(column(&y.to_string(), 10));
     }
     if has_total {
-        columns.push(Column {
-            title: "Sur la période".into(),
-            width: 9,
-        });
+        columns.push(column("Sur la période", 10));
     }
     let rows = engagements
         .iter()
@@ -529,7 +568,7 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
             input
                 .band
                 .as_ref()
-                .map(|b| format!(" · cibles pour : {b}"))
+                .map(|b| format!(" · tranche de taille des cibles : {b}"))
                 .unwrap_or_default()
         ))),
     ];
@@ -562,7 +601,8 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
     blocks.push(Block::Signatures(signature_boxes(input)));
 
     let annex1 = annex1(input);
-    blocks.push(Block::PageBreak);
+    // Annex 1 has a column per year: it is printed across the page.
+    blocks.push(Block::NewPage { landscape: true });
     blocks.push(Block::Heading(typo(annex1_title.trim())));
     if annex1.rows.is_empty() {
         blocks.push(Block::Paragraph("Aucun engagement.".into()));
@@ -570,6 +610,7 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
         blocks.push(Block::Table(annex1.clone()));
     }
     if !annex2_title.trim().is_empty() {
+        blocks.push(Block::NewPage { landscape: false });
         blocks.push(Block::Heading(typo(annex2_title.trim())));
         let on = fr_date(input.registry.on);
         blocks.push(Block::Paragraph(typo(
@@ -771,6 +812,26 @@ mod tests {
     #[test]
     fn the_default_template_checks_and_a_broken_one_names_its_field() {
         assert_eq!(ContractTemplate::default().check(), vec![]);
+        let bounds = ContractTemplate {
+            objectives_min: Some(5),
+            objectives_max: Some(3),
+            ..ContractTemplate::default()
+        };
+        let errors = bounds.check();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "objectives_max");
+        assert_eq!(
+            errors[0].to_string(),
+            "le maximum d'objectifs prioritaires (3) est inférieur au minimum (5)"
+        );
+        let only_max = ContractTemplate {
+            objectives_max: Some(5),
+            ..ContractTemplate::default()
+        };
+        assert_eq!(
+            only_max.objective_limits(),
+            Some(crate::contract::ObjectiveLimits { min: 0, max: 5 })
+        );
         let t = ContractTemplate {
             socle: "# Article 1\nLe {etablisement} s'engage.".into(),
             header: " ".into(),

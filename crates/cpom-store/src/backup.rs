@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::entity::{
     api_token, audit_event, authorisation, catalogue, contract, contract_comment, contract_file,
-    contract_template, entity_label, ght, ght_membership, import_run, legal_entity, login_attempt,
-    region_setting, session, site, site_capacity, user,
+    contract_template, contract_version, entity_label, ght, ght_membership, import_run,
+    legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -99,6 +99,10 @@ macro_rules! with_entity {
             }
             "contract_files" => {
                 type $entity = contract_file::Entity;
+                $body
+            }
+            "contract_versions" => {
+                type $entity = contract_version::Entity;
                 $body
             }
             "import_runs" => {

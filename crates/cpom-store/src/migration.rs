@@ -24,7 +24,7 @@ impl MigratorTrait for Migrator {
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 19] = [
+pub const TABLES: [&str; 20] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -38,6 +38,7 @@ pub const TABLES: [&str; 19] = [
     "contract_comments",
     "contract_templates",
     "contract_files",
+    "contract_versions",
     "import_runs",
     "users",
     "api_tokens",
@@ -1158,6 +1159,17 @@ enum ContractTemplates {
 }
 
 #[derive(DeriveIden)]
+enum ContractVersions {
+    Table,
+    Id,
+    ContractId,
+    Avenant,
+    Document,
+    SignedAt,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 enum ContractFiles {
     Table,
     Id,
@@ -1172,7 +1184,8 @@ enum ContractFiles {
 }
 
 /// Documents of contracts: each region's template (socle, header, signature block, annex
-/// titles) and the files attached to contracts (signed scans).
+/// titles), the files attached to contracts (signed scans), and the signed versions a
+/// contract had before its avenants.
 struct M0009ContractDocuments;
 
 impl MigrationName for M0009ContractDocuments {
@@ -1215,6 +1228,31 @@ impl MigrationTrait for M0009ContractDocuments {
                 .to_owned(),
         )
         .await?;
+        m.create_table(
+            Table::create()
+                .table(ContractVersions::Table)
+                .col(big_pk_auto(ContractVersions::Id))
+                .col(big_integer(ContractVersions::ContractId))
+                .col(integer(ContractVersions::Avenant))
+                .col(text(ContractVersions::Document))
+                .col(timestamp_with_time_zone_null(ContractVersions::SignedAt))
+                .col(timestamp_with_time_zone(ContractVersions::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_contract_versions_contract")
+                        .from(ContractVersions::Table, ContractVersions::ContractId)
+                        .to(Contracts::Table, Contracts::Id),
+                )
+                .index(
+                    Index::create()
+                        .name("ux_contract_versions")
+                        .col(ContractVersions::ContractId)
+                        .col(ContractVersions::Avenant)
+                        .unique(),
+                )
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("ix_contract_files_contract")
@@ -1226,6 +1264,8 @@ impl MigrationTrait for M0009ContractDocuments {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ContractVersions::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(ContractFiles::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(ContractTemplates::Table).to_owned())

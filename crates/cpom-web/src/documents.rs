@@ -2,9 +2,9 @@
 //! as PDF, DOCX or annex-1 XLSX, the ZIP of a region's contracts, and the signed scan.
 
 use chrono::NaiveDate;
-use cpom_docs::ArchiveEntry;
+use cpom_docs::Archive;
 use cpom_domain::contract_document::{
-    AnnexLine, ContractDocument, ContractTemplate, DocumentInput, RegistrySnapshot,
+    ContractDocument, ContractTemplate, DocumentInput, RegistrySnapshot,
 };
 use cpom_domain::{Action, FinessId, RegionCode};
 use cpom_store::repo::contract_documents::{ContractFile, StoredTemplate};
@@ -71,58 +71,14 @@ pub struct Download {
 /// Largest signed scan accepted.
 pub const MAX_SCAN: u64 = 20 * 1024 * 1024;
 
-/// The registry facts a contract prints, read on `on`: the authorisations and contractual
-/// recognitions in force, and the names of the entity's sites.
+/// The registry facts a contract prints, read on `on` (see
+/// [`Store::registry_snapshot`](cpom_store::Store::registry_snapshot)).
 pub async fn registry_snapshot(
     state: &AppState,
     ej: &FinessId,
     on: NaiveDate,
 ) -> Result<RegistrySnapshot, AppError> {
-    let detail = state.store.legal_entity_detail(ej).await?;
-    let territory = state.store.entity_territory(ej).await?;
-    let mut annex2: Vec<AnnexLine> = territory
-        .authorisations
-        .iter()
-        .filter(|a| a.period.contains(on))
-        .map(|a| AnnexLine {
-            kind: "Autorisation".into(),
-            holder: format!("{} {}", a.site, a.site_name),
-            subject: [
-                Some(a.activity_label.clone()),
-                a.modality_label.clone(),
-                a.form_label.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" — "),
-            validity: a.period.label(),
-        })
-        .collect();
-    annex2.extend(
-        territory
-            .labels
-            .iter()
-            .filter(|l| l.period.contains(on))
-            .map(|l| AnnexLine {
-                kind: "Reconnaissance contractuelle".into(),
-                holder: format!("{} {}", detail.entity.finess, detail.entity.name),
-                subject: match &l.note {
-                    Some(n) if !n.trim().is_empty() => format!("{} ({})", l.label.label(), n),
-                    _ => l.label.label().to_string(),
-                },
-                validity: l.period.label(),
-            }),
-    );
-    Ok(RegistrySnapshot {
-        on,
-        annex2,
-        site_names: detail
-            .sites
-            .iter()
-            .map(|s| (s.finess.to_string(), s.name.clone()))
-            .collect(),
-    })
+    Ok(state.store.registry_snapshot(ej, on).await?)
 }
 
 async fn document_of(
@@ -201,6 +157,36 @@ pub async fn contract_download(
     })
 }
 
+/// An earlier signed version of a contract the actor may see, as a file.
+pub async fn version_download(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    avenant: i32,
+    format: Format,
+) -> Result<Download, AppError> {
+    let (mut c, version, _) = services::contract_version(state, cu, id, avenant).await?;
+    c.content = version.content;
+    c.avenant = version.avenant;
+    c.state = cpom_domain::contract::ContractState::Signed;
+    let template = state.store.contract_template(&c.region).await?.template;
+    let mut doc = document_of(state, &c, &template).await?;
+    let this = if avenant == 0 {
+        "Contrat initial".to_string()
+    } else {
+        format!("Avenant n°\u{a0}{avenant}")
+    };
+    doc.version_label = format!(
+        "{this} — version signée, remplacée par l'avenant n°\u{a0}{}",
+        avenant + 1
+    );
+    Ok(Download {
+        file_name: file_name(&c, format),
+        mime: format.mime(),
+        bytes: render(&doc, format)?,
+    })
+}
+
 /// Every contract of a region the actor may see, as PDF, DOCX and annex-1 XLSX in one ZIP.
 pub async fn region_archive(
     state: &AppState,
@@ -252,17 +238,17 @@ pub async fn region_archive(
             "aucun contrat de cette région ne vous est visible",
         ));
     }
+    // Rendered one file at a time into the archive, off the async threads.
     let bytes = tokio::task::spawn_blocking(move || {
-        let mut entries = Vec::with_capacity(docs.len() * 3);
+        let mut archive = Archive::new();
         for (c, doc) in &docs {
             for format in [Format::Pdf, Format::Docx, Format::Xlsx] {
-                entries.push(ArchiveEntry {
-                    name: file_name(c, format),
-                    bytes: render(doc, format)?,
-                });
+                archive
+                    .add(&file_name(c, format), &render(doc, format)?)
+                    .map_err(AppError::Internal)?;
             }
         }
-        cpom_docs::zip(&entries).map_err(AppError::Internal)
+        archive.finish().map_err(AppError::Internal)
     })
     .await
     .map_err(|e| AppError::Internal(format!("archive task: {e}")))??;

@@ -286,6 +286,21 @@ pub fn table() -> Table {
         get(pages::contracts::download_file),
     )
     .add(
+        "POST",
+        "/contrats/{id}/avenant",
+        post(pages::contracts::propose_avenant),
+    )
+    .add(
+        "GET",
+        "/contrats/{id}/versions/{n}",
+        get(pages::contracts::show_version),
+    )
+    .add(
+        "GET",
+        "/contrats/{id}/versions/{n}/contrat.pdf",
+        get(pages::contracts::download_version_pdf),
+    )
+    .add(
         "GET",
         "/contrats/modele",
         get(pages::contracts::template_form),
@@ -551,6 +566,21 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/contracts/archive.zip",
         get(api::documents::archive),
+    )
+    .add(
+        "POST",
+        "/api/v1/contracts/{id}/avenant",
+        post(api::contracts::propose_avenant),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/versions",
+        get(api::contracts::list_versions),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/versions/{n}/document.pdf",
+        get(api::documents::version_pdf),
     )
     .add(
         "GET",

@@ -1389,6 +1389,12 @@ pub struct ContractView {
     pub can_comment: bool,
     /// The negotiation thread, oldest first.
     pub comments: Vec<cpom_store::repo::contracts::ContractComment>,
+    /// The signed versions before the current one, oldest first.
+    pub versions: Vec<cpom_store::repo::contracts::ContractVersion>,
+    /// What the current avenant changes from the version before it.
+    pub changes: Option<cpom_domain::contract::ContentDiff>,
+    /// The actor may open an avenant (the agency, on a contract in force).
+    pub can_amend: bool,
 }
 
 /// See [`ContractView`].
@@ -1413,7 +1419,13 @@ pub async fn contract_view(
     let warnings = if c.state.signed() {
         vec![]
     } else {
-        cpom_domain::contract::checks(&c.content, &proposals, c.start_year..=c.end_year, None)
+        let limits = state
+            .store
+            .contract_template(&c.region)
+            .await?
+            .template
+            .objective_limits();
+        cpom_domain::contract::checks(&c.content, &proposals, c.start_year..=c.end_year, limits)
     };
     let can_sign = c.state.next().contains(&ContractState::Signed)
         && cu
@@ -1443,7 +1455,18 @@ pub async fn contract_view(
         .authorize(&Action::CommentContract(contract_scope(&c)))
         .is_ok();
     let comments = state.store.contract_comments(c.id).await?;
+    let versions = state.store.contract_versions(c.id).await?;
+    let changes = versions
+        .last()
+        .map(|before| cpom_domain::contract::diff(&before.content, &c.content));
+    let can_amend = cpom_domain::contract::may_amend(c.state)
+        && cu
+            .authorize(&Action::PrepareContract(contract_scope(&c)))
+            .is_ok();
     Ok(ContractView {
+        versions,
+        changes,
+        can_amend,
         contract: c,
         proposals,
         warnings,
@@ -1875,6 +1898,64 @@ pub async fn sign_contract(
             Some(&content),
         )
         .await?)
+}
+
+/// Opening an avenant: the version read and why.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct AvenantInput {
+    /// `row_version` of the contract when read.
+    pub row_version: Option<i64>,
+    /// Why (kept in the history).
+    pub note: Option<String>,
+}
+
+/// Opens avenant n+1 on a contract in force (the agency of the region): the signed version
+/// stays readable, and the contract is prepared, negotiated and signed again.
+pub async fn propose_avenant(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    input: &AvenantInput,
+) -> Result<Contract, AppError> {
+    let c = contract(state, cu, id).await?;
+    cu.authorize(&Action::PrepareContract(contract_scope(&c)))?;
+    let row_version = contract_row_version(input.row_version)?;
+    Ok(state
+        .store
+        .propose_avenant(
+            &cu.user.audit_actor(),
+            id,
+            row_version,
+            input.note.as_deref(),
+        )
+        .await?)
+}
+
+/// One earlier signed version of a contract the actor may see, with the contract, and what
+/// it changed from the version before it.
+pub async fn contract_version(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    avenant: i32,
+) -> Result<
+    (
+        Contract,
+        cpom_store::repo::contracts::ContractVersion,
+        Option<cpom_domain::contract::ContentDiff>,
+    ),
+    AppError,
+> {
+    let c = contract(state, cu, id).await?;
+    let versions = state.store.contract_versions(c.id).await?;
+    let i = versions
+        .iter()
+        .position(|v| v.avenant == avenant)
+        .ok_or(AppError::NotFound)?;
+    let changes = i
+        .checked_sub(1)
+        .map(|p| cpom_domain::contract::diff(&versions[p].content, &versions[i].content));
+    Ok((c, versions[i].clone(), changes))
 }
 
 #[cfg(test)]

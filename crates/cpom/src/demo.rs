@@ -313,6 +313,13 @@ async fn load_contracts(store: &Store, actor: &AuditActor) -> anyhow::Result<()>
             )
             .await?;
         let mut row_version = contract.row_version;
+        // As at a real signature, the registry facts of annex 2 are frozen in the contract.
+        let frozen = store
+            .registry_snapshot(
+                &finess,
+                chrono::NaiveDate::from_ymd_opt(c.start_year, 3, 15).expect("a valid date"),
+            )
+            .await?;
         for to in states {
             let signed_content = (*to == ContractState::Signed).then(|| {
                 let date =
@@ -332,6 +339,7 @@ async fn load_contracts(store: &Store, actor: &AuditActor) -> anyhow::Result<()>
                         date,
                     },
                 ];
+                signed.registry = Some(frozen.clone());
                 signed
             });
             let moved = store
@@ -346,10 +354,93 @@ async fn load_contracts(store: &Store, actor: &AuditActor) -> anyhow::Result<()>
                 .await?;
             row_version = moved.row_version;
         }
+        if finess.as_str() == AMENDED {
+            amend(store, actor, contract.id, c.start_year).await?;
+        }
         created += 1;
     }
     if created > 0 {
-        println!("Contrats de démonstration : {created}, un dans chaque état.");
+        println!(
+            "Contrats de démonstration : {created}, un dans chaque état ; celui du {AMENDED} a un avenant signé."
+        );
+    }
+    Ok(())
+}
+
+/// The demo contract that has a signed avenant: the CHU de Nîmes.
+const AMENDED: &str = "300780038";
+
+/// Avenant n° 1 of a signed demo contract: its last engagement is withdrawn, then the
+/// avenant is negotiated and signed in June of the contract's second year.
+async fn amend(store: &Store, actor: &AuditActor, id: i64, start_year: i32) -> anyhow::Result<()> {
+    use cpom_domain::contract::{Signatory, SignatoryRole};
+    let c = store.contract(id).await?;
+    let opened = store
+        .propose_avenant(
+            actor,
+            id,
+            c.row_version,
+            Some("données de démonstration : retrait d'une action"),
+        )
+        .await?;
+    let mut content = opened.content.clone();
+    let Some(removed) = content.engagements.pop() else {
+        return Ok(());
+    };
+    let saved = store
+        .save_contract_content(
+            actor,
+            id,
+            opened.row_version,
+            &content,
+            &format!("retrait de l'engagement {}", removed.key),
+            serde_json::to_value(&removed).ok(),
+            None,
+        )
+        .await?;
+    let date = chrono::NaiveDate::from_ymd_opt(start_year + 1, 6, 1).expect("a valid date");
+    let mut row_version = saved.row_version;
+    for to in [
+        ContractState::Negotiation,
+        ContractState::ReadyToSign,
+        ContractState::Signed,
+    ] {
+        let signed = (to == ContractState::Signed).then(|| {
+            let mut signed = content.clone();
+            signed.signatories = vec![
+                Signatory {
+                    role: SignatoryRole::DgArs,
+                    name: "Directeur général de l'ARS (démonstration)".into(),
+                    function: "Directeur général".into(),
+                    date,
+                },
+                Signatory {
+                    role: SignatoryRole::LegalRepresentative,
+                    name: "Représentant légal (démonstration)".into(),
+                    function: "Directeur général".into(),
+                    date,
+                },
+            ];
+            signed
+        });
+        let signed = match signed {
+            Some(mut s) => {
+                s.registry = Some(store.registry_snapshot(&c.ej, date).await?);
+                Some(s)
+            }
+            None => None,
+        };
+        row_version = store
+            .move_contract(
+                actor,
+                id,
+                row_version,
+                to,
+                Some("données de démonstration"),
+                signed.as_ref(),
+            )
+            .await?
+            .row_version;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod contract;
 pub mod contract_comment;
 pub mod contract_file;
 pub mod contract_template;
+pub mod contract_version;
 pub mod entity_label;
 pub mod ght;
 pub mod ght_membership;

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
-use cpom_domain::RegionCode;
-use cpom_domain::contract_document::ContractTemplate;
+use chrono::{DateTime, NaiveDate, Utc};
+use cpom_domain::contract_document::{AnnexLine, ContractTemplate, RegistrySnapshot};
+use cpom_domain::{FinessId, RegionCode};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
@@ -72,11 +72,67 @@ fn template_field(name: &str) -> &'static str {
         "signature" => "signature",
         "annex_engagements" => "annex_engagements",
         "annex_authorisations" => "annex_authorisations",
+        "objectives_min" => "objectives_min",
+        "objectives_max" => "objectives_max",
         _ => "diagnostic",
     }
 }
 
 impl Store {
+    /// The registry facts a contract prints, read on `on`: the authorisations and contractual
+    /// recognitions in force, and the names of the entity's sites.
+    pub async fn registry_snapshot(
+        &self,
+        ej: &FinessId,
+        on: NaiveDate,
+    ) -> Result<RegistrySnapshot, StoreError> {
+        let detail = self.legal_entity_detail(ej).await?;
+        let territory = self.entity_territory(ej).await?;
+        let mut annex2: Vec<AnnexLine> = territory
+            .authorisations
+            .iter()
+            .filter(|a| a.period.contains(on))
+            .map(|a| AnnexLine {
+                kind: "Autorisation".into(),
+                holder: format!("{} {}", a.site, a.site_name),
+                subject: [
+                    Some(a.activity_label.clone()),
+                    a.modality_label.clone(),
+                    a.form_label.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" — "),
+                validity: a.period.label(),
+            })
+            .collect();
+        annex2.extend(
+            territory
+                .labels
+                .iter()
+                .filter(|l| l.period.contains(on))
+                .map(|l| AnnexLine {
+                    kind: "Reconnaissance contractuelle".into(),
+                    holder: format!("{} {}", detail.entity.finess, detail.entity.name),
+                    subject: match &l.note {
+                        Some(n) if !n.trim().is_empty() => format!("{} ({})", l.label.label(), n),
+                        _ => l.label.label().to_string(),
+                    },
+                    validity: l.period.label(),
+                }),
+        );
+        Ok(RegistrySnapshot {
+            on,
+            annex2,
+            site_names: detail
+                .sites
+                .iter()
+                .map(|s| (s.finess.to_string(), s.name.clone()))
+                .collect(),
+        })
+    }
+
     /// The contract template of a region (the default when never saved).
     pub async fn contract_template(
         &self,

@@ -17,7 +17,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{contract, contract_comment, legal_entity};
+use crate::entity::{contract, contract_comment, contract_version, legal_entity};
 use crate::{Page, Store, StoreError};
 
 /// A contract with its content.
@@ -45,7 +45,8 @@ pub struct Contract {
     pub state: ContractState,
     /// Size band its targets were taken for.
     pub band: Option<SizeBand>,
-    /// Number of the avenant in force (0: the initial contract).
+    /// Number of the current version: 0 for the initial contract, n for avenant n (in
+    /// force once signed; until then, the versions before it are in `contract_versions`).
     pub avenant: i32,
     /// Negotiator in charge (account id).
     pub negotiator_id: Option<i64>,
@@ -163,7 +164,7 @@ fn summary_json(m: &contract::Model) -> serde_json::Value {
     serde_json::json!({
         "id": m.id, "ej": m.ej_finess, "title": m.title, "state": m.state,
         "catalogue": format!("{}/v{}", m.catalogue_slug, m.catalogue_version),
-        "row_version": m.row_version,
+        "row_version": m.row_version, "avenant": m.avenant,
     })
 }
 
@@ -550,4 +551,113 @@ impl Store {
         txn.commit().await?;
         self.with_name(&after).await
     }
+
+    /// Opens avenant n+1 on a contract in force read at `row_version`: the signed version
+    /// is kept as it is in `contract_versions`, and the contract goes back to preparation
+    /// with the same engagements, without signatures; audited.
+    pub async fn propose_avenant(
+        &self,
+        actor: &AuditActor,
+        id: i64,
+        row_version: i64,
+        note: Option<&str>,
+    ) -> Result<Contract, StoreError> {
+        let txn = self.db().begin().await?;
+        let row = load(&txn, id).await?;
+        if row.row_version != row_version {
+            return Err(stale());
+        }
+        let state = ContractState::parse(&row.state).ok_or(StoreError::Invalid {
+            field: "state",
+            message: "état enregistré invalide".into(),
+        })?;
+        if !cpom_domain::contract::may_amend(state) {
+            return Err(StoreError::Conflict(format!(
+                "un avenant se propose sur un contrat signé (en vigueur) ; ce contrat est {}",
+                state.label()
+            )));
+        }
+        let current = to_contract(&row, String::new())?;
+        contract_version::ActiveModel {
+            contract_id: Set(id),
+            avenant: Set(row.avenant),
+            document: Set(row.document.clone()),
+            signed_at: Set(row.signed_at),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let start = cpom_domain::contract::avenant_start(&current.content);
+        let update = contract::Entity::update_many()
+            .col_expr(
+                contract::Column::State,
+                Expr::value(ContractState::Preparation.as_str()),
+            )
+            .col_expr(contract::Column::Avenant, Expr::value(row.avenant + 1))
+            .col_expr(
+                contract::Column::Document,
+                Expr::value(document_of(&start)?),
+            )
+            .col_expr(
+                contract::Column::SignedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+        let after = update_at(&txn, id, row_version, update).await?;
+        let mut after_json = summary_json(&after);
+        after_json["note"] = note.map(str::trim).filter(|n| !n.is_empty()).into();
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "contract.avenant",
+                entity_type: "contract",
+                entity_id: id.to_string(),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: Some(row.ej_finess.clone()),
+                before: Some(summary_json(&row)),
+                after: Some(after_json),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.with_name(&after).await
+    }
+
+    /// The signed versions a contract had before its current one, oldest first.
+    pub async fn contract_versions(&self, id: i64) -> Result<Vec<ContractVersion>, StoreError> {
+        contract_version::Entity::find()
+            .filter(contract_version::Column::ContractId.eq(id))
+            .order_by_asc(contract_version::Column::Avenant)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|m| {
+                Ok(ContractVersion {
+                    avenant: m.avenant,
+                    signed_at: m.signed_at,
+                    content: serde_json::from_str(&m.document).map_err(|e| {
+                        StoreError::Invalid {
+                            field: "content",
+                            message: format!(
+                                "version {} du contrat {id} illisible : {e}",
+                                m.avenant
+                            ),
+                        }
+                    })?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A signed version of a contract, kept when an avenant was opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractVersion {
+    /// Its number: 0 for the initial contract, n for avenant n.
+    pub avenant: i32,
+    /// When it was signed.
+    pub signed_at: Option<DateTime<Utc>>,
+    /// Its engagements, diagnostic, signatories and frozen registry facts.
+    pub content: ContractContent,
 }

@@ -153,6 +153,13 @@ pub struct ContractDto {
     /// Who signed: `role`, `name`, `function`, `date`.
     #[schema(value_type = Vec<Object>)]
     pub signatories: serde_json::Value,
+    /// For an avenant: what it changes from the signed version before it (`added`,
+    /// `removed`, `changed` with targets `from` → `to` per year); null for the initial
+    /// contract.
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+    /// The caller may open an avenant (`POST /api/v1/contracts/{id}/avenant`).
+    pub can_amend: bool,
 }
 
 /// The contracts of the caller's scope (observers: signed ones only).
@@ -208,6 +215,12 @@ async fn contract_dto(
         moves: v.moves.iter().map(|s| s.as_str().to_owned()).collect(),
         can_sign: v.can_sign,
         signatories: serde_json::to_value(&v.contract.content.signatories).unwrap_or_default(),
+        changes: v
+            .changes
+            .as_ref()
+            .map(|d| serde_json::to_value(d).unwrap_or_default())
+            .unwrap_or(serde_json::Value::Null),
+        can_amend: v.can_amend,
     })
 }
 
@@ -452,4 +465,78 @@ pub async fn add_comment(
 ) -> Result<(StatusCode, Json<CommentDto>), ApiError> {
     let c = services::comment_contract(&state, &cu, id, &input).await?;
     Ok((StatusCode::CREATED, Json(c.into())))
+}
+
+/// Opens avenant n+1 on a contract in force (the agency of the region): the signed version
+/// is kept and readable (`GET /api/v1/contracts/{id}/versions`), the contract goes back to
+/// preparation with the same engagements and is negotiated and signed again.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/avenant", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat")),
+    request_body = services::AvenantInput,
+    responses((status = 200, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn propose_avenant(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(input): Json<services::AvenantInput>,
+) -> Result<Json<ContractDto>, ApiError> {
+    services::propose_avenant(&state, &cu, id, &input).await?;
+    Ok(Json(contract_dto(&state, &cu, id).await?))
+}
+
+/// A signed version of a contract kept when an avenant was opened.
+#[derive(Serialize, ToSchema)]
+pub struct ContractVersionDto {
+    /// 0 for the initial contract, n for avenant n.
+    pub avenant: i32,
+    /// When it was signed.
+    pub signed_at: Option<DateTime<Utc>>,
+    /// Its engagements, as in `ContractDto`.
+    #[schema(value_type = Object)]
+    pub engagements: serde_json::Value,
+    /// Its signatories.
+    #[schema(value_type = Vec<Object>)]
+    pub signatories: serde_json::Value,
+    /// What it changed from the version before it (`added`, `removed`: `key`, `title`;
+    /// `changed`: `key`, `title`, `changes`, `targets` with `year`, `from`, `to`); null
+    /// for the initial contract.
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+}
+
+/// The signed versions of a contract before its current one, oldest first, each with what it
+/// changed; the last item's successor is the contract itself (`GET /api/v1/contracts/{id}`).
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/versions", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat")),
+    responses((status = 200, body = Vec<ContractVersionDto>), (status = 404, body = ApiErrorBody)))]
+pub async fn list_versions(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ContractVersionDto>>, ApiError> {
+    let c = services::contract(&state, &cu, id).await?;
+    let versions = state
+        .store
+        .contract_versions(c.id)
+        .await
+        .map_err(crate::error::AppError::from)?;
+    Ok(Json(
+        versions
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ContractVersionDto {
+                avenant: v.avenant,
+                signed_at: v.signed_at,
+                engagements: serde_json::to_value(&v.content.engagements).unwrap_or_default(),
+                signatories: serde_json::to_value(&v.content.signatories).unwrap_or_default(),
+                changes: i
+                    .checked_sub(1)
+                    .map(|p| cpom_domain::contract::diff(&versions[p].content, &v.content))
+                    .map(|d| serde_json::to_value(d).unwrap_or_default())
+                    .unwrap_or(serde_json::Value::Null),
+            })
+            .collect(),
+    ))
 }

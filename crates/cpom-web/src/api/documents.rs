@@ -76,6 +76,22 @@ pub async fn annex_xlsx(
     document(&state, &cu, id, Format::Xlsx).await
 }
 
+/// An earlier signed version of a contract (kept when an avenant was opened) as PDF.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/versions/{n}/document.pdf", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat"),
+        ("n" = i32, Path, description = "Numéro de la version : 0 pour le contrat initial, n pour l'avenant n")),
+    responses((status = 200, description = "La version en PDF", content_type = "application/pdf", body = FileContent),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn version_pdf(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, n)): Path<(i64, i32)>,
+) -> Result<Response, ApiError> {
+    Ok(download(
+        documents::version_download(&state, &cu, id, n, Format::Pdf).await?,
+    ))
+}
+
 /// The region asked for.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ArchiveQuery {
@@ -211,6 +227,10 @@ pub struct ContractTemplateDto {
     pub annex_authorisations: String,
     /// Title of the diagnostic section (empty: not printed).
     pub diagnostic: String,
+    /// Fewest priority objectives per contract (a check before signature); null: none.
+    pub objectives_min: Option<usize>,
+    /// Most priority objectives per contract (BFC: 5); null: none.
+    pub objectives_max: Option<usize>,
     /// Version read (0 while the default applies); required to change it.
     pub version: i64,
 }
@@ -225,6 +245,8 @@ impl Default for ContractTemplateDto {
             annex_engagements: String::new(),
             annex_authorisations: String::new(),
             diagnostic: String::new(),
+            objectives_min: None,
+            objectives_max: None,
             version: 0,
         }
     }
@@ -239,6 +261,8 @@ fn template_dto(s: StoredTemplate) -> ContractTemplateDto {
         annex_engagements: t.annex_engagements,
         annex_authorisations: t.annex_authorisations,
         diagnostic: t.diagnostic,
+        objectives_min: t.objectives_min,
+        objectives_max: t.objectives_max,
         version: s.version,
     }
 }
@@ -277,6 +301,8 @@ pub async fn put_template(
         annex_engagements: input.annex_engagements,
         annex_authorisations: input.annex_authorisations,
         diagnostic: input.diagnostic,
+        objectives_min: input.objectives_min,
+        objectives_max: input.objectives_max,
     };
     Ok(Json(template_dto(
         documents::set_template(&state, &cu, Some(&code), &template, input.version).await?,

@@ -42,6 +42,7 @@ pub struct ContractRow {
     state_class: &'static str,
     engagements: usize,
     updated: String,
+    avenant: i32,
 }
 
 /// The list of contracts.
@@ -113,6 +114,7 @@ pub async fn list_contracts(
             .items
             .iter()
             .map(|c| ContractRow {
+                avenant: c.avenant,
                 id: c.id,
                 title: c.title.clone(),
                 ej: c.ej.to_string(),
@@ -299,6 +301,74 @@ pub struct ContractPage {
     files: Vec<FileView>,
     can_attach: bool,
     registry_note: String,
+    avenant: i32,
+    can_amend: bool,
+    changes: Option<ChangesView>,
+    versions: Vec<VersionLine>,
+}
+
+/// What an avenant changes, as shown.
+pub struct ChangesView {
+    added: Vec<String>,
+    removed: Vec<String>,
+    changed: Vec<(String, Vec<String>)>,
+}
+
+impl ChangesView {
+    fn of(d: &cpom_domain::contract::ContentDiff) -> Self {
+        let year = |y: TargetYear| match y {
+            TargetYear::Year(y) => y.to_string(),
+            TargetYear::Total => "sur la période".into(),
+        };
+        ChangesView {
+            added: d
+                .added
+                .iter()
+                .map(|e| format!("{} — {}", e.key, e.title))
+                .collect(),
+            removed: d
+                .removed
+                .iter()
+                .map(|e| format!("{} — {}", e.key, e.title))
+                .collect(),
+            changed: d
+                .changed
+                .iter()
+                .map(|e| {
+                    let mut lines = e.changes.clone();
+                    lines.extend(e.targets.iter().map(|t| {
+                        format!(
+                            "cible {} : {} → {}",
+                            year(t.year),
+                            t.from.as_deref().unwrap_or("aucune"),
+                            t.to.as_deref().unwrap_or("aucune")
+                        )
+                    }));
+                    (format!("{} — {}", e.key, e.title), lines)
+                })
+                .collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// An earlier signed version, as listed.
+pub struct VersionLine {
+    avenant: i32,
+    label: String,
+    signed: String,
+    engagements: usize,
+}
+
+fn version_name(avenant: i32) -> String {
+    if avenant == 0 {
+        "Contrat initial".into()
+    } else {
+        format!("Avenant n° {avenant}")
+    }
 }
 
 /// A file attached to a contract, as listed.
@@ -392,6 +462,30 @@ pub async fn show_contract(
             let what = match (e.action.as_str(), state_of(&e.before), state_of(&e.after)) {
                 ("contract.create", _, _) => "création du contrat, en préparation".to_owned(),
                 ("contract.comment", _, _) => "commentaire".to_owned(),
+                ("contract.attach_file", _, _) => format!(
+                    "dépôt du scan signé « {} »",
+                    e.after
+                        .as_ref()
+                        .and_then(|a| a.get("name"))
+                        .and_then(|n| n.as_str())
+                        .unwrap_or_default()
+                ),
+                ("contract.avenant", _, _) => {
+                    let n = e
+                        .after
+                        .as_ref()
+                        .and_then(|a| a.get("avenant"))
+                        .and_then(serde_json::Value::as_i64)
+                        .unwrap_or_default();
+                    let note = e
+                        .after
+                        .as_ref()
+                        .and_then(|a| a.get("note"))
+                        .and_then(|n| n.as_str())
+                        .map(|n| format!(" — « {n} »"))
+                        .unwrap_or_default();
+                    format!("ouverture de l'avenant n° {n}, en préparation{note}")
+                }
                 ("contract.transition", Some(from), Some(to)) => {
                     let note = e
                         .after
@@ -515,6 +609,19 @@ pub async fn show_contract(
             .collect(),
         history,
         can_attach: crate::documents::can_attach_scan(&cu, c),
+        avenant: c.avenant,
+        can_amend: v.can_amend,
+        changes: v.changes.as_ref().map(ChangesView::of),
+        versions: v
+            .versions
+            .iter()
+            .map(|x| VersionLine {
+                avenant: x.avenant,
+                label: version_name(x.avenant),
+                signed: x.signed_at.map(datetime_fr).unwrap_or_default(),
+                engagements: x.content.engagements.len(),
+            })
+            .collect(),
         registry_note: match &c.content.registry {
             Some(r) => format!(
                 "Autorisations et reconnaissances de l'annexe 2 figées le {} (signature).",
@@ -1089,6 +1196,8 @@ pub struct TemplatePage {
     version: i64,
     fields: Vec<(&'static str, &'static str)>,
     parts: Vec<TemplatePart>,
+    objectives_min: String,
+    objectives_max: String,
     errors: FormErrors,
     saved: bool,
 }
@@ -1148,6 +1257,14 @@ async fn template_page(
         version: stored.version,
         fields: cpom_domain::contract_document::FIELDS.to_vec(),
         parts: template_parts(shown),
+        objectives_min: shown
+            .objectives_min
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+        objectives_max: shown
+            .objectives_max
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
         errors: FormErrors::default(),
         saved: false,
     })
@@ -1186,6 +1303,23 @@ pub async fn save_template(
             .replace("\r\n", "\n")
     };
     let region = get("region");
+    let mut bad = vec![];
+    let mut bound = |name: &str| {
+        let raw = get(name);
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        raw.parse::<usize>().map(Some).unwrap_or_else(|_| {
+            bad.push(crate::error::FieldError {
+                field: name.to_owned(),
+                message: format!("« {raw} » n'est pas un nombre entier"),
+            });
+            None
+        })
+    };
+    let objectives_min = bound("objectives_min");
+    let objectives_max = bound("objectives_max");
     let typed = cpom_domain::contract_document::ContractTemplate {
         header: get("header"),
         socle: get("socle"),
@@ -1193,9 +1327,18 @@ pub async fn save_template(
         annex_engagements: get("annex_engagements"),
         annex_authorisations: get("annex_authorisations"),
         diagnostic: get("diagnostic"),
+        objectives_min,
+        objectives_max,
     };
     let version = get("version").trim().parse::<i64>().unwrap_or(-1);
-    match crate::documents::set_template(&state, &cu, Some(&region), &typed, version).await {
+    let saved = if bad.is_empty() {
+        crate::documents::set_template(&state, &cu, Some(&region), &typed, version).await
+    } else {
+        crate::documents::template(&state, &cu, Some(&region))
+            .await
+            .and(Err(AppError::Validation(bad)))
+    };
+    match saved {
         Ok(s) => Ok(Redirect::to(&format!(
             "/contrats/modele?region={}&enregistre=1",
             s.region
@@ -1215,4 +1358,123 @@ pub async fn save_template(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// POST `/contrats/{id}/avenant` (`row_version`, `note`): opens an avenant.
+pub async fn propose_avenant(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(input): Form<services::AvenantInput>,
+) -> Result<Response, PageError> {
+    services::propose_avenant(&state, &cu, id, &input).await?;
+    Ok(Redirect::to(&format!("/contrats/{id}")).into_response())
+}
+
+/// An earlier signed version of a contract.
+#[derive(Template)]
+#[template(path = "contracts/version.html")]
+pub struct VersionPage {
+    layout: Layout,
+    id: i64,
+    avenant: i32,
+    title: String,
+    name: String,
+    signed: String,
+    current: String,
+    years: Vec<String>,
+    rows: Vec<(String, String, Vec<String>)>,
+    signatories: Vec<String>,
+    changes: Option<ChangesView>,
+}
+
+/// GET `/contrats/{id}/versions/{n}`: a version signed before the current avenant.
+pub async fn show_version(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path((id, n)): Path<(i64, i32)>,
+) -> Result<Response, PageError> {
+    let (c, v, changes) = services::contract_version(&state, &cu, id, n).await?;
+    let mut years: Vec<TargetYear> = (c.start_year..=c.end_year).map(TargetYear::Year).collect();
+    if v.content
+        .engagements
+        .iter()
+        .any(|e| e.targets.iter().any(|t| t.year == TargetYear::Total))
+    {
+        years.push(TargetYear::Total);
+    }
+    let rows = v
+        .content
+        .engagements
+        .iter()
+        .map(|e| {
+            (
+                e.key.clone(),
+                format!(
+                    "{} — {}{}",
+                    e.objective,
+                    e.title,
+                    e.indicator
+                        .as_ref()
+                        .map(|i| format!(" (indicateur {})", i.code))
+                        .unwrap_or_default()
+                ),
+                years
+                    .iter()
+                    .map(|y| {
+                        e.targets
+                            .iter()
+                            .find(|t| t.year == *y)
+                            .map(|t| t.text.clone())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    render(&VersionPage {
+        layout: Layout::new(&state, &session, &cu, "Version du contrat", "/contrats").await?,
+        id,
+        avenant: v.avenant,
+        title: c.title.clone(),
+        name: version_name(v.avenant),
+        signed: v.signed_at.map(datetime_fr).unwrap_or_default(),
+        current: version_name(c.avenant),
+        years: years
+            .iter()
+            .map(|y| match y {
+                TargetYear::Year(y) => y.to_string(),
+                TargetYear::Total => "Période".into(),
+            })
+            .collect(),
+        rows,
+        signatories: v
+            .content
+            .signatories
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}, {} ({}), le {}",
+                    s.name,
+                    s.function,
+                    s.role.label(),
+                    cpom_domain::territory::date_fr(s.date)
+                )
+            })
+            .collect(),
+        changes: changes.as_ref().map(ChangesView::of),
+    })
+}
+
+/// GET `/contrats/{id}/versions/{n}/contrat.pdf`: that version as PDF.
+pub async fn download_version_pdf(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path((id, n)): Path<(i64, i32)>,
+) -> Result<Response, PageError> {
+    Ok(download(
+        crate::documents::version_download(&state, &cu, id, n, crate::documents::Format::Pdf)
+            .await?,
+    ))
 }

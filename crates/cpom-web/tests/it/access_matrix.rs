@@ -884,6 +884,50 @@ fn matrix() -> Vec<Case> {
             [401, 409, 409, 409, 403, 403, 404],
             Some([401, 409, 404, 404, 404, 404, 404]),
         ),
+        // An avenant: the agency of the region (no version read: 422); no earlier version
+        // yet (404).
+        case(
+            "POST",
+            "/contrats/{id}/avenant",
+            Form,
+            CONTRACT_MOVERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/contracts/{id}/avenant",
+            Api,
+            API_CONTRACT_MOVERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/versions",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/contrats/{id}/versions/{n}",
+            Page,
+            [303, 404, 404, 404, 404, 404, 404],
+            Some([303, 404, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "GET",
+            "/contrats/{id}/versions/{n}/contrat.pdf",
+            Page,
+            [303, 404, 404, 404, 404, 404, 404],
+            Some([303, 404, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/versions/{n}/document.pdf",
+            Api,
+            [401, 404, 404, 404, 404, 404, 404],
+            Some([401, 404, 404, 404, 404, 404, 404]),
+        ),
         // The region's archive: the contracts one sees (observers: signed ones, none here).
         case(
             "GET",
@@ -1062,7 +1106,8 @@ async fn request(
         path = path
             .replace("{id}", &contracts.items[0].id.to_string())
             .replace("{key}", "E1")
-            .replace("{file}", "999999");
+            .replace("{file}", "999999")
+            .replace("{n}", "0");
     }
     if path.contains("{id}") {
         let id = if path.contains("jetons") || path.contains("tokens") {

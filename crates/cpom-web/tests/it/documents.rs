@@ -324,6 +324,139 @@ async fn documents_follow_the_template_and_freeze_the_registry_at_signature() {
         let none = foreign.get("/api/v1/contracts/archive.zip").await;
         assert_eq!(none.status, 422, "{}", none.text);
 
+        // An avenant: the agency opens it on the contract in force; the signed version
+        // stays readable; the avenant's changes are listed per year, then it is signed.
+        let rv = app
+            .store()
+            .contract(id)
+            .await
+            .expect("contract")
+            .row_version;
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/avenant"),
+                Some(serde_json::json!({"row_version": rv})),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/avenant"),
+                Some(serde_json::json!({"row_version": rv - 1})),
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/avenant"),
+                Some(serde_json::json!({"row_version": rv, "note": "nouvelle cible 2026"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let doc = r.json();
+        assert_eq!(doc["state"], "preparation");
+        assert_eq!(doc["avenant"], 1);
+        assert_eq!(doc["signatories"], serde_json::json!([]));
+        assert_eq!(doc["changes"]["changed"], serde_json::json!([]));
+        let old_2026 = doc["engagements"][0]["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .find(|t| t["year"] == 2026)
+            .map(|t| t["text"].clone())
+            .unwrap_or(serde_json::Value::Null);
+        let r = referent
+            .json(
+                reqwest::Method::PUT,
+                &format!("/api/v1/contracts/{id}/engagements/E1"),
+                Some(serde_json::json!({"row_version": doc["row_version"],
+                    "targets": [{"year": "2026", "rule_text": ">= 3", "text": "3 projets en 2026"}]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let changed = &r.json()["changes"]["changed"][0];
+        assert_eq!(changed["key"], "E1");
+        assert_eq!(changed["targets"][0]["year"], 2026);
+        assert_eq!(changed["targets"][0]["from"], old_2026);
+        assert_eq!(changed["targets"][0]["to"], "3 projets en 2026");
+        let page = leader.get(&format!("/contrats/{id}")).await;
+        assert!(
+            page.text
+                .contains("Modifications apportées par l'avenant n° 1"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains("3 projets en 2026"));
+        // The version in force before the avenant, as signed.
+        let versions = leader
+            .get(&format!("/api/v1/contracts/{id}/versions"))
+            .await
+            .json();
+        assert_eq!(versions[0]["avenant"], 0);
+        assert_eq!(versions[0]["signatories"][1]["name"], "Anne Ferrer");
+        let text = pdf_text(
+            &leader
+                .get(&format!("/api/v1/contracts/{id}/versions/0/document.pdf"))
+                .await
+                .bytes,
+        );
+        assert!(text.contains("remplacée par l'avenant n°"), "{text}");
+        assert!(text.contains("Anne Ferrer"));
+        assert_eq!(
+            foreign
+                .get(&format!("/api/v1/contracts/{id}/versions"))
+                .await
+                .status,
+            404
+        );
+        let v0 = leader.get(&format!("/contrats/{id}/versions/0")).await;
+        assert_eq!(v0.status, 200);
+        assert!(v0.text.contains("Contrat initial"));
+        assert_eq!(
+            leader
+                .get(&format!("/contrats/{id}/versions/7"))
+                .await
+                .status,
+            404
+        );
+        // Signed in turn, the avenant is the version in force.
+        assert_eq!(
+            step(&app, &mut referent, id, "negotiation").await.status,
+            200
+        );
+        assert_eq!(
+            step(&app, &mut leader, id, "ready_to_sign").await.status,
+            200
+        );
+        let rv = app
+            .store()
+            .contract(id)
+            .await
+            .expect("contract")
+            .row_version;
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/signature"),
+                Some(serde_json::json!({"row_version": rv, "signatories": [
+                    {"role": "dg_ars", "name": "Didier Jaffre", "function": "Directeur général", "date": today},
+                    {"role": "legal_representative", "name": "Anne Ferrer", "function": "Directrice générale", "date": today}
+                ]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let text = pdf_text(
+            &leader
+                .get(&format!("/api/v1/contracts/{id}/document.pdf"))
+                .await
+                .bytes,
+        );
+        assert!(text.contains("Avenant n°"), "{text}");
+        assert!(text.contains("3 projets en 2026"));
+
         let audit = app
             .store()
             .list_audit(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 100)
@@ -332,5 +465,6 @@ async fn documents_follow_the_template_and_freeze_the_registry_at_signature() {
         let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
         assert!(actions.contains(&"contract_template.update"));
         assert!(actions.contains(&"contract.attach_file"));
+        assert!(actions.contains(&"contract.avenant"));
     });
 }

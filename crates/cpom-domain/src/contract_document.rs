@@ -32,6 +32,12 @@ pub struct ContractTemplate {
     /// Most priority objectives (BFC: 5); `None`: no maximum.
     #[serde(default)]
     pub objectives_max: Option<usize>,
+    /// Month of year N+1 by the end of which the follow-up of year N is due; `None`: June.
+    #[serde(default)]
+    pub follow_up_month: Option<u32>,
+    /// Highest penalty for non-execution the agency may decide, in euros; `None`: no cap.
+    #[serde(default)]
+    pub penalty_cap: Option<i64>,
 }
 
 /// Fields a template may use, with what they become.
@@ -63,6 +69,8 @@ impl Default for ContractTemplate {
             diagnostic: "Diagnostic partagé".into(),
             objectives_min: None,
             objectives_max: None,
+            follow_up_month: None,
+            penalty_cap: None,
         }
     }
 }
@@ -142,6 +150,14 @@ impl ContractTemplate {
         }
     }
 
+    /// The region's calendar rules.
+    pub fn calendar_rules(&self) -> crate::calendar::CalendarRules {
+        crate::calendar::CalendarRules {
+            follow_up_month: self.follow_up_month.unwrap_or(6),
+            penalty_cap: self.penalty_cap,
+        }
+    }
+
     /// Every problem of the template: unknown or unclosed fields, a missing header, socle or
     /// annex 1 title, a text too long, objective bounds out of order.
     pub fn check(&self) -> Vec<TemplateError> {
@@ -162,6 +178,18 @@ impl ContractTemplate {
                     "nombre d'objectifs prioritaires entre 1 et 100, ou vide".into(),
                 ));
             }
+        }
+        if self.follow_up_month.is_some_and(|m| !(1..=12).contains(&m)) {
+            errors.push(bound(
+                "follow_up_month",
+                "mois du suivi annuel entre 1 et 12".into(),
+            ));
+        }
+        if self.penalty_cap.is_some_and(|c| c <= 0) {
+            errors.push(bound(
+                "penalty_cap",
+                "le plafond des pénalités doit être positif".into(),
+            ));
         }
         if let (Some(min), Some(max)) = (self.objectives_min, self.objectives_max)
             && min > max

@@ -4,6 +4,7 @@
 //! validated identifiers (so that invalid data cannot exist past the edge), the roles of the
 //! platform and the one access policy that every handler consults.
 
+pub mod calendar;
 pub mod catalogue;
 pub mod contract;
 pub mod contract_document;

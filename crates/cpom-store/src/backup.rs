@@ -18,9 +18,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    api_token, audit_event, authorisation, catalogue, contract, contract_comment, contract_file,
-    contract_template, contract_version, entity_label, ght, ght_membership, import_run,
-    legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
+    api_token, audit_event, authorisation, catalogue, contract, contract_comment, contract_event,
+    contract_file, contract_template, contract_version, entity_label, ght, ght_membership,
+    import_run, legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -103,6 +103,10 @@ macro_rules! with_entity {
             }
             "contract_versions" => {
                 type $entity = contract_version::Entity;
+                $body
+            }
+            "contract_events" => {
+                type $entity = contract_event::Entity;
                 $body
             }
             "import_runs" => {

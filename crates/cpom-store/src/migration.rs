@@ -24,7 +24,7 @@ impl MigratorTrait for Migrator {
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 20] = [
+pub const TABLES: [&str; 21] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -39,6 +39,7 @@ pub const TABLES: [&str; 20] = [
     "contract_templates",
     "contract_files",
     "contract_versions",
+    "contract_events",
     "import_runs",
     "users",
     "api_tokens",
@@ -1159,6 +1160,20 @@ enum ContractTemplates {
 }
 
 #[derive(DeriveIden)]
+enum ContractEvents {
+    Table,
+    Id,
+    ContractId,
+    Kind,
+    OnDate,
+    Year,
+    Note,
+    Amount,
+    Author,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 enum ContractVersions {
     Table,
     Id,
@@ -1184,8 +1199,8 @@ enum ContractFiles {
 }
 
 /// Documents of contracts: each region's template (socle, header, signature block, annex
-/// titles), the files attached to contracts (signed scans), and the signed versions a
-/// contract had before its avenants.
+/// titles, rules), the files attached to contracts (signed scans), the signed versions a
+/// contract had before its avenants, and the events of contracts' calendars.
 struct M0009ContractDocuments;
 
 impl MigrationName for M0009ContractDocuments {
@@ -1253,6 +1268,35 @@ impl MigrationTrait for M0009ContractDocuments {
                 .to_owned(),
         )
         .await?;
+        m.create_table(
+            Table::create()
+                .table(ContractEvents::Table)
+                .col(big_pk_auto(ContractEvents::Id))
+                .col(big_integer(ContractEvents::ContractId))
+                .col(string_len(ContractEvents::Kind, 32))
+                .col(date(ContractEvents::OnDate))
+                .col(integer_null(ContractEvents::Year))
+                .col(text_null(ContractEvents::Note))
+                .col(big_integer_null(ContractEvents::Amount))
+                .col(string(ContractEvents::Author))
+                .col(timestamp_with_time_zone(ContractEvents::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_contract_events_contract")
+                        .from(ContractEvents::Table, ContractEvents::ContractId)
+                        .to(Contracts::Table, Contracts::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_contract_events_contract")
+                .table(ContractEvents::Table)
+                .col(ContractEvents::ContractId)
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("ix_contract_files_contract")
@@ -1264,6 +1308,8 @@ impl MigrationTrait for M0009ContractDocuments {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ContractEvents::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(ContractVersions::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(ContractFiles::Table).to_owned())

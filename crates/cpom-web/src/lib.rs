@@ -12,6 +12,7 @@ pub mod documents;
 pub mod error;
 pub mod pages;
 pub mod routes;
+pub mod schedule;
 pub mod services;
 pub mod session_store;
 pub mod upload;

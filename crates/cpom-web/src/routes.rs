@@ -287,6 +287,11 @@ pub fn table() -> Table {
     )
     .add(
         "POST",
+        "/contrats/{id}/calendrier",
+        post(pages::contracts::record_event),
+    )
+    .add(
+        "POST",
         "/contrats/{id}/avenant",
         post(pages::contracts::propose_avenant),
     )
@@ -567,6 +572,17 @@ pub fn table() -> Table {
         "/api/v1/contracts/archive.zip",
         get(api::documents::archive),
     )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/calendar",
+        get(api::contracts::get_calendar),
+    )
+    .add(
+        "POST",
+        "/api/v1/contracts/{id}/events",
+        post(api::contracts::record_event),
+    )
+    .add("GET", "/api/v1/calendar", get(api::contracts::due_steps))
     .add(
         "POST",
         "/api/v1/contracts/{id}/avenant",

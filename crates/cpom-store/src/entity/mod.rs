@@ -7,6 +7,7 @@ pub mod authorisation;
 pub mod catalogue;
 pub mod contract;
 pub mod contract_comment;
+pub mod contract_event;
 pub mod contract_file;
 pub mod contract_template;
 pub mod contract_version;

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use cpom_domain::calendar::{Event, EventKind};
 use cpom_domain::contract_document::{AnnexLine, ContractTemplate, RegistrySnapshot};
 use cpom_domain::{FinessId, RegionCode};
 use sea_orm::{
@@ -12,7 +13,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{contract_file, contract_template};
+use crate::entity::{contract_event, contract_file, contract_template};
 use crate::{Store, StoreError};
 
 /// A region's template with its version (0 while the default applies).
@@ -74,6 +75,8 @@ fn template_field(name: &str) -> &'static str {
         "annex_authorisations" => "annex_authorisations",
         "objectives_min" => "objectives_min",
         "objectives_max" => "objectives_max",
+        "follow_up_month" => "follow_up_month",
+        "penalty_cap" => "penalty_cap",
         _ => "diagnostic",
     }
 }
@@ -322,4 +325,103 @@ impl Store {
         let path = self.files_dir().join(&file.path);
         Ok((file, path))
     }
+
+    /// Records an event on a contract's calendar, checked against the events already there
+    /// by `check` (the domain's rules), in one transaction; audited.
+    pub async fn record_contract_event(
+        &self,
+        actor: &AuditActor,
+        contract_id: i64,
+        event: &Event,
+        check: impl FnOnce(&[Event]) -> Result<(), (&'static str, String)>,
+    ) -> Result<Vec<Event>, StoreError> {
+        let txn = self.db().begin().await?;
+        let row = super::contracts::load(&txn, contract_id).await?;
+        let existing = events_of(&txn, contract_id).await?;
+        check(&existing).map_err(|(field, message)| StoreError::Invalid { field, message })?;
+        contract_event::ActiveModel {
+            contract_id: Set(contract_id),
+            kind: Set(event.kind.as_str().to_owned()),
+            on_date: Set(event.on),
+            year: Set(event.year),
+            note: Set(event.note.clone()),
+            amount: Set(event.amount),
+            author: Set(actor.label.clone()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "contract.event",
+                entity_type: "contract",
+                entity_id: contract_id.to_string(),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: Some(row.ej_finess.clone()),
+                before: None,
+                after: Some(serde_json::to_value(event).unwrap_or_default()),
+            },
+        )
+        .await?;
+        let all = events_of(&txn, contract_id).await?;
+        txn.commit().await?;
+        Ok(all)
+    }
+
+    /// The events of a contract's calendar, in date order.
+    pub async fn contract_events(&self, contract_id: i64) -> Result<Vec<Event>, StoreError> {
+        events_of(self.db(), contract_id).await
+    }
+
+    /// The events of several contracts, by contract.
+    pub async fn events_of_contracts(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<Event>>, StoreError> {
+        let mut out: std::collections::HashMap<i64, Vec<Event>> = Default::default();
+        for chunk in ids.chunks(500) {
+            let rows = contract_event::Entity::find()
+                .filter(contract_event::Column::ContractId.is_in(chunk.iter().copied()))
+                .order_by_asc(contract_event::Column::OnDate)
+                .order_by_asc(contract_event::Column::Id)
+                .all(self.db())
+                .await?;
+            for m in rows {
+                let id = m.contract_id;
+                out.entry(id).or_default().push(event_of(m)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn event_of(m: contract_event::Model) -> Result<Event, StoreError> {
+    Ok(Event {
+        kind: EventKind::parse(&m.kind).ok_or_else(|| StoreError::Invalid {
+            field: "kind",
+            message: format!("événement enregistré inconnu « {} »", m.kind),
+        })?,
+        on: m.on_date,
+        year: m.year,
+        note: m.note,
+        amount: m.amount,
+    })
+}
+
+async fn events_of(
+    db: &impl sea_orm::ConnectionTrait,
+    contract_id: i64,
+) -> Result<Vec<Event>, StoreError> {
+    contract_event::Entity::find()
+        .filter(contract_event::Column::ContractId.eq(contract_id))
+        .order_by_asc(contract_event::Column::OnDate)
+        .order_by_asc(contract_event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(event_of)
+        .collect()
 }

@@ -540,3 +540,128 @@ pub async fn list_versions(
             .collect(),
     ))
 }
+
+/// A step of a contract's calendar.
+#[derive(Serialize, ToSchema)]
+pub struct StepDto {
+    /// `follow_up_2026`, `mid_term`, `renewal_request`, `renewal_answer`, `end`,
+    /// `penalty_answer`, `penalty_decision`, `penalty_payment`.
+    pub code: String,
+    /// French label.
+    pub label: String,
+    /// Due date.
+    pub due: chrono::NaiveDate,
+    /// When it was done.
+    pub done_on: Option<chrono::NaiveDate>,
+    /// `done`, `overdue`, `soon` (within 60 days) or `later`.
+    pub status: String,
+}
+
+impl From<&cpom_domain::calendar::Step> for StepDto {
+    fn from(s: &cpom_domain::calendar::Step) -> Self {
+        StepDto {
+            code: s.code.clone(),
+            label: s.label.clone(),
+            due: s.due,
+            done_on: s.done_on,
+            status: serde_json::to_value(s.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A contract's calendar.
+#[derive(Serialize, ToSchema)]
+pub struct CalendarDto {
+    /// Steps in date order.
+    pub steps: Vec<StepDto>,
+    /// Events recorded: `kind`, `on`, `year`, `note`, `amount`.
+    #[schema(value_type = Vec<Object>)]
+    pub events: serde_json::Value,
+    /// The caller may record events (`POST /api/v1/contracts/{id}/events`).
+    pub can_record: bool,
+}
+
+/// The calendar of a contract: yearly follow-ups, mid-term evaluation, renewal, end, and the
+/// penalty procedure under way, each with its due date and status.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/calendar", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat")),
+    responses((status = 200, body = CalendarDto), (status = 404, body = ApiErrorBody)))]
+pub async fn get_calendar(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<CalendarDto>, ApiError> {
+    let c = services::contract(&state, &cu, id).await?;
+    let cal = crate::schedule::of_contract(&state, &cu, &c).await?;
+    Ok(Json(CalendarDto {
+        steps: cal.steps.iter().map(Into::into).collect(),
+        events: serde_json::to_value(&cal.events).unwrap_or_default(),
+        can_record: cal.can_record,
+    }))
+}
+
+/// Records a step on the calendar of a contract in force (the agency of the region): a
+/// follow-up or the mid-term evaluation held, the renewal asked or answered, or a step of the
+/// penalty procedure (in order; the decision's amount within the regional cap).
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/events", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat")),
+    request_body = crate::schedule::EventInput,
+    responses((status = 201, body = CalendarDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn record_event(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(input): Json<crate::schedule::EventInput>,
+) -> Result<(StatusCode, Json<CalendarDto>), ApiError> {
+    crate::schedule::record(&state, &cu, id, &input).await?;
+    let c = services::contract(&state, &cu, id).await?;
+    let cal = crate::schedule::of_contract(&state, &cu, &c).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CalendarDto {
+            steps: cal.steps.iter().map(Into::into).collect(),
+            events: serde_json::to_value(&cal.events).unwrap_or_default(),
+            can_record: cal.can_record,
+        }),
+    ))
+}
+
+/// An overdue or upcoming step of a contract in force.
+#[derive(Serialize, ToSchema)]
+pub struct DueStepDto {
+    /// Contract.
+    pub contract_id: i64,
+    /// Its title.
+    pub contract_title: String,
+    /// Its legal entity.
+    pub ej: String,
+    /// The step.
+    pub step: StepDto,
+}
+
+/// The overdue and upcoming (60 days) steps of the contracts in force the caller negotiates
+/// (or without a negotiator), overdue first: what the home page shows the agency's users.
+#[utoipa::path(get, path = "/api/v1/calendar", tag = "contrats",
+    responses((status = 200, body = Vec<DueStepDto>)))]
+pub async fn due_steps(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+) -> Result<Json<Vec<DueStepDto>>, ApiError> {
+    Ok(Json(
+        crate::schedule::due_steps(&state, &cu)
+            .await?
+            .iter()
+            .map(|d| DueStepDto {
+                contract_id: d.contract.id,
+                contract_title: d.contract.title.clone(),
+                ej: d.contract.ej.to_string(),
+                step: (&d.step).into(),
+            })
+            .collect(),
+    ))
+}

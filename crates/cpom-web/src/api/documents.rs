@@ -231,6 +231,11 @@ pub struct ContractTemplateDto {
     pub objectives_min: Option<usize>,
     /// Most priority objectives per contract (BFC: 5); null: none.
     pub objectives_max: Option<usize>,
+    /// Month of year N+1 by the end of which the follow-up of year N is due (1–12);
+    /// null: June.
+    pub follow_up_month: Option<u32>,
+    /// Highest penalty for non-execution, in euros; null: no cap.
+    pub penalty_cap: Option<i64>,
     /// Version read (0 while the default applies); required to change it.
     pub version: i64,
 }
@@ -247,6 +252,8 @@ impl Default for ContractTemplateDto {
             diagnostic: String::new(),
             objectives_min: None,
             objectives_max: None,
+            follow_up_month: None,
+            penalty_cap: None,
             version: 0,
         }
     }
@@ -263,6 +270,8 @@ fn template_dto(s: StoredTemplate) -> ContractTemplateDto {
         diagnostic: t.diagnostic,
         objectives_min: t.objectives_min,
         objectives_max: t.objectives_max,
+        follow_up_month: t.follow_up_month,
+        penalty_cap: t.penalty_cap,
         version: s.version,
     }
 }
@@ -303,6 +312,8 @@ pub async fn put_template(
         diagnostic: input.diagnostic,
         objectives_min: input.objectives_min,
         objectives_max: input.objectives_max,
+        follow_up_month: input.follow_up_month,
+        penalty_cap: input.penalty_cap,
     };
     Ok(Json(template_dto(
         documents::set_template(&state, &cu, Some(&code), &template, input.version).await?,

@@ -305,6 +305,21 @@ pub struct ContractPage {
     can_amend: bool,
     changes: Option<ChangesView>,
     versions: Vec<VersionLine>,
+    in_force: bool,
+    steps: Vec<StepView>,
+    events: Vec<String>,
+    can_record: bool,
+    event_kinds: Vec<Choice>,
+    years_of_period: Vec<i32>,
+}
+
+/// A step of the calendar, as shown.
+pub struct StepView {
+    label: String,
+    due: String,
+    status: &'static str,
+    status_class: &'static str,
+    done: String,
 }
 
 /// What an avenant changes, as shown.
@@ -389,6 +404,7 @@ pub async fn show_contract(
 ) -> Result<Response, PageError> {
     let v = services::contract_view(&state, &cu, id).await?;
     let c = &v.contract;
+    let calendar = crate::schedule::of_contract(&state, &cu, c).await?;
     let mut years: Vec<TargetYear> = (c.start_year..=c.end_year).map(TargetYear::Year).collect();
     if c.content
         .engagements
@@ -609,6 +625,56 @@ pub async fn show_contract(
             .collect(),
         history,
         can_attach: crate::documents::can_attach_scan(&cu, c),
+        in_force: c.state == ContractState::Signed,
+        steps: calendar
+            .steps
+            .iter()
+            .map(|s| StepView {
+                label: s.label.clone(),
+                due: cpom_domain::territory::date_fr(s.due),
+                status: s.status.label(),
+                status_class: match s.status {
+                    cpom_domain::calendar::StepStatus::Done => "fr-badge--success",
+                    cpom_domain::calendar::StepStatus::Overdue => "fr-badge--error",
+                    cpom_domain::calendar::StepStatus::Soon => "fr-badge--info",
+                    cpom_domain::calendar::StepStatus::Later => "",
+                },
+                done: s
+                    .done_on
+                    .map(cpom_domain::territory::date_fr)
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        events: calendar
+            .events
+            .iter()
+            .map(|e| {
+                let mut line = format!(
+                    "{} — {}",
+                    cpom_domain::territory::date_fr(e.on),
+                    e.kind.label()
+                );
+                if let Some(y) = e.year {
+                    line.push_str(&format!(" {y}"));
+                }
+                if let Some(a) = e.amount {
+                    line.push_str(&format!(
+                        " : {} €",
+                        cpom_domain::catalogue::number::format_number(a as f64)
+                    ));
+                }
+                if let Some(n) = &e.note {
+                    line.push_str(&format!(" — « {n} »"));
+                }
+                line
+            })
+            .collect(),
+        can_record: calendar.can_record,
+        event_kinds: cpom_domain::calendar::EventKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.label(), ""))
+            .collect(),
+        years_of_period: (c.start_year..=c.end_year).collect(),
         avenant: c.avenant,
         can_amend: v.can_amend,
         changes: v.changes.as_ref().map(ChangesView::of),
@@ -1198,6 +1264,8 @@ pub struct TemplatePage {
     parts: Vec<TemplatePart>,
     objectives_min: String,
     objectives_max: String,
+    follow_up_month: String,
+    penalty_cap: String,
     errors: FormErrors,
     saved: bool,
 }
@@ -1265,6 +1333,11 @@ async fn template_page(
             .objectives_max
             .map(|v| v.to_string())
             .unwrap_or_default(),
+        follow_up_month: shown
+            .follow_up_month
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+        penalty_cap: shown.penalty_cap.map(|v| v.to_string()).unwrap_or_default(),
         errors: FormErrors::default(),
         saved: false,
     })
@@ -1320,6 +1393,8 @@ pub async fn save_template(
     };
     let objectives_min = bound("objectives_min");
     let objectives_max = bound("objectives_max");
+    let follow_up_month = bound("follow_up_month").map(|m| u32::try_from(m).unwrap_or(u32::MAX));
+    let penalty_cap = bound("penalty_cap").map(|c| i64::try_from(c).unwrap_or(i64::MAX));
     let typed = cpom_domain::contract_document::ContractTemplate {
         header: get("header"),
         socle: get("socle"),
@@ -1329,6 +1404,8 @@ pub async fn save_template(
         diagnostic: get("diagnostic"),
         objectives_min,
         objectives_max,
+        follow_up_month,
+        penalty_cap,
     };
     let version = get("version").trim().parse::<i64>().unwrap_or(-1);
     let saved = if bad.is_empty() {
@@ -1477,4 +1554,16 @@ pub async fn download_version_pdf(
         crate::documents::version_download(&state, &cu, id, n, crate::documents::Format::Pdf)
             .await?,
     ))
+}
+
+/// POST `/contrats/{id}/calendrier` (`kind`, `on`, `year`, `note`, `amount`): records a step
+/// of the calendar.
+pub async fn record_event(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(input): Form<crate::schedule::EventInput>,
+) -> Result<Response, PageError> {
+    crate::schedule::record(&state, &cu, id, &input).await?;
+    Ok(Redirect::to(&format!("/contrats/{id}#calendrier")).into_response())
 }

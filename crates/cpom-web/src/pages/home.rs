@@ -19,6 +19,17 @@ pub struct HomePage {
     name: String,
     role: &'static str,
     scope: String,
+    due: Vec<DueLine>,
+}
+
+/// An overdue or upcoming step of a contract in force, as listed.
+pub struct DueLine {
+    contract_id: i64,
+    contract: String,
+    ej_name: String,
+    step: String,
+    due: String,
+    overdue: bool,
 }
 
 /// Human description of an account's scope.
@@ -42,5 +53,18 @@ pub async fn show_home(
         name: cu.user.display_name.clone(),
         role: cu.user.role.label(),
         scope: scope_label(&cu.user),
+        due: crate::schedule::due_steps(&state, &cu)
+            .await?
+            .into_iter()
+            .take(50)
+            .map(|d| DueLine {
+                contract_id: d.contract.id,
+                contract: d.contract.title.clone(),
+                ej_name: d.contract.ej_name.clone(),
+                step: d.step.label.clone(),
+                due: cpom_domain::territory::date_fr(d.step.due),
+                overdue: d.step.status == cpom_domain::calendar::StepStatus::Overdue,
+            })
+            .collect(),
     })
 }

@@ -928,6 +928,30 @@ fn matrix() -> Vec<Case> {
             [401, 404, 404, 404, 404, 404, 404],
             Some([401, 404, 404, 404, 404, 404, 404]),
         ),
+        // The calendar: read by whoever reads the contract; steps recorded by the agency on a
+        // contract in force (this one is in preparation: 409).
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/calendar",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/contrats/{id}/calendrier",
+            Form,
+            [303, 409, 409, 409, 403, 403, 404],
+            Some([303, 409, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "POST",
+            "/api/v1/contracts/{id}/events",
+            Api,
+            [401, 409, 409, 409, 403, 403, 404],
+            Some([401, 409, 404, 404, 404, 404, 404]),
+        ),
+        case("GET", "/api/v1/calendar", Api, API_SIGNED_IN_200, None),
         // The region's archive: the contracts one sees (observers: signed ones, none here).
         case(
             "GET",

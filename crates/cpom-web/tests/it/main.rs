@@ -2,6 +2,7 @@
 
 mod access_matrix;
 mod backup;
+mod calendar;
 mod catalogues;
 mod contracts;
 mod documents;

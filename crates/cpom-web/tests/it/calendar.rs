@@ -1,0 +1,224 @@
+//! A contract's calendar over HTTP, on SQLite and PostgreSQL: steps derived from the period
+//! and the region's rules, recorded by the agency once the contract is in force, the penalty
+//! procedure in order within the regional cap, and the negotiator's due steps.
+
+use crate::catalogues::shipped;
+use crate::contracts::step;
+use crate::support::OWN_EJ;
+use cpom_store::AuditActor;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
+    crate::on_each_backend!(|app| {
+        app.store()
+            .import_catalogue(&AuditActor::system(), &shipped("occitanie-2025-2029"), true)
+            .await
+            .expect("catalogue");
+        // The region's rules: follow-ups due in March, penalties capped at 10 000 €.
+        let mut admin = app.signed_in("ars-admin").await;
+        let mut template = admin
+            .get("/api/v1/regions/76/contract-template")
+            .await
+            .json();
+        template["follow_up_month"] = serde_json::json!(3);
+        template["penalty_cap"] = serde_json::json!(10000);
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                "/api/v1/regions/76/contract-template",
+                Some(template),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+
+        let mut referent = app.signed_in("ars-referent").await;
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/contracts",
+                Some(serde_json::json!({"ej": OWN_EJ, "catalogue": "occitanie-2025-2029"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.json()["id"].as_i64().expect("id");
+        let event = |body: serde_json::Value| {
+            let path = format!("/api/v1/contracts/{id}/events");
+            (path, body)
+        };
+        // Planned only before the signature; nothing may be recorded yet.
+        let cal = referent
+            .get(&format!("/api/v1/contracts/{id}/calendar"))
+            .await
+            .json();
+        assert!(
+            cal["steps"]
+                .as_array()
+                .expect("steps")
+                .iter()
+                .all(|s| s["status"] == "later")
+        );
+        let (path, body) = event(serde_json::json!({"kind": "mid_term_done", "on": "01/06/2026"}));
+        let r = referent
+            .json(reqwest::Method::POST, &path, Some(body))
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+
+        let mut leader = app.signed_in("establishment-leader").await;
+        assert_eq!(
+            step(&app, &mut referent, id, "negotiation").await.status,
+            200
+        );
+        assert_eq!(
+            step(&app, &mut leader, id, "ready_to_sign").await.status,
+            200
+        );
+        let rv = app
+            .store()
+            .contract(id)
+            .await
+            .expect("contract")
+            .row_version;
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/signature"),
+                Some(serde_json::json!({"row_version": rv, "signatories": [
+                    {"role": "dg_ars", "name": "Didier Jaffre", "function": "Directeur général", "date": "2025-02-01"},
+                    {"role": "legal_representative", "name": "Anne Ferrer", "function": "Directrice générale", "date": "2025-02-01"}
+                ]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+
+        // In force: the 2025 follow-up was due on 31/03/2026 and is overdue.
+        let cal = leader
+            .get(&format!("/api/v1/contracts/{id}/calendar"))
+            .await
+            .json();
+        assert_eq!(cal["can_record"], false);
+        let follow = cal["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|s| s["code"] == "follow_up_2025")
+            .expect("2025")
+            .clone();
+        assert_eq!(follow["due"], "2026-03-31");
+        assert_eq!(follow["status"], "overdue");
+        let due = referent.get("/api/v1/calendar").await.json();
+        assert!(
+            due.as_array()
+                .expect("due")
+                .iter()
+                .any(|d| d["contract_id"] == id && d["step"]["code"] == "follow_up_2025"),
+            "{due}"
+        );
+        let home = referent.get("/").await;
+        assert!(
+            home.text.contains("Échéances de vos contrats"),
+            "{}",
+            home.text
+        );
+        assert!(home.text.contains("Suivi annuel 2025"));
+        assert_eq!(
+            leader.get("/api/v1/calendar").await.json(),
+            serde_json::json!([]),
+            "establishments have no negotiator's list"
+        );
+
+        // The follow-up held: done. The establishment may not record.
+        let (path, body) = event(
+            serde_json::json!({"kind": "follow_up_done", "on": "15/03/2026", "year": "2025"}),
+        );
+        let r = leader
+            .json(reqwest::Method::POST, &path, Some(body.clone()))
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = referent
+            .json(reqwest::Method::POST, &path, Some(body))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let done = r.json()["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|s| s["code"] == "follow_up_2025")
+            .expect("2025")
+            .clone();
+        assert_eq!(
+            (done["status"].as_str(), done["done_on"].as_str()),
+            (Some("done"), Some("2026-03-15"))
+        );
+
+        // The penalty procedure, in order, within the cap.
+        let events_path = format!("/api/v1/contracts/{id}/events");
+        let r = referent
+            .json(reqwest::Method::POST, &events_path, Some(serde_json::json!({"kind": "penalty_decision", "on": "01/10/2026", "amount": "5000", "note": "x"})))
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text.contains("commencez par la mise en demeure"),
+            "{}",
+            r.text
+        );
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &events_path,
+                Some(serde_json::json!({"kind": "penalty_notice", "on": "01/09/2026"})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("motivée"), "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &events_path,
+                Some(
+                    serde_json::json!({"kind": "penalty_notice", "on": "01/09/2026",
+            "note": "Engagement E1 non exécuté en 2025"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &events_path,
+                Some(
+                    serde_json::json!({"kind": "penalty_decision", "on": "15/10/2026",
+            "amount": "20 000", "note": "Pénalité"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("plafond régional"), "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &events_path,
+                Some(
+                    serde_json::json!({"kind": "penalty_decision", "on": "15/10/2026",
+            "amount": "5 000", "note": "Pénalité de 5 000 €"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let steps = r.json()["steps"].clone();
+        let payment = steps
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|s| s["code"] == "penalty_payment")
+            .expect("payment")
+            .clone();
+        assert_eq!(payment["due"], "2026-11-15");
+        let page = referent.get(&format!("/contrats/{id}")).await;
+        assert!(
+            page.text.contains("Décision de pénalité : 5"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.contains("Paiement de la pénalité"));
+    });
+}

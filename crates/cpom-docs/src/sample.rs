@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use cpom_domain::catalogue::{IndicatorKind, TargetRule, TargetYear};
 use cpom_domain::contract::{
-    ChosenIndicator, ContractContent, ContractState, ContractTarget, Engagement, Signatory,
-    SignatoryRole,
+    ChosenIndicator, ContractContent, ContractState, ContractTarget, Engagement, FundingKind,
+    FundingLine, Signatory, SignatoryRole, TextAnnex,
 };
 use cpom_domain::contract_document::{
     AnnexLine, ContractDocument, ContractTemplate, DocumentInput, RegistrySnapshot, build,
@@ -61,6 +61,17 @@ pub fn document(n: usize) -> ContractDocument {
             },
         ],
         registry: None,
+        answers: vec![],
+        funding: vec![FundingLine {
+            kind: FundingKind::Fir,
+            label: "Télémédecine et consultations avancées".into(),
+            amounts: (2025..=2029).map(|y| (y, 120_000)).collect(),
+        }],
+        texts: vec![TextAnnex {
+            title: "Contrat d'amélioration de la qualité et de l'efficience des soins (CAQES)"
+                .into(),
+            text: "Les engagements du CAQES signé le 2 mars 2025 sont repris.".into(),
+        }],
     };
     let registry = RegistrySnapshot {
         on: NaiveDate::from_ymd_opt(2025, 3, 4).unwrap_or_default(),

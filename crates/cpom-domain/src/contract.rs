@@ -258,6 +258,99 @@ pub struct ContractContent {
     /// changes never rewrite a signed contract.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<crate::contract_document::RegistrySnapshot>,
+    /// Diagnostic: the answers to the catalogue's questions (territorial positioning), by
+    /// question code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
+    /// Funding lines (FIR, MIGAC, DAF…) with their amount per year.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub funding: Vec<FundingLine>,
+    /// Other annexes as text (CAQES, health safety, other contracts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<TextAnnex>,
+}
+
+/// The answer to a question of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    /// Code of the question.
+    pub question: String,
+    /// The question, as asked.
+    pub text: String,
+    /// The answer.
+    pub answer: String,
+}
+
+/// The kind of a funding line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FundingKind {
+    /// Fonds d'intervention régional.
+    Fir,
+    /// Missions d'intérêt général et d'aide à la contractualisation.
+    Migac,
+    /// Dotation annuelle de financement.
+    Daf,
+    /// Another funding.
+    Other,
+}
+
+impl FundingKind {
+    /// Every kind, in the order of the form.
+    pub const ALL: [FundingKind; 4] = [
+        FundingKind::Fir,
+        FundingKind::Migac,
+        FundingKind::Daf,
+        FundingKind::Other,
+    ];
+
+    /// Stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FundingKind::Fir => "fir",
+            FundingKind::Migac => "migac",
+            FundingKind::Daf => "daf",
+            FundingKind::Other => "other",
+        }
+    }
+
+    /// Short French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            FundingKind::Fir => "FIR",
+            FundingKind::Migac => "MIGAC",
+            FundingKind::Daf => "DAF",
+            FundingKind::Other => "Autre",
+        }
+    }
+
+    /// Parses a stable identifier or a label.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let v = raw.trim();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == v || k.label().eq_ignore_ascii_case(v))
+    }
+}
+
+/// A funding line of the contract, with its amount (in euros) per year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingLine {
+    /// FIR, MIGAC, DAF or other.
+    pub kind: FundingKind,
+    /// What it funds.
+    pub label: String,
+    /// Amount per year, in euros, in year order.
+    pub amounts: Vec<(i32, i64)>,
+}
+
+/// An annex given as text (CAQES, health safety, another contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextAnnex {
+    /// Title.
+    pub title: String,
+    /// Text; blank lines separate paragraphs.
+    pub text: String,
 }
 
 /// The capacity in which someone signs.
@@ -1018,6 +1111,237 @@ pub fn checks(
 }
 
 // ---------------------------------------------------------------------------------------
+// Diagnostic and annexes.
+
+/// A funding line as typed: its kind, label, and amount per year as text.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FundingInput {
+    /// `fir`, `migac`, `daf` or `other`.
+    #[serde(default)]
+    pub kind: String,
+    /// What it funds.
+    #[serde(default)]
+    pub label: String,
+    /// Amount per year (`"2025": "120 000"`).
+    #[serde(default)]
+    pub amounts: std::collections::BTreeMap<String, String>,
+}
+
+/// A text annex as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TextInput {
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+    /// Text.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// The diagnostic and annexes of a contract as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AnnexesInput {
+    /// Strengths.
+    pub strengths: Option<String>,
+    /// Weaknesses.
+    pub weaknesses: Option<String>,
+    /// Answers by question code.
+    #[serde(default)]
+    pub answers: std::collections::BTreeMap<String, String>,
+    /// Funding lines (blank ones are ignored).
+    #[serde(default)]
+    pub funding: Vec<FundingInput>,
+    /// Text annexes (blank ones are ignored).
+    #[serde(default)]
+    pub texts: Vec<TextInput>,
+}
+
+/// Most funding lines, text annexes.
+pub const MAX_ANNEX_LINES: usize = 30;
+/// Longest diagnostic text or answer.
+pub const MAX_DIAGNOSTIC_CHARS: usize = 10_000;
+/// Longest text annex.
+pub const MAX_TEXT_ANNEX_CHARS: usize = 100_000;
+
+/// Reads the diagnostic and annexes typed for a contract over `years` whose catalogue asks
+/// `questions`, into `content`: every problem named by its field (`funding[2].amounts.2026`).
+pub fn apply_annexes(
+    content: &ContractContent,
+    input: &AnnexesInput,
+    years: std::ops::RangeInclusive<i32>,
+    questions: &[crate::catalogue::Question],
+) -> Result<ContractContent, Vec<ContentError>> {
+    let mut errors = vec![];
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let too_long = |field: String, v: &str, max: usize, errors: &mut Vec<ContentError>| {
+        if v.chars().count() > max {
+            errors.push(ContentError::new(
+                &field,
+                format!("texte trop long (au plus {max} caractères)"),
+            ));
+        }
+    };
+    let strengths = text(&input.strengths);
+    let weaknesses = text(&input.weaknesses);
+    for (field, v) in [("strengths", &strengths), ("weaknesses", &weaknesses)] {
+        if let Some(v) = v {
+            too_long(field.into(), v, MAX_DIAGNOSTIC_CHARS, &mut errors);
+        }
+    }
+    let mut answers = vec![];
+    for (code, answer) in &input.answers {
+        let answer = answer.trim();
+        let Some(q) = questions.iter().find(|q| q.code == *code) else {
+            errors.push(ContentError::new(
+                format!("answers.{code}"),
+                format!("le référentiel n'a pas de question « {code} »"),
+            ));
+            continue;
+        };
+        if answer.is_empty() {
+            continue;
+        }
+        too_long(
+            format!("answers.{code}"),
+            answer,
+            MAX_DIAGNOSTIC_CHARS,
+            &mut errors,
+        );
+        answers.push(Answer {
+            question: q.code.clone(),
+            text: q.text.clone(),
+            answer: answer.to_owned(),
+        });
+    }
+    // In the catalogue's order.
+    answers.sort_by_key(|a| questions.iter().position(|q| q.code == a.question));
+
+    let mut funding = vec![];
+    for (i, line) in input.funding.iter().enumerate() {
+        let at = |f: &str| format!("funding[{}].{f}", i + 1);
+        let label = line.label.trim();
+        let typed: Vec<(&String, &str)> = line
+            .amounts
+            .iter()
+            .map(|(y, a)| (y, a.trim()))
+            .filter(|(_, a)| !a.is_empty())
+            .collect();
+        if line.kind.trim().is_empty() && label.is_empty() && typed.is_empty() {
+            continue;
+        }
+        let kind = FundingKind::parse(&line.kind);
+        if kind.is_none() {
+            errors.push(ContentError::new(
+                at("kind"),
+                "type de financement à choisir : FIR, MIGAC, DAF ou autre",
+            ));
+        }
+        if label.is_empty() {
+            errors.push(ContentError::new(at("label"), "libellé obligatoire"));
+        } else if label.chars().count() > 300 {
+            errors.push(ContentError::new(
+                at("label"),
+                "libellé trop long (300 caractères au plus)",
+            ));
+        }
+        let mut amounts = vec![];
+        for (year, amount) in typed {
+            let field = at(&format!("amounts.{year}"));
+            let Ok(y) = year.trim().parse::<i32>() else {
+                errors.push(ContentError::new(
+                    field.clone(),
+                    format!("« {year} » n'est pas une année"),
+                ));
+                continue;
+            };
+            if !years.contains(&y) {
+                errors.push(ContentError::new(
+                    &field,
+                    format!(
+                        "l'année {y} est hors de la période {}–{}",
+                        years.start(),
+                        years.end()
+                    ),
+                ));
+                continue;
+            }
+            let digits: String = amount
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '€'))
+                .collect();
+            match digits.parse::<i64>() {
+                Ok(v) if v >= 0 => amounts.push((y, v)),
+                _ => errors.push(ContentError::new(
+                    &field,
+                    format!("« {amount} » n'est pas un montant en euros entiers"),
+                )),
+            }
+        }
+        if amounts.is_empty() && !errors.iter().any(|e| e.field.starts_with(&at(""))) {
+            errors.push(ContentError::new(
+                at("amounts"),
+                "au moins un montant annuel",
+            ));
+        }
+        amounts.sort();
+        if let Some(kind) = kind {
+            funding.push(FundingLine {
+                kind,
+                label: label.to_owned(),
+                amounts,
+            });
+        }
+    }
+    let mut texts = vec![];
+    for (i, t) in input.texts.iter().enumerate() {
+        let at = |f: &str| format!("texts[{}].{f}", i + 1);
+        let (title, body) = (t.title.trim(), t.text.trim());
+        if title.is_empty() && body.is_empty() {
+            continue;
+        }
+        if title.is_empty() {
+            errors.push(ContentError::new(
+                at("title"),
+                "titre de l'annexe obligatoire",
+            ));
+        }
+        if body.is_empty() {
+            errors.push(ContentError::new(
+                at("text"),
+                "texte de l'annexe obligatoire",
+            ));
+        }
+        too_long(at("text"), body, MAX_TEXT_ANNEX_CHARS, &mut errors);
+        texts.push(TextAnnex {
+            title: title.to_owned(),
+            text: body.to_owned(),
+        });
+    }
+    if funding.len() > MAX_ANNEX_LINES || texts.len() > MAX_ANNEX_LINES {
+        errors.push(ContentError::new(
+            "funding",
+            format!("au plus {MAX_ANNEX_LINES} lignes de financement et {MAX_ANNEX_LINES} annexes"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ContractContent {
+        strengths,
+        weaknesses,
+        answers,
+        funding,
+        texts,
+        ..content.clone()
+    })
+}
+
+// ---------------------------------------------------------------------------------------
 // Avenants.
 
 /// Whether an avenant may be proposed on a contract in this state: only on one in force.
@@ -1584,5 +1908,76 @@ mod tests {
         assert_eq!(d.removed.len(), 1);
         assert_eq!(d.added.len(), 1);
         assert!(d.changed.is_empty());
+    }
+
+    #[test]
+    fn annexes_are_read_with_each_problem_named_by_its_field() {
+        use std::collections::BTreeMap;
+        let questions = vec![crate::catalogue::Question {
+            code: "Q1".into(),
+            objective: "O1".into(),
+            text: "Quel positionnement ?".into(),
+        }];
+        let line = |kind: &str, label: &str, amounts: &[(&str, &str)]| FundingInput {
+            kind: kind.into(),
+            label: label.into(),
+            amounts: amounts
+                .iter()
+                .map(|(y, a)| ((*y).to_string(), (*a).to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        };
+        let input = AnnexesInput {
+            strengths: Some("  Une équipe stable ".into()),
+            weaknesses: None,
+            answers: [("Q1".to_string(), "Établissement de recours".to_string())].into(),
+            funding: vec![
+                line(
+                    "fir",
+                    "Télémédecine",
+                    &[("2026", "120 000 €"), ("2025", "100000")],
+                ),
+                line("", "", &[]),
+            ],
+            texts: vec![TextInput {
+                title: "CAQES".into(),
+                text: "Contrat d'amélioration de la qualité et de l'efficience des soins.".into(),
+            }],
+        };
+        let out = apply_annexes(&ContractContent::default(), &input, 2025..=2029, &questions)
+            .expect("valid");
+        assert_eq!(out.strengths.as_deref(), Some("Une équipe stable"));
+        assert_eq!(out.answers[0].text, "Quel positionnement ?");
+        assert_eq!(out.funding.len(), 1, "blank lines are ignored");
+        assert_eq!(out.funding[0].amounts, [(2025, 100_000), (2026, 120_000)]);
+        assert_eq!(out.texts[0].title, "CAQES");
+
+        let bad = AnnexesInput {
+            answers: [("Q9".to_string(), "?".to_string())].into(),
+            funding: vec![
+                line("fonds", "", &[("2031", "10")]),
+                line("daf", "Psychiatrie", &[("2026", "dix")]),
+            ],
+            texts: vec![TextInput {
+                title: "".into(),
+                text: "Sans titre".into(),
+            }],
+            ..AnnexesInput::default()
+        };
+        let errors = apply_annexes(&ContractContent::default(), &bad, 2025..=2029, &questions)
+            .expect_err("invalid");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "answers.Q9",
+                "funding[1].kind",
+                "funding[1].label",
+                "funding[1].amounts.2031",
+                "funding[2].amounts.2026",
+                "texts[1].title"
+            ]
+        );
+        assert!(errors[3].message.contains("hors de la période 2025–2029"));
+        assert!(errors[4].message.contains("« dix » n'est pas un montant"));
     }
 }

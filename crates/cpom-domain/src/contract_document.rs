@@ -25,6 +25,9 @@ pub struct ContractTemplate {
     pub annex_authorisations: String,
     /// Title of the diagnostic section; empty: no diagnostic section.
     pub diagnostic: String,
+    /// Title of the funding annex (numbered after annexes 1 and 2); empty: not printed.
+    #[serde(default = "default_funding_title")]
+    pub annex_funding: String,
     /// Fewest priority objectives a contract of the region should hold (a check before
     /// signature); `None`: no minimum.
     #[serde(default)]
@@ -67,12 +70,17 @@ impl Default for ContractTemplate {
             annex_authorisations: "Annexe 2 — Autorisations et reconnaissances contractuelles"
                 .into(),
             diagnostic: "Diagnostic partagé".into(),
+            annex_funding: default_funding_title(),
             objectives_min: None,
             objectives_max: None,
             follow_up_month: None,
             penalty_cap: None,
         }
     }
+}
+
+fn default_funding_title() -> String {
+    "Financements (FIR, MIGAC, DAF)".into()
 }
 
 const DEFAULT_SOCLE: &str = "\
@@ -128,13 +136,14 @@ pub const TEMPLATE_MAX_CHARS: usize = 50_000;
 
 impl ContractTemplate {
     /// The fields with their names, for checks and forms.
-    pub fn parts(&self) -> [(&'static str, &str); 6] {
+    pub fn parts(&self) -> [(&'static str, &str); 7] {
         [
             ("header", &self.header),
             ("socle", &self.socle),
             ("signature", &self.signature),
             ("annex_engagements", &self.annex_engagements),
             ("annex_authorisations", &self.annex_authorisations),
+            ("annex_funding", &self.annex_funding),
             ("diagnostic", &self.diagnostic),
         ]
     }
@@ -582,6 +591,7 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
     let annex2_title =
         fill(&t.annex_authorisations, &value).map_err(located("annex_authorisations"))?;
     let diagnostic_title = fill(&t.diagnostic, &value).map_err(located("diagnostic"))?;
+    let funding_title = fill(&t.annex_funding, &value).map_err(located("annex_funding"))?;
 
     let mut blocks = vec![
         Block::Title(typo("Contrat pluriannuel d'objectifs et de moyens")),
@@ -606,11 +616,12 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
         ("Points forts", &input.content.strengths),
         ("Points à améliorer", &input.content.weaknesses),
     ];
-    if !diagnostic_title.trim().is_empty()
-        && diagnostic
-            .iter()
-            .any(|(_, t)| t.as_deref().is_some_and(|t| !t.trim().is_empty()))
-    {
+    let content = input.content;
+    let has_diagnostic = diagnostic
+        .iter()
+        .any(|(_, t)| t.as_deref().is_some_and(|t| !t.trim().is_empty()))
+        || !content.answers.is_empty();
+    if !diagnostic_title.trim().is_empty() && has_diagnostic {
         blocks.push(Block::Heading(typo(diagnostic_title.trim())));
         for (label, text) in diagnostic {
             if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -619,6 +630,12 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
                     text.trim()
                 ))));
             }
+        }
+        for a in &content.answers {
+            blocks.push(Block::Paragraph(typo(&format!(
+                "{} — {}\n{}",
+                a.question, a.text, a.answer
+            ))));
         }
     }
 
@@ -688,6 +705,26 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
             }));
         }
     }
+    // Further annexes, numbered after annexes 1 and 2.
+    let mut number = if annex2_title.trim().is_empty() { 2 } else { 3 };
+    if !funding_title.trim().is_empty() && !content.funding.is_empty() {
+        blocks.push(Block::NewPage { landscape: true });
+        blocks.push(Block::Heading(typo(&format!(
+            "Annexe {number} — {}",
+            funding_title.trim()
+        ))));
+        blocks.push(Block::Table(funding_table(input)));
+        number += 1;
+    }
+    for (i, t) in content.texts.iter().enumerate() {
+        blocks.push(Block::NewPage { landscape: false });
+        blocks.push(Block::Heading(typo(&format!(
+            "Annexe {} — {}",
+            number + i,
+            t.title
+        ))));
+        paragraphs(&t.text, &mut blocks);
+    }
     Ok(ContractDocument {
         title: format!("{} — {}", input.title, version),
         running_header: typo(header.trim()),
@@ -695,6 +732,64 @@ pub fn build(input: &DocumentInput<'_>) -> Result<ContractDocument, TemplateErro
         blocks,
         annex1,
     })
+}
+
+/// The funding annex: one row per line, one column per year, and the total.
+fn funding_table(input: &DocumentInput<'_>) -> Table {
+    let euros = |v: i64| {
+        format!(
+            "{}\u{a0}€",
+            crate::catalogue::number::format_number(v as f64)
+        )
+    };
+    let years: Vec<i32> = (input.start_year..=input.end_year).collect();
+    let mut columns = vec![
+        Column {
+            title: "Type".into(),
+            width: 8,
+        },
+        Column {
+            title: "Objet".into(),
+            width: 30,
+        },
+    ];
+    for y in &years {
+        columns.push(Column {
+            title: y.to_string(),
+            width: 11,
+        });
+    }
+    columns.push(Column {
+        title: "Total".into(),
+        width: 12,
+    });
+    let mut totals = vec![0i64; years.len() + 1];
+    let mut rows: Vec<Vec<String>> = input
+        .content
+        .funding
+        .iter()
+        .map(|f| {
+            let mut row = vec![f.kind.label().to_string(), typo(&f.label)];
+            let mut sum = 0;
+            for (i, y) in years.iter().enumerate() {
+                let v = f
+                    .amounts
+                    .iter()
+                    .find(|(year, _)| year == y)
+                    .map(|(_, v)| *v);
+                sum += v.unwrap_or(0);
+                totals[i] += v.unwrap_or(0);
+                row.push(v.map_or_else(|| "—".into(), euros));
+            }
+            totals[years.len()] += sum;
+            row.push(euros(sum));
+            row
+        })
+        .collect();
+    let mut total_row = vec![String::new(), "Total".into()];
+    total_row.extend(totals.into_iter().map(euros));
+    rows.push(total_row);
+    Table { columns, rows }
 }
 
 fn paragraphs(text: &str, blocks: &mut Vec<Block>) {
@@ -876,6 +971,61 @@ mod tests {
         assert_eq!(typo("cible : 80 %"), "cible\u{a0}: 80\u{a0}%");
         assert_eq!(typo("« oui »"), "«\u{a0}oui\u{a0}»");
         assert_eq!(typo("10:30"), "10:30");
+    }
+
+    #[test]
+    fn funding_and_text_annexes_follow_annex_2_with_their_totals() {
+        use crate::contract::{FundingKind, FundingLine, TextAnnex};
+        let template = ContractTemplate::default();
+        let content = ContractContent {
+            funding: vec![
+                FundingLine {
+                    kind: FundingKind::Fir,
+                    label: "Télémédecine".into(),
+                    amounts: vec![(2025, 100_000), (2026, 20_000)],
+                },
+                FundingLine {
+                    kind: FundingKind::Migac,
+                    label: "Recherche".into(),
+                    amounts: vec![(2026, 5_000)],
+                },
+            ],
+            texts: vec![TextAnnex {
+                title: "CAQES".into(),
+                text: "Le contrat d'amélioration.".into(),
+            }],
+            ..ContractContent::default()
+        };
+        let doc = build(&input(&template, &content, ContractState::Negotiation)).expect("doc");
+        let headings: Vec<&str> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading(h) => Some(h.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            headings.contains(&"Annexe 3 — Financements (FIR, MIGAC, DAF)"),
+            "{headings:?}"
+        );
+        assert!(headings.contains(&"Annexe 4 — CAQES"), "{headings:?}");
+        let table = doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(t) if t.columns[0].title == "Type" => Some(t),
+                _ => None,
+            })
+            .next()
+            .expect("funding table");
+        let total = table.rows.last().expect("total");
+        assert_eq!(total[1], "Total");
+        assert_eq!(total[3], "25\u{202f}000\u{a0}€", "2026: 20 000 + 5 000");
+        assert_eq!(
+            total.last().map(String::as_str),
+            Some("125\u{202f}000\u{a0}€")
+        );
     }
 
     #[test]

@@ -286,6 +286,16 @@ pub fn table() -> Table {
         get(pages::contracts::download_file),
     )
     .add(
+        "GET",
+        "/contrats/{id}/annexes",
+        get(pages::contracts::annexes_form),
+    )
+    .add(
+        "POST",
+        "/contrats/{id}/annexes",
+        post(pages::contracts::save_annexes),
+    )
+    .add(
         "POST",
         "/contrats/{id}/calendrier",
         post(pages::contracts::record_event),
@@ -571,6 +581,11 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/contracts/archive.zip",
         get(api::documents::archive),
+    )
+    .add(
+        "PUT",
+        "/api/v1/contracts/{id}/annexes",
+        put(api::contracts::put_annexes),
     )
     .add(
         "GET",

@@ -1606,6 +1606,9 @@ pub enum ContractEdit {
         /// Its key.
         key: String,
     },
+    /// Replace the diagnostic (strengths, weaknesses, answers to the catalogue's questions)
+    /// and the annexes (funding lines, text annexes).
+    Annexes(Box<cpom_domain::contract::AnnexesInput>),
 }
 
 fn content_errors(errors: Vec<cpom_domain::contract::ContentError>) -> AppError {
@@ -1710,6 +1713,27 @@ pub async fn edit_contract(
                 format!("modification de l'engagement {key}"),
                 before,
                 after,
+            )
+        }
+        ContractEdit::Annexes(input) => {
+            let content = cpom_domain::contract::apply_annexes(
+                &c.content,
+                input,
+                c.start_year..=c.end_year,
+                &catalogue.questions,
+            )
+            .map_err(content_errors)?;
+            let view = |x: &cpom_domain::contract::ContractContent| {
+                serde_json::json!({
+                    "strengths": x.strengths, "weaknesses": x.weaknesses, "answers": x.answers,
+                    "funding": x.funding, "texts": x.texts,
+                })
+            };
+            (
+                content.clone(),
+                "diagnostic et annexes".to_owned(),
+                Some(view(&c.content)),
+                Some(view(&content)),
             )
         }
         ContractEdit::Remove { key } => {

@@ -73,6 +73,7 @@ fn template_field(name: &str) -> &'static str {
         "signature" => "signature",
         "annex_engagements" => "annex_engagements",
         "annex_authorisations" => "annex_authorisations",
+        "annex_funding" => "annex_funding",
         "objectives_min" => "objectives_min",
         "objectives_max" => "objectives_max",
         "follow_up_month" => "follow_up_month",

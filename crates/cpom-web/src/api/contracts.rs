@@ -160,6 +160,15 @@ pub struct ContractDto {
     pub changes: serde_json::Value,
     /// The caller may open an avenant (`POST /api/v1/contracts/{id}/avenant`).
     pub can_amend: bool,
+    /// Diagnostic: answers to the catalogue's questions (`question`, `text`, `answer`).
+    #[schema(value_type = Vec<Object>)]
+    pub answers: serde_json::Value,
+    /// Funding lines: `kind`, `label`, `amounts` (pairs of year and euros).
+    #[schema(value_type = Vec<Object>)]
+    pub funding: serde_json::Value,
+    /// Text annexes: `title`, `text`.
+    #[schema(value_type = Vec<Object>)]
+    pub texts: serde_json::Value,
 }
 
 /// The contracts of the caller's scope (observers: signed ones only).
@@ -221,6 +230,9 @@ async fn contract_dto(
             .map(|d| serde_json::to_value(d).unwrap_or_default())
             .unwrap_or(serde_json::Value::Null),
         can_amend: v.can_amend,
+        answers: serde_json::to_value(&v.contract.content.answers).unwrap_or_default(),
+        funding: serde_json::to_value(&v.contract.content.funding).unwrap_or_default(),
+        texts: serde_json::to_value(&v.contract.content.texts).unwrap_or_default(),
     })
 }
 
@@ -664,4 +676,96 @@ pub async fn due_steps(
             })
             .collect(),
     ))
+}
+
+/// The diagnostic and annexes of a contract as sent: the `row_version` read, `strengths`,
+/// `weaknesses`, `answers` by question code, `funding` lines (`kind`: `fir`, `migac`, `daf`
+/// or `other`; `label`; `amounts` by year, in euros), and `texts` (`title`, `text`).
+#[derive(Deserialize, ToSchema)]
+pub struct AnnexesBody {
+    /// `row_version` of the contract when read.
+    pub row_version: Option<i64>,
+    /// Diagnostic: strengths.
+    pub strengths: Option<String>,
+    /// Diagnostic: weaknesses.
+    pub weaknesses: Option<String>,
+    /// Answers to the catalogue's questions, by code.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub answers: std::collections::BTreeMap<String, String>,
+    /// Funding lines.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub funding: Vec<serde_json::Value>,
+    /// Text annexes.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub texts: Vec<serde_json::Value>,
+}
+
+/// Replaces the diagnostic and annexes of a contract in preparation or negotiation (the
+/// agency of the region); every problem named by its field (`funding[2].amounts.2026`).
+#[utoipa::path(put, path = "/api/v1/contracts/{id}/annexes", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat")),
+    request_body = AnnexesBody,
+    responses((status = 200, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn put_annexes(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<AnnexesBody>,
+) -> Result<Json<ContractDto>, ApiError> {
+    use cpom_domain::contract::{AnnexesInput, FundingInput, TextInput};
+    let text = |v: &serde_json::Value, k: &str| match v.get(k) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    let input = AnnexesInput {
+        strengths: body.strengths,
+        weaknesses: body.weaknesses,
+        answers: body.answers,
+        funding: body
+            .funding
+            .iter()
+            .map(|f| FundingInput {
+                kind: text(f, "kind"),
+                label: text(f, "label"),
+                amounts: f
+                    .get("amounts")
+                    .and_then(|a| a.as_object())
+                    .map(|a| {
+                        a.iter()
+                            .map(|(y, v)| {
+                                let v = match v {
+                                    serde_json::Value::String(s) => s.clone(),
+                                    other => other.to_string(),
+                                };
+                                (y.clone(), v)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        texts: body
+            .texts
+            .iter()
+            .map(|t| TextInput {
+                title: text(t, "title"),
+                text: text(t, "text"),
+            })
+            .collect(),
+    };
+    services::edit_contract(
+        &state,
+        &cu,
+        id,
+        body.row_version,
+        &services::ContractEdit::Annexes(Box::new(input)),
+    )
+    .await?;
+    Ok(Json(contract_dto(&state, &cu, id).await?))
 }

@@ -227,6 +227,8 @@ pub struct ContractTemplateDto {
     pub annex_authorisations: String,
     /// Title of the diagnostic section (empty: not printed).
     pub diagnostic: String,
+    /// Title of the funding annex, numbered after annexes 1 and 2 (empty: not printed).
+    pub annex_funding: String,
     /// Fewest priority objectives per contract (a check before signature); null: none.
     pub objectives_min: Option<usize>,
     /// Most priority objectives per contract (BFC: 5); null: none.
@@ -250,6 +252,7 @@ impl Default for ContractTemplateDto {
             annex_engagements: String::new(),
             annex_authorisations: String::new(),
             diagnostic: String::new(),
+            annex_funding: String::new(),
             objectives_min: None,
             objectives_max: None,
             follow_up_month: None,
@@ -268,6 +271,7 @@ fn template_dto(s: StoredTemplate) -> ContractTemplateDto {
         annex_engagements: t.annex_engagements,
         annex_authorisations: t.annex_authorisations,
         diagnostic: t.diagnostic,
+        annex_funding: t.annex_funding,
         objectives_min: t.objectives_min,
         objectives_max: t.objectives_max,
         follow_up_month: t.follow_up_month,
@@ -310,6 +314,7 @@ pub async fn put_template(
         annex_engagements: input.annex_engagements,
         annex_authorisations: input.annex_authorisations,
         diagnostic: input.diagnostic,
+        annex_funding: input.annex_funding,
         objectives_min: input.objectives_min,
         objectives_max: input.objectives_max,
         follow_up_month: input.follow_up_month,

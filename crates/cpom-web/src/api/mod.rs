@@ -78,6 +78,7 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::put_engagement,
         contracts::delete_engagement,
         contracts::propose_avenant,
+        contracts::put_annexes,
         contracts::get_calendar,
         contracts::record_event,
         contracts::due_steps,

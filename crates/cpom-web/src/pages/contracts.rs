@@ -1292,6 +1292,10 @@ fn template_parts(t: &cpom_domain::contract_document::ContractTemplate) -> Vec<T
                     "Titre de l'annexe 2 (autorisations et reconnaissances contractuelles)",
                     "Laisser vide pour ne pas produire cette annexe.",
                 ),
+                "annex_funding" => (
+                    "Titre de l'annexe des financements (FIR, MIGAC, DAF)",
+                    "Numérotée après les annexes 1 et 2 ; les annexes en texte du contrat (CAQES, sécurité sanitaire…) suivent. Laisser vide pour ne pas l'imprimer.",
+                ),
                 _ => (
                     "Titre de la section diagnostic",
                     "Points forts et points à améliorer du contrat ; laisser vide pour ne pas l'imprimer.",
@@ -1402,6 +1406,7 @@ pub async fn save_template(
         annex_engagements: get("annex_engagements"),
         annex_authorisations: get("annex_authorisations"),
         diagnostic: get("diagnostic"),
+        annex_funding: get("annex_funding"),
         objectives_min,
         objectives_max,
         follow_up_month,
@@ -1566,4 +1571,279 @@ pub async fn record_event(
 ) -> Result<Response, PageError> {
     crate::schedule::record(&state, &cu, id, &input).await?;
     Ok(Redirect::to(&format!("/contrats/{id}#calendrier")).into_response())
+}
+
+/// A funding line in the annexes form.
+pub struct FundingRow {
+    kinds: Vec<Choice>,
+    label: String,
+    amounts: Vec<(i32, String)>,
+}
+
+/// The diagnostic and annexes form of a contract.
+#[derive(Template)]
+#[template(path = "contracts/annexes.html")]
+pub struct AnnexesPage {
+    layout: Layout,
+    id: i64,
+    title: String,
+    row_version: i64,
+    strengths: String,
+    weaknesses: String,
+    questions: Vec<(String, String, String)>,
+    funding: Vec<FundingRow>,
+    texts: Vec<(String, String)>,
+    errors: Vec<String>,
+}
+
+/// Blank lines offered after the filled ones.
+const BLANK_LINES: usize = 3;
+
+fn funding_row(kind: &str, label: &str, amounts: Vec<(i32, String)>) -> FundingRow {
+    FundingRow {
+        kinds: cpom_domain::contract::FundingKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.label(), kind))
+            .collect(),
+        label: label.to_owned(),
+        amounts,
+    }
+}
+
+/// A field of the annexes form, in words: `funding[2].amounts.2026` → "financement, ligne 2,
+/// montant 2026".
+fn annex_place(field: &str) -> String {
+    let (list, rest) = field.split_once('[').unwrap_or((field, ""));
+    let (n, sub) = rest
+        .split_once("].")
+        .unwrap_or((rest.trim_end_matches(']'), ""));
+    let what = match sub.split_once('.') {
+        Some(("amounts", year)) => format!("montant {year}"),
+        _ => match sub {
+            "kind" => "type".into(),
+            "label" => "libellé".into(),
+            "title" => "titre".into(),
+            "text" => "texte".into(),
+            "amounts" => "montants".into(),
+            other => other.into(),
+        },
+    };
+    match list {
+        "funding" => format!("Financement, ligne {n}, {what}"),
+        "texts" => format!("Annexe en texte n° {n}, {what}"),
+        "strengths" => "Points forts".into(),
+        "weaknesses" => "Points à améliorer".into(),
+        other => match other.strip_prefix("answers.") {
+            Some(code) => format!("Réponse à la question {code}"),
+            None => other.into(),
+        },
+    }
+}
+
+/// GET `/contrats/{id}/annexes`.
+pub async fn annexes_form(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let page = annexes_page(&state, &session, &cu, id, None, vec![]).await?;
+    render(&page)
+}
+
+async fn annexes_page(
+    state: &AppState,
+    session: &Session,
+    cu: &CurrentUser,
+    id: i64,
+    typed: Option<&FormPairs>,
+    errors: Vec<String>,
+) -> Result<AnnexesPage, AppError> {
+    let v = services::contract_view(state, cu, id).await?;
+    if !v.can_prepare {
+        return Err(AppError::Forbidden(
+            "Le diagnostic et les annexes se préparent par l'ARS, avant l'accord sur le contrat."
+                .into(),
+        ));
+    }
+    let c = &v.contract;
+    let (_, catalogue) = state
+        .store
+        .catalogue(&c.catalogue_slug, Some(c.catalogue_version), true)
+        .await?;
+    let years: Vec<i32> = (c.start_year..=c.end_year).collect();
+    let value = |name: &str, stored: String| match typed {
+        Some(p) => form_value(p, name).unwrap_or_default(),
+        None => stored,
+    };
+    let mut funding: Vec<FundingRow> = match typed {
+        Some(p) => form_lines(p, "funding", 100)
+            .into_iter()
+            .map(|l| {
+                let get = |k: &str| l.get(k).cloned().unwrap_or_default();
+                funding_row(
+                    &get("kind"),
+                    &get("label"),
+                    years
+                        .iter()
+                        .map(|y| (*y, get(&format!("amounts.{y}"))))
+                        .collect(),
+                )
+            })
+            .collect(),
+        None => c
+            .content
+            .funding
+            .iter()
+            .map(|f| {
+                funding_row(
+                    f.kind.as_str(),
+                    &f.label,
+                    years
+                        .iter()
+                        .map(|y| {
+                            (
+                                *y,
+                                f.amounts
+                                    .iter()
+                                    .find(|(year, _)| year == y)
+                                    .map(|(_, a)| a.to_string())
+                                    .unwrap_or_default(),
+                            )
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    };
+    if typed.is_none() {
+        for _ in 0..BLANK_LINES {
+            funding.push(funding_row(
+                "",
+                "",
+                years.iter().map(|y| (*y, String::new())).collect(),
+            ));
+        }
+    }
+    let mut texts: Vec<(String, String)> = match typed {
+        Some(p) => form_lines(p, "texts", 100)
+            .into_iter()
+            .map(|l| {
+                (
+                    l.get("title").cloned().unwrap_or_default(),
+                    l.get("text").cloned().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        None => c
+            .content
+            .texts
+            .iter()
+            .map(|t| (t.title.clone(), t.text.clone()))
+            .collect(),
+    };
+    if typed.is_none() {
+        texts.extend((0..2).map(|_| (String::new(), String::new())));
+    }
+    Ok(AnnexesPage {
+        layout: Layout::new(state, session, cu, "Diagnostic et annexes", "/contrats").await?,
+        id,
+        title: c.title.clone(),
+        row_version: c.row_version,
+        strengths: value("strengths", c.content.strengths.clone().unwrap_or_default()),
+        weaknesses: value(
+            "weaknesses",
+            c.content.weaknesses.clone().unwrap_or_default(),
+        ),
+        questions: catalogue
+            .questions
+            .iter()
+            .map(|q| {
+                let stored = c
+                    .content
+                    .answers
+                    .iter()
+                    .find(|a| a.question == q.code)
+                    .map(|a| a.answer.clone())
+                    .unwrap_or_default();
+                (
+                    q.code.clone(),
+                    q.text.clone(),
+                    value(&format!("answers.{}", q.code), stored),
+                )
+            })
+            .collect(),
+        funding,
+        texts,
+        errors,
+    })
+}
+
+/// The annexes form as typed.
+fn annexes_input(pairs: &FormPairs) -> cpom_domain::contract::AnnexesInput {
+    use cpom_domain::contract::{AnnexesInput, FundingInput, TextInput};
+    AnnexesInput {
+        strengths: form_value(pairs, "strengths"),
+        weaknesses: form_value(pairs, "weaknesses"),
+        answers: pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("answers.")
+                    .map(|code| (code.to_owned(), v.clone()))
+            })
+            .collect(),
+        funding: form_lines(pairs, "funding", 100)
+            .into_iter()
+            .map(|l| FundingInput {
+                kind: l.get("kind").cloned().unwrap_or_default(),
+                label: l.get("label").cloned().unwrap_or_default(),
+                amounts: l
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix("amounts.")
+                            .map(|y| (y.to_owned(), v.clone()))
+                    })
+                    .collect(),
+            })
+            .collect(),
+        texts: form_lines(pairs, "texts", 100)
+            .into_iter()
+            .map(|l| TextInput {
+                title: l.get("title").cloned().unwrap_or_default(),
+                text: l.get("text").cloned().unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// POST `/contrats/{id}/annexes`.
+pub async fn save_annexes(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<FormPairs>,
+) -> Result<Response, PageError> {
+    let row_version = form_value(&pairs, "row_version").and_then(|v| v.trim().parse().ok());
+    let edit = services::ContractEdit::Annexes(Box::new(annexes_input(&pairs)));
+    match services::edit_contract(&state, &cu, id, row_version, &edit).await {
+        Ok(_) => Ok(Redirect::to(&format!("/contrats/{id}#documents")).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let errors = match e {
+                AppError::Validation(fields) => fields
+                    .into_iter()
+                    .map(|f| format!("{} : {}", annex_place(&f.field), f.message))
+                    .collect(),
+                other => vec![other.message()],
+            };
+            let mut page = annexes_page(&state, &session, &cu, id, Some(&pairs), errors).await?;
+            if status == axum::http::StatusCode::CONFLICT {
+                // Keep the version read: the change made meanwhile is not overwritten.
+                page.row_version = row_version.unwrap_or_default();
+            }
+            render_status(&page, status)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

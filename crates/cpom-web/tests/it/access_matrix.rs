@@ -928,6 +928,28 @@ fn matrix() -> Vec<Case> {
             [401, 404, 404, 404, 404, 404, 404],
             Some([401, 404, 404, 404, 404, 404, 404]),
         ),
+        // Diagnostic and annexes: prepared by the agency (no version read: 422).
+        case(
+            "GET",
+            "/contrats/{id}/annexes",
+            Page,
+            PREPARERS_200_HIDDEN,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/contrats/{id}/annexes",
+            Form,
+            CONTRACT_MOVERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/contracts/{id}/annexes",
+            Api,
+            API_CONTRACT_MOVERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
         // The calendar: read by whoever reads the contract; steps recorded by the agency on a
         // contract in force (this one is in preparation: 409).
         case(

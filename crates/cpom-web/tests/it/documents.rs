@@ -124,6 +124,104 @@ async fn documents_follow_the_template_and_freeze_the_registry_at_signature() {
             .await;
         assert_eq!(r.status, 403, "{}", r.text);
 
+        // Diagnostic and annexes: every problem named by its field; then saved, through
+        // the API and the page.
+        let rv = app
+            .store()
+            .contract(id)
+            .await
+            .expect("contract")
+            .row_version;
+        let r = referent
+            .json(
+                reqwest::Method::PUT,
+                &format!("/api/v1/contracts/{id}/annexes"),
+                Some(serde_json::json!({"row_version": rv,
+                    "funding": [{"kind": "fir", "label": "", "amounts": {"2031": "10"}}]})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text.contains("funding[1].label") && r.text.contains("funding[1].amounts.2031"),
+            "{}",
+            r.text
+        );
+        let r = referent
+            .json(
+                reqwest::Method::PUT,
+                &format!("/api/v1/contracts/{id}/annexes"),
+                Some(serde_json::json!({"row_version": rv, "strengths": "Plateau technique récent",
+                    "funding": [{"kind": "migac", "label": "Recherche clinique", "amounts": {"2025": 250000, "2026": "250 000"}}],
+                    "texts": [{"title": "CAQES", "text": "Les engagements du CAQES sont repris."}]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            r.json()["funding"][0]["amounts"],
+            serde_json::json!([[2025, 250000], [2026, 250000]])
+        );
+        let form = referent.get(&format!("/contrats/{id}/annexes")).await;
+        assert_eq!(form.status, 200);
+        assert!(form.text.contains("Recherche clinique"));
+        let rv = app
+            .store()
+            .contract(id)
+            .await
+            .expect("contract")
+            .row_version;
+        let r = referent
+            .post_form(
+                &format!("/contrats/{id}/annexes"),
+                &[
+                    ("row_version", &rv.to_string()),
+                    ("strengths", "Plateau technique récent"),
+                    ("weaknesses", "Délais en imagerie"),
+                    ("funding[0].kind", "migac"),
+                    ("funding[0].label", "Recherche clinique"),
+                    ("funding[0].amounts.2025", "250 000"),
+                    ("funding[0].amounts.2026", "250 000"),
+                    ("funding[1].kind", "daf"),
+                    ("funding[1].label", ""),
+                    ("funding[1].amounts.2027", "12"),
+                    ("texts[0].title", "CAQES"),
+                    ("texts[0].text", "Les engagements du CAQES sont repris."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text
+                .contains("Financement, ligne 2, libellé : libellé obligatoire"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text.contains("Délais en imagerie"),
+            "what was typed comes back"
+        );
+        let r = referent
+            .post_form(
+                &format!("/contrats/{id}/annexes"),
+                &[
+                    ("row_version", &rv.to_string()),
+                    ("strengths", "Plateau technique récent"),
+                    ("weaknesses", "Délais en imagerie"),
+                    ("funding[0].kind", "migac"),
+                    ("funding[0].label", "Recherche clinique"),
+                    ("funding[0].amounts.2025", "250 000"),
+                    ("funding[0].amounts.2026", "250 000"),
+                    ("texts[0].title", "CAQES"),
+                    ("texts[0].text", "Les engagements du CAQES sont repris."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let saved = app.store().contract(id).await.expect("contract");
+        assert_eq!(
+            saved.content.weaknesses.as_deref(),
+            Some("Délais en imagerie")
+        );
+
         // The draft's PDF: the template filled, the engagement with its targets per year,
         // today's registry in annex 2, and "projet" on every page.
         let pdf = referent
@@ -143,6 +241,14 @@ async fn documents_follow_the_template_and_freeze_the_registry_at_signature() {
         assert!(text.contains("projet (en préparation)"));
         assert!(text.contains("CPOM_CT_6"));
         assert!(text.contains("Centre hospitalier universitaire"));
+        assert!(
+            text.contains("Annexe 3 — Financements (FIR, MIGAC, DAF)"),
+            "{text}"
+        );
+        assert!(text.contains("Recherche clinique"));
+        assert!(text.contains("500 000"), "the total of the line: {text}");
+        assert!(text.contains("Annexe 4 — CAQES"));
+        assert!(text.contains("Points à améliorer : Délais en imagerie"));
         // Other entities' users get nothing; the entity's own users get it.
         let mut foreign = app.signed_in("foreign-target").await;
         for path in ["document.pdf", "document.docx", "annex-1.xlsx", "files"] {

@@ -739,6 +739,105 @@ pub fn add_engagement(
     Ok(out)
 }
 
+/// An engagement specific to the establishment, as typed: the catalogue objective it serves,
+/// its title, and its own indicator (title, kind, unit); targets are set afterwards.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SpecificInput {
+    /// Code of an objective of the catalogue.
+    #[serde(default)]
+    pub objective: String,
+    /// Title of the engagement.
+    #[serde(default)]
+    pub title: String,
+    /// Title of its indicator.
+    #[serde(default)]
+    pub indicator_title: String,
+    /// Kind of value declared (`count`, `rate`, `yes_no`, `amount`, `milestone`, `text`).
+    #[serde(default)]
+    pub kind: String,
+    /// Unit.
+    pub unit: Option<String>,
+}
+
+/// Adds an engagement specific to the establishment (not from a model action): it serves an
+/// objective of the catalogue and has its own indicator, with no target yet.
+pub fn add_specific_engagement(
+    content: &ContractContent,
+    c: &Catalogue,
+    input: &SpecificInput,
+) -> Result<ContractContent, Vec<ContentError>> {
+    let mut errors = vec![];
+    let objective = c
+        .objectives
+        .iter()
+        .find(|o| o.code == input.objective.trim());
+    if objective.is_none() {
+        errors.push(ContentError::new(
+            "objective",
+            if input.objective.trim().is_empty() {
+                "choisissez l'objectif du référentiel que sert l'engagement".to_string()
+            } else {
+                format!(
+                    "le référentiel n'a pas d'objectif « {} »",
+                    input.objective.trim()
+                )
+            },
+        ));
+    }
+    let title = input.title.trim();
+    if title.is_empty() {
+        errors.push(ContentError::new("title", "l'intitulé est obligatoire"));
+    } else if title.chars().count() > 500 {
+        errors.push(ContentError::new(
+            "title",
+            "intitulé trop long (500 caractères au plus)",
+        ));
+    }
+    let indicator_title = input.indicator_title.trim();
+    if indicator_title.is_empty() {
+        errors.push(ContentError::new(
+            "indicator_title",
+            "l'intitulé de l'indicateur est obligatoire",
+        ));
+    }
+    let kind = IndicatorKind::parse(input.kind.trim());
+    if kind.is_none() {
+        errors.push(ContentError::new(
+            "kind",
+            "choisissez le type de valeur de l'indicateur",
+        ));
+    }
+    let (Some(objective), Some(kind), true) = (objective, kind, errors.is_empty()) else {
+        return Err(errors);
+    };
+    let key = next_key(content);
+    let mut out = content.clone();
+    out.engagements.push(Engagement {
+        key: key.clone(),
+        objective: objective.code.clone(),
+        objective_title: objective.title.clone(),
+        action: None,
+        title: title.to_owned(),
+        title_locked: false,
+        mandatory: false,
+        indicator: Some(ChosenIndicator {
+            code: format!("{key}-IND"),
+            title: indicator_title.to_owned(),
+            kind,
+            unit: input
+                .unit
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned),
+        }),
+        sites: vec![],
+        targets: vec![],
+        new_authorisation: false,
+    });
+    Ok(out)
+}
+
 /// Removes an engagement.
 pub fn remove_engagement(
     content: &ContractContent,
@@ -1979,5 +2078,47 @@ mod tests {
         );
         assert!(errors[3].message.contains("hors de la période 2025–2029"));
         assert!(errors[4].message.contains("« dix » n'est pas un montant"));
+    }
+
+    #[test]
+    fn a_specific_engagement_serves_a_catalogue_objective_with_its_own_indicator() {
+        let c = catalogue();
+        let objective = c.objectives[0].code.clone();
+        let input = SpecificInput {
+            objective: objective.clone(),
+            title: "Ouvrir une consultation avancée à Lodève".into(),
+            indicator_title: "Nombre de consultations".into(),
+            kind: "count".into(),
+            unit: Some("consultations/an".into()),
+        };
+        let out = add_specific_engagement(&ContractContent::default(), &c, &input).expect("added");
+        let e = &out.engagements[0];
+        assert_eq!((e.key.as_str(), e.action.as_deref()), ("E1", None));
+        assert_eq!(e.objective, objective);
+        let indicator = e.indicator.as_ref().expect("indicator");
+        assert_eq!(indicator.code, "E1-IND");
+        assert_eq!(indicator.kind, IndicatorKind::Count);
+        assert!(e.targets.is_empty());
+        // Its targets are then set like any other engagement's.
+        let change = EngagementChange {
+            targets: Some(vec![TargetLine {
+                year: c.start_year.to_string(),
+                text: "au moins 12".into(),
+                rule_text: ">= 12".into(),
+            }]),
+            ..EngagementChange::default()
+        };
+        let out = change_engagement(&out, &c, "E1", &change, &[], None, None).expect("targets");
+        assert_eq!(out.engagements[0].targets[0].text, "au moins 12");
+
+        let bad = SpecificInput {
+            objective: "ZZ".into(),
+            kind: "colour".into(),
+            ..SpecificInput::default()
+        };
+        let errors =
+            add_specific_engagement(&ContractContent::default(), &c, &bad).expect_err("invalid");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["objective", "title", "indicator_title", "kind"]);
     }
 }

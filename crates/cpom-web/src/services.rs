@@ -1395,6 +1395,8 @@ pub struct ContractView {
     pub changes: Option<cpom_domain::contract::ContentDiff>,
     /// The actor may open an avenant (the agency, on a contract in force).
     pub can_amend: bool,
+    /// The catalogue's objectives (code, title), for specific engagements.
+    pub objectives: Vec<(String, String)>,
 }
 
 /// See [`ContractView`].
@@ -1463,7 +1465,13 @@ pub async fn contract_view(
         && cu
             .authorize(&Action::PrepareContract(contract_scope(&c)))
             .is_ok();
+    let objectives = catalogue
+        .objectives
+        .iter()
+        .map(|o| (o.code.clone(), o.title.clone()))
+        .collect();
     Ok(ContractView {
+        objectives,
         versions,
         changes,
         can_amend,
@@ -1606,6 +1614,8 @@ pub enum ContractEdit {
         /// Its key.
         key: String,
     },
+    /// Add an engagement specific to the establishment.
+    AddSpecific(cpom_domain::contract::SpecificInput),
     /// Replace the diagnostic (strengths, weaknesses, answers to the catalogue's questions)
     /// and the annexes (funding lines, text annexes).
     Annexes(Box<cpom_domain::contract::AnnexesInput>),
@@ -1712,6 +1722,23 @@ pub async fn edit_contract(
                 content,
                 format!("modification de l'engagement {key}"),
                 before,
+                after,
+            )
+        }
+        ContractEdit::AddSpecific(input) => {
+            let content =
+                cpom_domain::contract::add_specific_engagement(&c.content, &catalogue, input)
+                    .map_err(content_errors)?;
+            let key = content
+                .engagements
+                .last()
+                .map(|e| e.key.clone())
+                .unwrap_or_default();
+            let after = engagement_json(&content, &key);
+            (
+                content,
+                format!("ajout de l'engagement spécifique {key}"),
+                None,
                 after,
             )
         }

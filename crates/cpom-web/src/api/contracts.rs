@@ -285,7 +285,8 @@ pub async fn move_contract(
     Ok(Json(contract_dto(&state, &cu, id).await?))
 }
 
-/// A new engagement: a model action of the contract's catalogue and one of its fiches.
+/// A new engagement: a model action of the contract's catalogue and one of its fiches, or,
+/// with `specific`, an engagement specific to the establishment.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewEngagementBody {
     /// `row_version` of the contract when read.
@@ -295,6 +296,11 @@ pub struct NewEngagementBody {
     pub action: String,
     /// Code of the fiche (default: the action's first).
     pub indicator: Option<String>,
+    /// An engagement specific to the establishment, instead of a model action: `objective`
+    /// (code of a catalogue objective), `title`, `indicator_title`, `kind` (`count`, `rate`,
+    /// `yes_no`, `amount`, `milestone`, `text`), `unit`.
+    #[schema(value_type = Option<Object>)]
+    pub specific: Option<serde_json::Value>,
 }
 
 /// Adds the engagement of a model action, its targets pre-filled for the legal entity.
@@ -310,9 +316,19 @@ pub async fn add_engagement(
     Path(id): Path<i64>,
     Json(b): Json<NewEngagementBody>,
 ) -> Result<(StatusCode, Json<ContractDto>), ApiError> {
-    let edit = ContractEdit::Add {
-        action: b.action,
-        indicator: b.indicator,
+    let edit = match b.specific {
+        Some(specific) => {
+            ContractEdit::AddSpecific(serde_json::from_value(specific).map_err(|e| {
+                crate::error::AppError::field(
+                    "specific",
+                    format!("engagement spécifique illisible : {e}"),
+                )
+            })?)
+        }
+        None => ContractEdit::Add {
+            action: b.action,
+            indicator: b.indicator,
+        },
     };
     services::edit_contract(&state, &cu, id, b.row_version, &edit).await?;
     Ok((

@@ -306,6 +306,8 @@ pub struct ContractPage {
     changes: Option<ChangesView>,
     versions: Vec<VersionLine>,
     in_force: bool,
+    objectives: Vec<Choice>,
+    indicator_kinds: Vec<Choice>,
     steps: Vec<StepView>,
     events: Vec<String>,
     can_record: bool,
@@ -626,6 +628,15 @@ pub async fn show_contract(
         history,
         can_attach: crate::documents::can_attach_scan(&cu, c),
         in_force: c.state == ContractState::Signed,
+        objectives: v
+            .objectives
+            .iter()
+            .map(|(code, title)| Choice::new(code.clone(), format!("{code} — {title}"), ""))
+            .collect(),
+        indicator_kinds: cpom_domain::catalogue::IndicatorKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), k.label(), ""))
+            .collect(),
         steps: calendar
             .steps
             .iter()
@@ -828,6 +839,16 @@ pub struct AddInput {
     #[serde(default)]
     action: String,
     indicator: Option<String>,
+    // For an engagement specific to the establishment (no `action`).
+    #[serde(default)]
+    objective: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    indicator_title: String,
+    #[serde(default)]
+    kind: String,
+    unit: Option<String>,
 }
 
 /// POST `/contrats/{id}/engagements`: adds the engagement of a model action.
@@ -837,9 +858,19 @@ pub async fn add_engagement(
     Path(id): Path<i64>,
     Form(input): Form<AddInput>,
 ) -> Result<Response, PageError> {
-    let edit = services::ContractEdit::Add {
-        action: input.action,
-        indicator: input.indicator,
+    let edit = if input.action.trim().is_empty() {
+        services::ContractEdit::AddSpecific(cpom_domain::contract::SpecificInput {
+            objective: input.objective,
+            title: input.title,
+            indicator_title: input.indicator_title,
+            kind: input.kind,
+            unit: input.unit,
+        })
+    } else {
+        services::ContractEdit::Add {
+            action: input.action,
+            indicator: input.indicator,
+        }
     };
     let c = services::edit_contract(&state, &cu, id, input.row_version, &edit).await?;
     let key = c

@@ -124,6 +124,61 @@ async fn documents_follow_the_template_and_freeze_the_registry_at_signature() {
             .await;
         assert_eq!(r.status, 403, "{}", r.text);
 
+        // An engagement specific to the establishment, through the API and the page.
+        let rv = app
+            .store()
+            .contract(id)
+            .await
+            .expect("contract")
+            .row_version;
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/engagements"),
+                Some(
+                    serde_json::json!({"row_version": rv, "specific": {"objective": "CT.2",
+                    "title": "", "indicator_title": "Nombre de consultations", "kind": "count"}}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("l'intitulé est obligatoire"), "{}", r.text);
+        let r = referent
+            .post_form(
+                &format!("/contrats/{id}/engagements"),
+                &[
+                    ("row_version", &rv.to_string()),
+                    ("action", ""),
+                    ("objective", "CT.2"),
+                    ("title", "Consultations avancées à Lodève"),
+                    ("indicator_title", "Nombre de consultations"),
+                    ("kind", "count"),
+                    ("unit", "consultations/an"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let c = app.store().contract(id).await.expect("contract");
+        let specific = c.content.engagements.last().expect("specific");
+        assert_eq!(
+            (specific.key.as_str(), specific.action.as_deref()),
+            ("E2", None)
+        );
+        assert_eq!(specific.title, "Consultations avancées à Lodève");
+        let form = referent
+            .get(&format!("/contrats/{id}/engagements/E2"))
+            .await;
+        assert_eq!(form.status, 200, "{}", form.text);
+        let r = referent
+            .json(
+                reqwest::Method::PUT,
+                &format!("/api/v1/contracts/{id}/engagements/E2"),
+                Some(serde_json::json!({"row_version": c.row_version,
+                    "targets": [{"year": "2025", "rule_text": ">= 12", "text": "12 consultations"}]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+
         // Diagnostic and annexes: every problem named by its field; then saved, through
         // the API and the page.
         let rv = app
@@ -248,6 +303,8 @@ async fn documents_follow_the_template_and_freeze_the_registry_at_signature() {
         assert!(text.contains("Recherche clinique"));
         assert!(text.contains("500 000"), "the total of the line: {text}");
         assert!(text.contains("Annexe 4 — CAQES"));
+        assert!(text.contains("Consultations avancées à Lodève"), "{text}");
+        assert!(text.contains("12 consultations"), "{text}");
         assert!(text.contains("Points à améliorer : Délais en imagerie"));
         // Other entities' users get nothing; the entity's own users get it.
         let mut foreign = app.signed_in("foreign-target").await;

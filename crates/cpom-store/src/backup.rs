@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::entity::{
     api_token, audit_event, authorisation, catalogue, contract, contract_comment, contract_event,
     contract_file, contract_template, contract_version, entity_label, ght, ght_membership,
-    import_run, legal_entity, login_attempt, region_setting, session, site, site_capacity, user,
+    import_run, legal_entity, login_attempt, notification, region_setting, session, site,
+    site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -107,6 +108,10 @@ macro_rules! with_entity {
             }
             "contract_events" => {
                 type $entity = contract_event::Entity;
+                $body
+            }
+            "notifications" => {
+                type $entity = notification::Entity;
                 $body
             }
             "import_runs" => {

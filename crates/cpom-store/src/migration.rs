@@ -24,7 +24,7 @@ impl MigratorTrait for Migrator {
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 21] = [
+pub const TABLES: [&str; 22] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -40,6 +40,7 @@ pub const TABLES: [&str; 21] = [
     "contract_files",
     "contract_versions",
     "contract_events",
+    "notifications",
     "import_runs",
     "users",
     "api_tokens",
@@ -1174,6 +1175,18 @@ enum ContractEvents {
 }
 
 #[derive(DeriveIden)]
+enum Notifications {
+    Table,
+    Id,
+    UserId,
+    ContractId,
+    Message,
+    Link,
+    CreatedAt,
+    ReadAt,
+}
+
+#[derive(DeriveIden)]
 enum ContractVersions {
     Table,
     Id,
@@ -1200,7 +1213,8 @@ enum ContractFiles {
 
 /// Documents of contracts: each region's template (socle, header, signature block, annex
 /// titles, rules), the files attached to contracts (signed scans), the signed versions a
-/// contract had before its avenants, and the events of contracts' calendars.
+/// contract had before its avenants, the events of contracts' calendars, and the in-app
+/// notifications of users.
 struct M0009ContractDocuments;
 
 impl MigrationName for M0009ContractDocuments {
@@ -1289,6 +1303,34 @@ impl MigrationTrait for M0009ContractDocuments {
                 .to_owned(),
         )
         .await?;
+        m.create_table(
+            Table::create()
+                .table(Notifications::Table)
+                .col(big_pk_auto(Notifications::Id))
+                .col(big_integer(Notifications::UserId))
+                .col(big_integer_null(Notifications::ContractId))
+                .col(text(Notifications::Message))
+                .col(string(Notifications::Link))
+                .col(timestamp_with_time_zone(Notifications::CreatedAt))
+                .col(timestamp_with_time_zone_null(Notifications::ReadAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_notifications_user")
+                        .from(Notifications::Table, Notifications::UserId)
+                        .to(Users::Table, Users::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_notifications_user")
+                .table(Notifications::Table)
+                .col(Notifications::UserId)
+                .col(Notifications::ReadAt)
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("ix_contract_events_contract")
@@ -1308,6 +1350,8 @@ impl MigrationTrait for M0009ContractDocuments {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Notifications::Table).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(ContractEvents::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(ContractVersions::Table).to_owned())

@@ -243,6 +243,17 @@ pub fn table() -> Table {
         "/registre/ej/{finess}/labels/{id}/fin",
         post(pages::territories::end_label),
     )
+    .add("GET", "/notifications", get(pages::notifications::list))
+    .add(
+        "POST",
+        "/notifications/lues",
+        post(pages::notifications::mark_all_read),
+    )
+    .add(
+        "GET",
+        "/notifications/{id}",
+        get(pages::notifications::open),
+    )
     .add("GET", "/contrats", get(pages::contracts::list_contracts))
     .add("POST", "/contrats", post(pages::contracts::create_contract))
     .add(
@@ -598,6 +609,16 @@ pub fn table() -> Table {
         post(api::contracts::record_event),
     )
     .add("GET", "/api/v1/calendar", get(api::contracts::due_steps))
+    .add(
+        "GET",
+        "/api/v1/notifications",
+        get(api::notifications::list),
+    )
+    .add(
+        "POST",
+        "/api/v1/notifications/read",
+        post(api::notifications::mark_read),
+    )
     .add(
         "POST",
         "/api/v1/contracts/{id}/avenant",

@@ -162,13 +162,32 @@ pub async fn record(
         .template
         .calendar_rules();
     let (start, end, day) = (c.start_year, c.end_year, today());
-    Ok(state
+    let events = state
         .store
         .record_contract_event(&cu.user.audit_actor(), id, &event, |events| {
             calendar::check_event(&event, events, start, end, &rules, day)
                 .map_err(|e| (e.field, e.message))
         })
-        .await?)
+        .await?;
+    if matches!(
+        event.kind,
+        EventKind::PenaltyNotice | EventKind::PenaltyDecision | EventKind::RenewalAnswered
+    ) {
+        services::notify_contract(
+            state,
+            cu,
+            &c,
+            &format!(
+                "{} le {} — contrat « {} ».",
+                event.kind.label(),
+                cpom_domain::territory::date_fr(event.on),
+                c.title
+            ),
+            "#calendrier",
+        )
+        .await;
+    }
+    Ok(events)
 }
 
 /// A step due soon or overdue, with its contract.

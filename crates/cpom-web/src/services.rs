@@ -1828,7 +1828,7 @@ pub async fn comment_contract(
     } else {
         "agency"
     };
-    Ok(state
+    let comment = state
         .store
         .add_contract_comment(
             &cu.user.audit_actor(),
@@ -1838,7 +1838,56 @@ pub async fn comment_contract(
             side,
             &body,
         )
-        .await?)
+        .await?;
+    notify_contract(
+        state,
+        cu,
+        &c,
+        &format!(
+            "{} a commenté le contrat « {} »{}.",
+            cu.user.display_name,
+            c.title,
+            engagement
+                .map(|k| format!(" (engagement {k})"))
+                .unwrap_or_default()
+        ),
+        "#echanges",
+    )
+    .await;
+    Ok(comment)
+}
+
+/// Tells the other side of a contract's negotiation about a change the actor made: the
+/// establishment's users when the agency acts, the negotiator (or the agency of the region)
+/// when the establishment does. A failure is logged, never shown: the change is made.
+pub async fn notify_contract(
+    state: &AppState,
+    cu: &CurrentUser,
+    c: &Contract,
+    message: &str,
+    anchor: &str,
+) {
+    use cpom_store::repo::notifications::Audience;
+    let agency = cu
+        .authorize(&Action::PrepareContract(contract_scope(c)))
+        .is_ok();
+    let audience = if agency {
+        Audience::Establishment(&c.ej)
+    } else {
+        Audience::Agency {
+            region: &c.region,
+            negotiator: c.negotiator_id,
+        }
+    };
+    let link = format!("/contrats/{}{anchor}", c.id);
+    let result = async {
+        let users = state.store.audience(audience, Some(cu.user.id)).await?;
+        state.store.notify(&users, Some(c.id), message, &link).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(contract = c.id, error = %e, "notification not written");
+    }
 }
 
 /// A move of a contract, as read by the caller.
@@ -1889,7 +1938,7 @@ pub async fn move_contract(
         ));
     }
     let row_version = contract_row_version(input.row_version)?;
-    Ok(state
+    let moved = state
         .store
         .move_contract(
             &cu.user.audit_actor(),
@@ -1899,7 +1948,22 @@ pub async fn move_contract(
             input.note.as_deref(),
             None,
         )
-        .await?)
+        .await?;
+    notify_contract(
+        state,
+        cu,
+        &moved,
+        &format!(
+            "Le contrat « {} » est passé de l'état « {} » à « {} » ({}).",
+            moved.title,
+            c.state.label(),
+            to.label(),
+            cu.user.display_name
+        ),
+        "",
+    )
+    .await;
+    Ok(moved)
 }
 
 /// A signature as typed: the signatories and the version of the contract read.
@@ -1938,7 +2002,7 @@ pub async fn sign_contract(
     content.signatories = signatories;
     // The registry facts the contract prints are frozen as they stand today.
     content.registry = Some(crate::documents::registry_snapshot(state, &c.ej, today()).await?);
-    Ok(state
+    let signed = state
         .store
         .move_contract(
             &cu.user.audit_actor(),
@@ -1948,7 +2012,19 @@ pub async fn sign_contract(
             input.note.as_deref(),
             Some(&content),
         )
-        .await?)
+        .await?;
+    notify_contract(
+        state,
+        cu,
+        &signed,
+        &format!(
+            "La signature du contrat « {} » est enregistrée : il est en vigueur.",
+            signed.title
+        ),
+        "",
+    )
+    .await;
+    Ok(signed)
 }
 
 /// Opening an avenant: the version read and why.
@@ -1971,7 +2047,7 @@ pub async fn propose_avenant(
     let c = contract(state, cu, id).await?;
     cu.authorize(&Action::PrepareContract(contract_scope(&c)))?;
     let row_version = contract_row_version(input.row_version)?;
-    Ok(state
+    let opened = state
         .store
         .propose_avenant(
             &cu.user.audit_actor(),
@@ -1979,7 +2055,19 @@ pub async fn propose_avenant(
             row_version,
             input.note.as_deref(),
         )
-        .await?)
+        .await?;
+    notify_contract(
+        state,
+        cu,
+        &opened,
+        &format!(
+            "L'ARS a ouvert l'avenant n° {} au contrat « {} ».",
+            opened.avenant, opened.title
+        ),
+        "#avenant",
+    )
+    .await;
+    Ok(opened)
 }
 
 /// One earlier signed version of a contract the actor may see, with the contract, and what

@@ -58,6 +58,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     /// CSRF token for forms.
     pub csrf: String,
+    /// Unread notifications of the account.
+    pub unread: u64,
 }
 
 /// A navigation section: path, label, and the action the policy must allow (none: always).
@@ -110,6 +112,7 @@ impl Layout {
             user: Some((cu.user.display_name.clone(), cu.user.role.label())),
             nav,
             csrf: csrf::token(session).await?,
+            unread: state.store.unread_notifications(cu.user.id).await?,
         })
     }
 
@@ -121,6 +124,7 @@ impl Layout {
             user: None,
             nav: vec![],
             csrf: String::new(),
+            unread: 0,
         }
     }
 
@@ -136,6 +140,7 @@ impl Layout {
             user: None,
             nav: vec![],
             csrf: csrf::token(session).await?,
+            unread: 0,
         })
     }
 }

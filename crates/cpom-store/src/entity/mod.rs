@@ -17,6 +17,7 @@ pub mod ght_membership;
 pub mod import_run;
 pub mod legal_entity;
 pub mod login_attempt;
+pub mod notification;
 pub mod region_setting;
 pub mod session;
 pub mod site;

@@ -6,6 +6,7 @@ pub mod contracts;
 pub mod imports;
 pub mod legal_entities;
 pub mod login_attempts;
+pub mod notifications;
 pub mod region_settings;
 pub mod registry;
 pub mod search_index;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalogues;
 pub mod contracts;
 pub mod documents;
+pub mod notifications;
 pub mod registry;
 pub mod settings;
 pub mod territories;
@@ -78,6 +79,8 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::put_engagement,
         contracts::delete_engagement,
         contracts::propose_avenant,
+        notifications::list,
+        notifications::mark_read,
         contracts::put_annexes,
         contracts::get_calendar,
         contracts::record_event,

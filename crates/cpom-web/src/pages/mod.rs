@@ -7,6 +7,7 @@ pub mod catalogue_edit;
 pub mod catalogues;
 pub mod contracts;
 pub mod home;
+pub mod notifications;
 pub mod ops;
 pub mod registry;
 pub mod settings;

@@ -928,6 +928,24 @@ fn matrix() -> Vec<Case> {
             [401, 404, 404, 404, 404, 404, 404],
             Some([401, 404, 404, 404, 404, 404, 404]),
         ),
+        // Notifications: each account its own.
+        case("GET", "/notifications", Page, SIGNED_IN_200, None),
+        case("POST", "/notifications/lues", Form, [303; 7], None),
+        case(
+            "GET",
+            "/notifications/{id}",
+            Page,
+            [303; 7],
+            Some([303, 404, 404, 404, 404, 404, 404]),
+        ),
+        case("GET", "/api/v1/notifications", Api, API_SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/api/v1/notifications/read",
+            Api,
+            API_SIGNED_IN_200,
+            None,
+        ),
         // Diagnostic and annexes: prepared by the agency (no version read: 422).
         case(
             "GET",
@@ -1155,6 +1173,24 @@ async fn request(
             .replace("{file}", "999999")
             .replace("{n}", "0");
     }
+    if path.starts_with("/notifications/{id}") {
+        // Own: a notification of the caller; foreign: one of the foreign target.
+        let owner = if target == Target::Own && who != "anonymous" {
+            app.user(who).id
+        } else {
+            app.user("foreign-target").id
+        };
+        app.store()
+            .notify(&[owner], None, "matrice", "/contrats")
+            .await
+            .expect("notification");
+        let newest = app
+            .store()
+            .notifications(owner, false, 1, 1)
+            .await
+            .expect("notifications");
+        path = path.replace("{id}", &newest.items[0].id.to_string());
+    }
     if path.contains("{id}") {
         let id = if path.contains("jetons") || path.contains("tokens") {
             // Own: a token of the caller; foreign: a token of the foreign target.
@@ -1245,6 +1281,7 @@ async fn request(
                 ("version", ght_version.clone()),
             ],
             "/api/v1/regions/{code}/contract-template" => vec![("version", "0".into())],
+            "/api/v1/notifications/read" => vec![("note", "matrice".into())],
             "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
                 ("region", region_code.into()),
                 ("columns", "LIT_MCO".into()),

@@ -90,6 +90,74 @@ async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
 
+        // The establishment was told of each move and of the signature; the agency of the
+        // establishment's move; nobody of their own.
+        let told = leader.get("/api/v1/notifications").await.json();
+        let messages: Vec<&str> = told["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|n| n["message"].as_str())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains("est en vigueur")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("à « en négociation »")),
+            "{messages:?}"
+        );
+        assert!(
+            !messages.iter().any(|m| m.contains("à « prêt à signer »")),
+            "own move: {messages:?}"
+        );
+        assert_eq!(told["unread"], told["total"]);
+        let agency = referent
+            .get("/api/v1/notifications?unread=true")
+            .await
+            .json();
+        let first = agency["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|n| {
+                n["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("à « prêt à signer »"))
+            })
+            .expect("the establishment's move")
+            .clone();
+        assert_eq!(first["link"], format!("/contrats/{id}"));
+        // Opening it marks it read and leads to the contract; another's is not found.
+        let nid = first["id"].as_i64().expect("id");
+        let r = referent.get(&format!("/notifications/{nid}")).await;
+        assert_eq!(
+            (r.status.as_u16(), r.location()),
+            (303, format!("/contrats/{id}").as_str())
+        );
+        assert_eq!(
+            leader.get(&format!("/notifications/{nid}")).await.status,
+            404
+        );
+        let page = leader.get("/notifications").await;
+        assert!(page.text.contains("est en vigueur"), "{}", page.text);
+        assert!(
+            page.text.contains("Notifications ("),
+            "the count in the header"
+        );
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/notifications/read",
+                Some(serde_json::json!({})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            leader.get("/api/v1/notifications").await.json()["unread"],
+            0
+        );
+
         // In force: the 2025 follow-up was due on 31/03/2026 and is overdue.
         let cal = leader
             .get(&format!("/api/v1/contracts/{id}/calendar"))

@@ -313,6 +313,11 @@ pub fn table() -> Table {
     )
     .add(
         "POST",
+        "/contrats/{id}/negociateur",
+        post(pages::contracts::set_negotiator),
+    )
+    .add(
+        "POST",
         "/contrats/{id}/avenant",
         post(pages::contracts::propose_avenant),
     )
@@ -618,6 +623,11 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/notifications/read",
         post(api::notifications::mark_read),
+    )
+    .add(
+        "PUT",
+        "/api/v1/contracts/{id}/negotiator",
+        put(api::contracts::put_negotiator),
     )
     .add(
         "POST",

@@ -1326,6 +1326,10 @@ pub struct ContractQuery {
     pub department: Option<String>,
     /// Only the caller's own contracts as negotiator (`true`).
     pub mine: Option<bool>,
+    /// Code of a GHT: the contracts of its members today.
+    pub ght: Option<String>,
+    /// Account id of a negotiator.
+    pub negotiator: Option<String>,
     /// Page number, from 1.
     pub page: Option<u64>,
     /// Page size (at most 200).
@@ -1349,8 +1353,22 @@ pub async fn list_contracts(
     let filter = ContractFilter {
         state: state_filter,
         signed_only: cu.user.role == Role::Observer,
-        negotiator_id: (q.mine == Some(true)).then_some(cu.user.id),
+        negotiator_id: if q.mine == Some(true) {
+            Some(cu.user.id)
+        } else {
+            match blank_to_none(&q.negotiator) {
+                None => None,
+                Some(n) => Some(n.parse::<i64>().map_err(|_| {
+                    AppError::field(
+                        "negotiator",
+                        format!("« {n} » n'est pas un identifiant de compte"),
+                    )
+                })?),
+            }
+        },
         department: blank_to_none(&q.department).map(str::to_owned),
+        ght: blank_to_none(&q.ght).map(str::to_owned),
+        ght_on: Some(today()),
     };
     let (page, per_page) = paging(q.page, q.per_page);
     Ok(state
@@ -2025,6 +2043,45 @@ pub async fn sign_contract(
     )
     .await;
     Ok(signed)
+}
+
+/// A negotiator given to a contract.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct NegotiatorInput {
+    /// `row_version` of the contract when read.
+    pub row_version: Option<i64>,
+    /// Account id of an administrator or referent of the region's agency; null: nobody.
+    pub negotiator_id: Option<i64>,
+}
+
+/// Gives a contract its negotiator (the agency of the region).
+pub async fn set_negotiator(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    input: &NegotiatorInput,
+) -> Result<Contract, AppError> {
+    let c = contract(state, cu, id).await?;
+    cu.authorize(&Action::PrepareContract(contract_scope(&c)))?;
+    let row_version = contract_row_version(input.row_version)?;
+    let changed = state
+        .store
+        .set_negotiator(&cu.user.audit_actor(), id, row_version, input.negotiator_id)
+        .await?;
+    if let Some(n) = input.negotiator_id.filter(|n| *n != cu.user.id) {
+        let message = format!(
+            "{} vous a confié la négociation du contrat « {} ».",
+            cu.user.display_name, changed.title
+        );
+        if let Err(e) = state
+            .store
+            .notify(&[n], Some(id), &message, &format!("/contrats/{id}"))
+            .await
+        {
+            tracing::warn!(contract = id, error = %e, "notification not written");
+        }
+    }
+    Ok(changed)
 }
 
 /// Opening an avenant: the version read and why.

@@ -17,7 +17,9 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{contract, contract_comment, contract_version, legal_entity};
+use crate::entity::{
+    contract, contract_comment, contract_version, ght_membership, legal_entity, user,
+};
 use crate::{Page, Store, StoreError};
 
 /// A contract with its content.
@@ -98,6 +100,10 @@ pub struct ContractFilter {
     pub negotiator_id: Option<i64>,
     /// Of this department (of the legal entity).
     pub department: Option<String>,
+    /// Of the members of this GHT on `ght_on` (its code).
+    pub ght: Option<String>,
+    /// Day the GHT membership is read on.
+    pub ght_on: Option<chrono::NaiveDate>,
 }
 
 fn to_contract(m: &contract::Model, ej_name: String) -> Result<Contract, StoreError> {
@@ -352,6 +358,23 @@ impl Store {
                 .map(|e| e.finess)
                 .collect();
             q = q.filter(contract::Column::EjFiness.is_in(ejs));
+        }
+        if let Some(code) = &filter.ght {
+            let on = filter.ght_on.unwrap_or_else(|| Utc::now().date_naive());
+            let members: Vec<String> = ght_membership::Entity::find()
+                .filter(ght_membership::Column::GhtCode.eq(code.as_str()))
+                .filter(ght_membership::Column::ValidFrom.lte(on))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(ght_membership::Column::ValidTo.is_null())
+                        .add(ght_membership::Column::ValidTo.gte(on)),
+                )
+                .all(self.db())
+                .await?
+                .into_iter()
+                .map(|m| m.ej_finess)
+                .collect();
+            q = q.filter(contract::Column::EjFiness.is_in(members));
         }
         let page = page.max(1);
         let paginator = q
@@ -660,4 +683,85 @@ pub struct ContractVersion {
     pub signed_at: Option<DateTime<Utc>>,
     /// Its engagements, diagnostic, signatories and frozen registry facts.
     pub content: ContractContent,
+}
+
+/// An agency account that may negotiate contracts of a region.
+#[derive(Debug, Clone, Serialize)]
+pub struct Negotiator {
+    /// Account id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+}
+
+impl Store {
+    /// The active administrators and referents of a region's agency: who may negotiate its
+    /// contracts, by name.
+    pub async fn negotiators(&self, region: &RegionCode) -> Result<Vec<Negotiator>, StoreError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Active.eq(true))
+            .filter(user::Column::RegionCode.eq(region.as_str()))
+            .filter(user::Column::Role.is_in([
+                cpom_domain::Role::ArsAdmin.as_str(),
+                cpom_domain::Role::ArsReferent.as_str(),
+            ]))
+            .order_by_asc(user::Column::DisplayName)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|u| Negotiator {
+                id: u.id,
+                name: u.display_name,
+            })
+            .collect())
+    }
+
+    /// Gives a contract read at `row_version` its negotiator (`None`: nobody); audited.
+    pub async fn set_negotiator(
+        &self,
+        actor: &AuditActor,
+        id: i64,
+        row_version: i64,
+        negotiator: Option<i64>,
+    ) -> Result<Contract, StoreError> {
+        let txn = self.db().begin().await?;
+        let row = load(&txn, id).await?;
+        if let Some(n) = negotiator {
+            let ok = user::Entity::find_by_id(n)
+                .filter(user::Column::Active.eq(true))
+                .filter(user::Column::RegionCode.eq(row.region_code.as_str()))
+                .filter(user::Column::Role.is_in([
+                    cpom_domain::Role::ArsAdmin.as_str(),
+                    cpom_domain::Role::ArsReferent.as_str(),
+                ]))
+                .one(&txn)
+                .await?
+                .is_some();
+            if !ok {
+                return Err(StoreError::Invalid {
+                    field: "negotiator",
+                    message: "le négociateur doit être un agent actif de l'ARS de la région".into(),
+                });
+            }
+        }
+        let update = contract::Entity::update_many()
+            .col_expr(contract::Column::NegotiatorId, Expr::value(negotiator));
+        let after = update_at(&txn, id, row_version, update).await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "contract.negotiator",
+                entity_type: "contract",
+                entity_id: id.to_string(),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: Some(row.ej_finess.clone()),
+                before: Some(serde_json::json!({"negotiator": row.negotiator_id})),
+                after: Some(serde_json::json!({"negotiator": negotiator})),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.with_name(&after).await
+    }
 }

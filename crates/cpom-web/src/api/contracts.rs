@@ -785,3 +785,21 @@ pub async fn put_annexes(
     .await?;
     Ok(Json(contract_dto(&state, &cu, id).await?))
 }
+
+/// Gives a contract its negotiator (an administrator or referent of the region's agency;
+/// null: nobody); the agency of the region. The negotiator is told.
+#[utoipa::path(put, path = "/api/v1/contracts/{id}/negotiator", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat")),
+    request_body = services::NegotiatorInput,
+    responses((status = 200, body = ContractDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn put_negotiator(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(input): Json<services::NegotiatorInput>,
+) -> Result<Json<ContractDto>, ApiError> {
+    services::set_negotiator(&state, &cu, id, &input).await?;
+    Ok(Json(contract_dto(&state, &cu, id).await?))
+}

@@ -79,6 +79,7 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::put_engagement,
         contracts::delete_engagement,
         contracts::propose_avenant,
+        contracts::put_negotiator,
         notifications::list,
         notifications::mark_read,
         contracts::put_annexes,

@@ -55,6 +55,8 @@ pub struct ContractListPage {
     states: Vec<Choice>,
     department: String,
     mine: bool,
+    ghts: Vec<Choice>,
+    negotiators: Vec<Choice>,
     rows: Vec<ContractRow>,
     total: u64,
     page: u64,
@@ -73,6 +75,12 @@ fn list_href(q: &ContractQuery, page: u64) -> String {
     }
     if q.mine == Some(true) {
         params.push("mine=true".into());
+    }
+    if let Some(g) = q.ght.as_deref().filter(|s| !s.is_empty()) {
+        params.push(format!("ght={g}"));
+    }
+    if let Some(n) = q.negotiator.as_deref().filter(|s| !s.is_empty()) {
+        params.push(format!("negotiator={n}"));
     }
     format!("/contrats?{}", params.join("&"))
 }
@@ -110,6 +118,30 @@ pub async fn list_contracts(
             .collect(),
         department: q.department.clone().unwrap_or_default(),
         mine: q.mine == Some(true),
+        ghts: if prepares(&cu) {
+            let current = q.ght.clone().unwrap_or_default();
+            services::list_ghts(&state, &cu)
+                .await?
+                .into_iter()
+                .map(|g| Choice::new(g.code.clone(), format!("{} — {}", g.code, g.name), &current))
+                .collect()
+        } else {
+            vec![]
+        },
+        negotiators: match (&cu.user.region, prepares(&cu)) {
+            (Some(region), true) => {
+                let current = q.negotiator.clone().unwrap_or_default();
+                state
+                    .store
+                    .negotiators(region)
+                    .await
+                    .map_err(AppError::from)?
+                    .into_iter()
+                    .map(|n| Choice::new(n.id.to_string(), n.name, &current))
+                    .collect()
+            }
+            _ => vec![],
+        },
         rows: p
             .items
             .iter()
@@ -306,6 +338,8 @@ pub struct ContractPage {
     changes: Option<ChangesView>,
     versions: Vec<VersionLine>,
     in_force: bool,
+    negotiator: String,
+    negotiator_choices: Vec<Choice>,
     objectives: Vec<Choice>,
     indicator_kinds: Vec<Choice>,
     steps: Vec<StepView>,
@@ -407,6 +441,16 @@ pub async fn show_contract(
     let v = services::contract_view(&state, &cu, id).await?;
     let c = &v.contract;
     let calendar = crate::schedule::of_contract(&state, &cu, c).await?;
+    let negotiators = state
+        .store
+        .negotiators(&c.region)
+        .await
+        .map_err(AppError::from)?;
+    let can_assign = cu
+        .authorize(&cpom_domain::Action::PrepareContract(
+            services::contract_scope(c),
+        ))
+        .is_ok();
     let mut years: Vec<TargetYear> = (c.start_year..=c.end_year).map(TargetYear::Year).collect();
     if c.content
         .engagements
@@ -628,6 +672,26 @@ pub async fn show_contract(
         history,
         can_attach: crate::documents::can_attach_scan(&cu, c),
         in_force: c.state == ContractState::Signed,
+        negotiator: negotiators
+            .iter()
+            .find(|n| Some(n.id) == c.negotiator_id)
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| {
+                if c.negotiator_id.is_some() {
+                    "un agent qui n'est plus négociateur de la région".into()
+                } else {
+                    "aucun (l'ARS de la région)".into()
+                }
+            }),
+        negotiator_choices: if can_assign {
+            let current = c.negotiator_id.map(|n| n.to_string()).unwrap_or_default();
+            negotiators
+                .iter()
+                .map(|n| Choice::new(n.id.to_string(), n.name.clone(), &current))
+                .collect()
+        } else {
+            vec![]
+        },
         objectives: v
             .objectives
             .iter()
@@ -1877,4 +1941,20 @@ pub async fn save_annexes(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// POST `/contrats/{id}/negociateur` (`row_version`, `negotiator_id`, empty for nobody).
+pub async fn set_negotiator(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<FormPairs>,
+) -> Result<Response, PageError> {
+    let number = |name: &str| form_value(&pairs, name).and_then(|v| v.trim().parse::<i64>().ok());
+    let input = services::NegotiatorInput {
+        row_version: number("row_version"),
+        negotiator_id: number("negotiator_id"),
+    };
+    services::set_negotiator(&state, &cu, id, &input).await?;
+    Ok(Redirect::to(&format!("/contrats/{id}")).into_response())
 }

@@ -928,6 +928,21 @@ fn matrix() -> Vec<Case> {
             [401, 404, 404, 404, 404, 404, 404],
             Some([401, 404, 404, 404, 404, 404, 404]),
         ),
+        // The negotiator: given by the agency (no version read: 422).
+        case(
+            "POST",
+            "/contrats/{id}/negociateur",
+            Form,
+            CONTRACT_MOVERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/contracts/{id}/negotiator",
+            Api,
+            API_CONTRACT_MOVERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
         // Notifications: each account its own.
         case("GET", "/notifications", Page, SIGNED_IN_200, None),
         case("POST", "/notifications/lues", Form, [303; 7], None),

@@ -45,6 +45,89 @@ async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
             let path = format!("/api/v1/contracts/{id}/events");
             (path, body)
         };
+        // The negotiator: an agent of the region's agency, told of it; the list filters by
+        // negotiator and by GHT.
+        let rv = r.json()["row_version"].as_i64().expect("rv");
+        let observer_id = app.user("observer").id;
+        let r = referent
+            .json(
+                reqwest::Method::PUT,
+                &format!("/api/v1/contracts/{id}/negotiator"),
+                Some(serde_json::json!({"row_version": rv, "negotiator_id": observer_id})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text.contains("agent actif de l'ARS de la région"),
+            "{}",
+            r.text
+        );
+        let admin_id = app.user("ars-admin").id;
+        let r = referent
+            .json(
+                reqwest::Method::PUT,
+                &format!("/api/v1/contracts/{id}/negotiator"),
+                Some(serde_json::json!({"row_version": rv, "negotiator_id": admin_id})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["negotiator_id"], admin_id);
+        let told = admin.get("/api/v1/notifications").await.json();
+        assert!(
+            told["items"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("vous a confié la négociation"),
+            "{told}"
+        );
+        let mine = referent
+            .get(&format!("/api/v1/contracts?negotiator={admin_id}"))
+            .await
+            .json();
+        assert_eq!(mine["total"], 1);
+        let none = referent
+            .get(&format!(
+                "/api/v1/contracts?negotiator={}",
+                app.user("ars-referent").id
+            ))
+            .await
+            .json();
+        assert_eq!(none["total"], 0);
+        let list = referent.get("/contrats?negotiator=&ght=").await;
+        assert_eq!(list.status, 200, "empty filters are ignored");
+        let sys = AuditActor::system();
+        let region = cpom_domain::RegionCode::parse("76").expect("region");
+        let ght = app
+            .store()
+            .create_ght(&sys, "GHT-T1", "GHT de test", &region)
+            .await
+            .expect("ght");
+        app.store()
+            .add_ght_member(
+                &sys,
+                "GHT-T1",
+                &cpom_domain::FinessId::parse(OWN_EJ).expect("finess"),
+                false,
+                cpom_domain::territory::Period::new(
+                    chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+                    None,
+                )
+                .expect("period"),
+                ght.version,
+            )
+            .await
+            .expect("member");
+        assert_eq!(
+            referent.get("/api/v1/contracts?ght=GHT-T1").await.json()["total"],
+            1
+        );
+        assert_eq!(
+            referent.get("/api/v1/contracts?ght=GHT-T2").await.json()["total"],
+            0
+        );
+        let page = referent.get("/contrats").await;
+        assert!(page.text.contains("GHT-T1 — GHT de test"), "the GHT filter");
+
         // Planned only before the signature; nothing may be recorded yet.
         let cal = referent
             .get(&format!("/api/v1/contracts/{id}/calendar"))
@@ -112,10 +195,10 @@ async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
             "own move: {messages:?}"
         );
         assert_eq!(told["unread"], told["total"]);
-        let agency = referent
-            .get("/api/v1/notifications?unread=true")
-            .await
-            .json();
+        // The contract's negotiator is told (not the other agents of the region).
+        let agency = admin.get("/api/v1/notifications?unread=true").await.json();
+        let others = referent.get("/api/v1/notifications").await.json();
+        assert_eq!(others["total"], 0, "{others}");
         let first = agency["items"]
             .as_array()
             .expect("items")
@@ -125,12 +208,12 @@ async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
                     .as_str()
                     .is_some_and(|m| m.contains("à « prêt à signer »"))
             })
-            .expect("the establishment's move")
+            .unwrap_or_else(|| panic!("the establishment's move: {agency}"))
             .clone();
         assert_eq!(first["link"], format!("/contrats/{id}"));
         // Opening it marks it read and leads to the contract; another's is not found.
         let nid = first["id"].as_i64().expect("id");
-        let r = referent.get(&format!("/notifications/{nid}")).await;
+        let r = admin.get(&format!("/notifications/{nid}")).await;
         assert_eq!(
             (r.status.as_u16(), r.location()),
             (303, format!("/contrats/{id}").as_str())
@@ -173,7 +256,12 @@ async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
             .clone();
         assert_eq!(follow["due"], "2026-03-31");
         assert_eq!(follow["status"], "overdue");
-        let due = referent.get("/api/v1/calendar").await.json();
+        // On the negotiator's list, not on another agent's.
+        assert_eq!(
+            referent.get("/api/v1/calendar").await.json(),
+            serde_json::json!([])
+        );
+        let due = admin.get("/api/v1/calendar").await.json();
         assert!(
             due.as_array()
                 .expect("due")
@@ -181,7 +269,7 @@ async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
                 .any(|d| d["contract_id"] == id && d["step"]["code"] == "follow_up_2025"),
             "{due}"
         );
-        let home = referent.get("/").await;
+        let home = admin.get("/").await;
         assert!(
             home.text.contains("Échéances de vos contrats"),
             "{}",

@@ -29,6 +29,7 @@ bin="$target_dir/release/cpom"
 "$bin" demo >"$work/demo.log" 2>&1 & pid=$!
 for _ in $(seq 1 3000); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
 token=$("$bin" token create --email ars-referent@cpom.demo)
+echo "peak RSS of the server before the documents: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"
 ids=$(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/contracts?per_page=100" | python3 -c 'import json,sys; print(" ".join(str(c["id"]) for c in json.load(sys.stdin)["items"]))')
 for id in $ids; do
   curl -fs -o "$work/$id.pdf" -w "GET /api/v1/contracts/$id/document.pdf: %{time_total} s, %{size_download} bytes\n" \
@@ -37,4 +38,4 @@ done
 curl -fs -o "$work/region.zip" -w "GET /api/v1/contracts/archive.zip (region 76): %{time_total} s, %{size_download} bytes\n" \
   -H "Authorization: Bearer $token" "$base/api/v1/contracts/archive.zip"
 python3 -c 'import sys,zipfile; print("entries in the ZIP:", len(zipfile.ZipFile(sys.argv[1]).namelist()))' "$work/region.zip"
-echo "peak RSS of the server: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"
+echo "peak RSS of the server after the documents: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"

@@ -328,7 +328,8 @@ impl Store {
     }
 
     /// Records an event on a contract's calendar, checked against the events already there
-    /// by `check` (the domain's rules), in one transaction; audited.
+    /// by `check` (the domain's rules), in one transaction that also claims the contract's
+    /// version (so that two events at once cannot both pass); audited.
     pub async fn record_contract_event(
         &self,
         actor: &AuditActor,
@@ -338,6 +339,15 @@ impl Store {
     ) -> Result<Vec<Event>, StoreError> {
         let txn = self.db().begin().await?;
         let row = super::contracts::load(&txn, contract_id).await?;
+        // Claiming the contract's version makes two events recorded at once on the same
+        // contract conflict instead of both passing the checks.
+        super::contracts::update_at(
+            &txn,
+            contract_id,
+            row.row_version,
+            crate::entity::contract::Entity::update_many(),
+        )
+        .await?;
         let existing = events_of(&txn, contract_id).await?;
         check(&existing).map_err(|(field, message)| StoreError::Invalid { field, message })?;
         contract_event::ActiveModel {

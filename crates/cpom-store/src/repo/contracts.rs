@@ -195,7 +195,7 @@ fn document_of(content: &ContractContent) -> Result<String, StoreError> {
 
 /// Runs `update` on contract `id` if it is still at `row_version` (the update sets the next
 /// one), and returns the row after it; a change made since the read is reported.
-async fn update_at(
+pub(crate) async fn update_at(
     txn: &sea_orm::DatabaseTransaction,
     id: i64,
     row_version: i64,

@@ -1443,6 +1443,12 @@ pub fn apply_annexes(
 // ---------------------------------------------------------------------------------------
 // Avenants.
 
+/// Whether a contract has a version in force: signed and running, or with an avenant being
+/// prepared, negotiated or ready to sign (its previous signed version stays in force).
+pub fn in_force(state: ContractState, avenant: i32) -> bool {
+    state == ContractState::Signed || (avenant > 0 && !state.signed())
+}
+
 /// Whether an avenant may be proposed on a contract in this state: only on one in force.
 pub fn may_amend(state: ContractState) -> bool {
     state == ContractState::Signed
@@ -1950,6 +1956,13 @@ mod tests {
 
     #[test]
     fn an_avenant_starts_from_the_version_in_force_without_its_signatures() {
+        assert!(in_force(ContractState::Signed, 0));
+        assert!(
+            in_force(ContractState::Negotiation, 1),
+            "the signed version stays in force"
+        );
+        assert!(!in_force(ContractState::Negotiation, 0));
+        assert!(!in_force(ContractState::Expired, 2));
         assert!(may_amend(ContractState::Signed));
         assert!(!may_amend(ContractState::Negotiation));
         assert!(!may_amend(ContractState::Expired));

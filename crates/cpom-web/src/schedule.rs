@@ -2,7 +2,6 @@
 //! events the agency records, and the upcoming and overdue steps on a negotiator's home page.
 
 use cpom_domain::calendar::{self, Event, EventKind, Step, StepStatus};
-use cpom_domain::contract::ContractState;
 use cpom_domain::policy::{Listing, list_filter};
 use cpom_domain::{Action, Role};
 use cpom_store::repo::contracts::{Contract, ContractFilter};
@@ -18,13 +17,14 @@ pub struct ContractCalendar {
     pub steps: Vec<Step>,
     /// The events recorded, in date order.
     pub events: Vec<Event>,
-    /// The actor may record events (the agency of the region, on a contract in force).
+    /// The actor may record events (the agency of the region, on a contract with a version
+    /// in force).
     pub can_record: bool,
 }
 
 /// Whether the actor may record events on this contract.
 pub fn can_record(cu: &CurrentUser, c: &Contract) -> bool {
-    c.state == ContractState::Signed
+    cpom_domain::contract::in_force(c.state, c.avenant)
         && cu
             .authorize(&Action::PrepareContract(services::contract_scope(c)))
             .is_ok()
@@ -49,7 +49,7 @@ pub async fn of_contract(
             c.end_year,
             &rules,
             &events,
-            c.state == ContractState::Signed,
+            cpom_domain::contract::in_force(c.state, c.avenant),
             today(),
         ),
         events,
@@ -148,7 +148,7 @@ pub async fn record(
 ) -> Result<Vec<Event>, AppError> {
     let c = services::contract(state, cu, id).await?;
     cu.authorize(&Action::PrepareContract(services::contract_scope(&c)))?;
-    if c.state != ContractState::Signed {
+    if !cpom_domain::contract::in_force(c.state, c.avenant) {
         return Err(AppError::Conflict(format!(
             "le calendrier se tient sur un contrat en vigueur ; ce contrat est {}",
             c.state.label()
@@ -209,10 +209,7 @@ pub async fn due_steps(state: &AppState, cu: &CurrentUser) -> Result<Vec<DueStep
         return Ok(vec![]);
     }
     let scope = list_filter(&cu.actor(), Listing::Contracts);
-    let filter = ContractFilter {
-        state: Some(ContractState::Signed),
-        ..ContractFilter::default()
-    };
+    let filter = ContractFilter::default();
     let mut contracts = vec![];
     let mut page = 1;
     loop {
@@ -224,6 +221,7 @@ pub async fn due_steps(state: &AppState, cu: &CurrentUser) -> Result<Vec<DueStep
             batch
                 .items
                 .into_iter()
+                .filter(|c| cpom_domain::contract::in_force(c.state, c.avenant))
                 .filter(|c| c.negotiator_id.is_none() || c.negotiator_id == Some(cu.user.id)),
         );
         if page * 200 >= batch.total {

@@ -671,7 +671,7 @@ pub async fn show_contract(
             .collect(),
         history,
         can_attach: crate::documents::can_attach_scan(&cu, c),
-        in_force: c.state == ContractState::Signed,
+        in_force: cpom_domain::contract::in_force(c.state, c.avenant),
         negotiator: negotiators
             .iter()
             .find(|n| Some(n.id) == c.negotiator_id)

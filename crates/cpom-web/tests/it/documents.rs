@@ -553,6 +553,19 @@ async fn documents_follow_the_template_and_freeze_the_registry_at_signature() {
             page.text
         );
         assert!(page.text.contains("3 projets en 2026"));
+        // The signed version stays in force meanwhile: its calendar runs on.
+        let cal = referent
+            .get(&format!("/api/v1/contracts/{id}/calendar"))
+            .await
+            .json();
+        assert_eq!(cal["can_record"], true, "{cal}");
+        assert!(
+            cal["steps"]
+                .as_array()
+                .expect("steps")
+                .iter()
+                .any(|s| s["status"] != "later")
+        );
         // The version in force before the avenant, as signed.
         let versions = leader
             .get(&format!("/api/v1/contracts/{id}/versions"))

@@ -5,6 +5,7 @@
 //! platform and the one access policy that every handler consults.
 
 pub mod calendar;
+pub mod campaign;
 pub mod catalogue;
 pub mod contract;
 pub mod contract_document;

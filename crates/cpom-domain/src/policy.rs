@@ -114,6 +114,19 @@ pub enum Action {
         /// State asked.
         to: crate::contract::ContractState,
     },
+    /// Open or close the yearly campaigns of a region, reopen a declaration: its ARS
+    /// administrators (and the national administrator).
+    ManageCampaigns(RegionCode),
+    /// Enter (and, with `submit`, submit) the declarations of a legal entity: its users;
+    /// only its leader submits.
+    Declare {
+        /// Region and legal entity of the declaration.
+        scope: Scope,
+        /// Submitting, not only saving.
+        submit: bool,
+    },
+    /// Validate or return the declarations of a region: its agency's users.
+    ReviewDeclaration(Scope),
 }
 
 /// Which records a listing may return.
@@ -159,6 +172,8 @@ pub enum Listing {
     Catalogues,
     /// Contracts (observers: signed ones only, filtered by the caller).
     Contracts,
+    /// Campaigns and their declarations.
+    Declarations,
 }
 
 /// Which records of a listing the actor may see.
@@ -195,6 +210,13 @@ pub fn list_filter(actor: &Actor, listing: Listing) -> ScopeFilter {
             .ej
             .clone()
             .map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity),
+        (Listing::Declarations, Role::ArsReferent | Role::Observer) => region(),
+        (Listing::Declarations, Role::EstablishmentLeader | Role::EstablishmentContributor) => {
+            actor
+                .ej
+                .clone()
+                .map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity)
+        }
         (Listing::Users, Role::EstablishmentLeader) => actor
             .ej
             .clone()
@@ -323,6 +345,29 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 "Ce changement d'état n'est pas permis à votre rôle depuis l'état actuel du contrat.",
             )
         }
+        Action::ManageCampaigns(region) => allow_if(
+            actor.role == Role::NationalAdmin
+                || (actor.role == Role::ArsAdmin && actor.region.as_ref() == Some(region)),
+            "Les campagnes sont ouvertes et closes par les administrateurs ARS de la région.",
+        ),
+        Action::Declare { scope, submit } => {
+            let own = actor.ej.is_some() && actor.ej == scope.ej;
+            allow_if(
+                own && matches!(
+                    actor.role,
+                    Role::EstablishmentLeader | Role::EstablishmentContributor
+                ),
+                "Seuls les utilisateurs de l'établissement saisissent ses déclarations.",
+            )?;
+            allow_if(
+                !*submit || actor.role == Role::EstablishmentLeader,
+                "Seul le représentant de l'établissement soumet les déclarations.",
+            )
+        }
+        Action::ReviewDeclaration(scope) => allow_if(
+            agency_of(actor, scope),
+            "Les déclarations sont validées par l'ARS de la région.",
+        ),
     }
 }
 
@@ -825,5 +870,71 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn campaigns_are_managed_by_region_admins_and_declarations_by_their_entity() {
+        let occitanie = RegionCode::parse("76").expect("region");
+        let ara = RegionCode::parse("84").expect("region");
+        let own_ej = FinessId::parse("340780477").expect("finess");
+        let other_ej = FinessId::parse("690781810").expect("finess");
+        let actor = |role: Role| Actor {
+            user_id: 1,
+            role,
+            region: Some(occitanie.clone()),
+            ej: matches!(
+                role,
+                Role::EstablishmentLeader | Role::EstablishmentContributor
+            )
+            .then(|| own_ej.clone()),
+        };
+        let manage =
+            |role| authorize(&actor(role), &Action::ManageCampaigns(occitanie.clone())).is_ok();
+        assert!(manage(Role::ArsAdmin));
+        assert!(!manage(Role::ArsReferent));
+        assert!(
+            authorize(
+                &actor(Role::ArsAdmin),
+                &Action::ManageCampaigns(ara.clone())
+            )
+            .is_err()
+        );
+        let scope = |ej: &FinessId| Scope {
+            region: Some(occitanie.clone()),
+            ej: Some(ej.clone()),
+        };
+        let declare = |role, ej: &FinessId, submit| {
+            authorize(
+                &actor(role),
+                &Action::Declare {
+                    scope: scope(ej),
+                    submit,
+                },
+            )
+            .is_ok()
+        };
+        assert!(declare(Role::EstablishmentContributor, &own_ej, false));
+        assert!(
+            !declare(Role::EstablishmentContributor, &own_ej, true),
+            "contributors do not submit"
+        );
+        assert!(declare(Role::EstablishmentLeader, &own_ej, true));
+        assert!(!declare(Role::EstablishmentLeader, &other_ej, false));
+        assert!(!declare(Role::ArsReferent, &own_ej, false));
+        let review =
+            |role| authorize(&actor(role), &Action::ReviewDeclaration(scope(&own_ej))).is_ok();
+        assert!(review(Role::ArsReferent) && review(Role::ArsAdmin));
+        assert!(!review(Role::EstablishmentLeader) && !review(Role::Observer));
+        assert_eq!(
+            list_filter(
+                &actor(Role::EstablishmentContributor),
+                Listing::Declarations
+            ),
+            ScopeFilter::LegalEntity(own_ej.clone())
+        );
+        assert_eq!(
+            list_filter(&actor(Role::ArsReferent), Listing::Declarations),
+            ScopeFilter::Region(occitanie.clone())
+        );
     }
 }

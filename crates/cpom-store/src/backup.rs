@@ -18,10 +18,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    api_token, audit_event, authorisation, catalogue, contract, contract_comment, contract_event,
-    contract_file, contract_template, contract_version, entity_label, ght, ght_membership,
-    import_run, legal_entity, login_attempt, notification, region_setting, session, site,
-    site_capacity, user,
+    api_token, audit_event, authorisation, campaign, catalogue, contract, contract_comment,
+    contract_event, contract_file, contract_template, contract_version, declaration,
+    declaration_history, entity_label, ght, ght_membership, import_run, legal_entity,
+    login_attempt, notification, region_setting, session, site, site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -112,6 +112,18 @@ macro_rules! with_entity {
             }
             "notifications" => {
                 type $entity = notification::Entity;
+                $body
+            }
+            "campaigns" => {
+                type $entity = campaign::Entity;
+                $body
+            }
+            "declarations" => {
+                type $entity = declaration::Entity;
+                $body
+            }
+            "declaration_history" => {
+                type $entity = declaration_history::Entity;
                 $body
             }
             "import_runs" => {

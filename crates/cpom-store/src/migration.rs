@@ -19,12 +19,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0007Contracts),
             Box::new(M0008ContractComments),
             Box::new(M0009ContractDocuments),
+            Box::new(M0010Campaigns),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 22] = [
+pub const TABLES: [&str; 25] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -41,6 +42,9 @@ pub const TABLES: [&str; 22] = [
     "contract_versions",
     "contract_events",
     "notifications",
+    "campaigns",
+    "declarations",
+    "declaration_history",
     "import_runs",
     "users",
     "api_tokens",
@@ -1360,5 +1364,176 @@ impl MigrationTrait for M0009ContractDocuments {
             .await?;
         m.drop_table(Table::drop().table(ContractTemplates::Table).to_owned())
             .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum Campaigns {
+    Table,
+    Id,
+    RegionCode,
+    Year,
+    Title,
+    Deadline,
+    PerimeterKind,
+    PerimeterValue,
+    State,
+    RowVersion,
+    CreatedAt,
+    ClosedAt,
+}
+
+#[derive(DeriveIden)]
+enum Declarations {
+    Table,
+    Id,
+    CampaignId,
+    ContractId,
+    RegionCode,
+    EjFiness,
+    EngagementKey,
+    IndicatorCode,
+    IndicatorTitle,
+    Kind,
+    SiteFiness,
+    State,
+    Value,
+    Comment,
+    RowVersion,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum DeclarationHistory {
+    Table,
+    Id,
+    DeclarationId,
+    Step,
+    StateFrom,
+    StateTo,
+    Value,
+    Comment,
+    Reason,
+    Author,
+    CreatedAt,
+}
+
+/// Yearly campaigns: the campaign, one declaration per engagement indicator (and site) of
+/// every contract followed, and every version of each declaration.
+struct M0010Campaigns;
+
+impl MigrationName for M0010Campaigns {
+    fn name(&self) -> &str {
+        "m0010_campaigns"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0010Campaigns {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Campaigns::Table)
+                .col(big_pk_auto(Campaigns::Id))
+                .col(string_len(Campaigns::RegionCode, 8))
+                .col(integer(Campaigns::Year))
+                .col(string(Campaigns::Title))
+                .col(date(Campaigns::Deadline))
+                .col(string_len(Campaigns::PerimeterKind, 16))
+                .col(text(Campaigns::PerimeterValue))
+                .col(string_len(Campaigns::State, 16))
+                .col(big_integer(Campaigns::RowVersion))
+                .col(timestamp_with_time_zone(Campaigns::CreatedAt))
+                .col(timestamp_with_time_zone_null(Campaigns::ClosedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Declarations::Table)
+                .col(big_pk_auto(Declarations::Id))
+                .col(big_integer(Declarations::CampaignId))
+                .col(big_integer(Declarations::ContractId))
+                .col(string_len(Declarations::RegionCode, 8))
+                .col(string_len(Declarations::EjFiness, 9))
+                .col(string_len(Declarations::EngagementKey, 16))
+                .col(string(Declarations::IndicatorCode))
+                .col(text(Declarations::IndicatorTitle))
+                .col(string_len(Declarations::Kind, 16))
+                .col(string_len_null(Declarations::SiteFiness, 9))
+                .col(string_len(Declarations::State, 16))
+                .col(text_null(Declarations::Value))
+                .col(text_null(Declarations::Comment))
+                .col(big_integer(Declarations::RowVersion))
+                .col(timestamp_with_time_zone(Declarations::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_declarations_campaign")
+                        .from(Declarations::Table, Declarations::CampaignId)
+                        .to(Campaigns::Table, Campaigns::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_declarations_contract")
+                        .from(Declarations::Table, Declarations::ContractId)
+                        .to(Contracts::Table, Contracts::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        for (name, col) in [
+            ("ix_declarations_campaign", Declarations::CampaignId),
+            ("ix_declarations_ej", Declarations::EjFiness),
+        ] {
+            m.create_index(
+                Index::create()
+                    .name(name)
+                    .table(Declarations::Table)
+                    .col(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        m.create_table(
+            Table::create()
+                .table(DeclarationHistory::Table)
+                .col(big_pk_auto(DeclarationHistory::Id))
+                .col(big_integer(DeclarationHistory::DeclarationId))
+                .col(string_len(DeclarationHistory::Step, 32))
+                .col(string_len(DeclarationHistory::StateFrom, 16))
+                .col(string_len(DeclarationHistory::StateTo, 16))
+                .col(text_null(DeclarationHistory::Value))
+                .col(text_null(DeclarationHistory::Comment))
+                .col(text_null(DeclarationHistory::Reason))
+                .col(string(DeclarationHistory::Author))
+                .col(timestamp_with_time_zone(DeclarationHistory::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_declaration_history_declaration")
+                        .from(DeclarationHistory::Table, DeclarationHistory::DeclarationId)
+                        .to(Declarations::Table, Declarations::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_declaration_history_declaration")
+                .table(DeclarationHistory::Table)
+                .col(DeclarationHistory::DeclarationId)
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in [
+            DeclarationHistory::Table.into_iden(),
+            Declarations::Table.into_iden(),
+            Campaigns::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(t).to_owned()).await?;
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod campaigns;
 pub mod csrf;
 pub mod documents;
 pub mod error;

@@ -243,6 +243,20 @@ pub fn table() -> Table {
         "/registre/ej/{finess}/labels/{id}/fin",
         post(pages::territories::end_label),
     )
+    .add("GET", "/campagnes", get(pages::campaigns::list))
+    .add("POST", "/campagnes", post(pages::campaigns::open))
+    .add("GET", "/campagnes/{id}", get(pages::campaigns::show))
+    .add(
+        "POST",
+        "/campagnes/{id}/cloture",
+        post(pages::campaigns::close),
+    )
+    .add(
+        "GET",
+        "/declarations/{id}",
+        get(pages::campaigns::declaration),
+    )
+    .add("POST", "/declarations/{id}", post(pages::campaigns::step))
     .add("GET", "/notifications", get(pages::notifications::list))
     .add(
         "POST",
@@ -614,6 +628,29 @@ pub fn table() -> Table {
         post(api::contracts::record_event),
     )
     .add("GET", "/api/v1/calendar", get(api::contracts::due_steps))
+    .add("GET", "/api/v1/campaigns", get(api::campaigns::list))
+    .add("POST", "/api/v1/campaigns", post(api::campaigns::open))
+    .add("GET", "/api/v1/campaigns/{id}", get(api::campaigns::get))
+    .add(
+        "POST",
+        "/api/v1/campaigns/{id}/close",
+        post(api::campaigns::close),
+    )
+    .add(
+        "GET",
+        "/api/v1/campaigns/{id}/declarations",
+        get(api::campaigns::declarations),
+    )
+    .add(
+        "GET",
+        "/api/v1/declarations/{id}",
+        get(api::campaigns::declaration),
+    )
+    .add(
+        "POST",
+        "/api/v1/declarations/{id}/steps",
+        post(api::campaigns::step),
+    )
     .add(
         "GET",
         "/api/v1/notifications",

@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod audit_event;
 pub mod authorisation;
+pub mod campaign;
 pub mod catalogue;
 pub mod contract;
 pub mod contract_comment;
@@ -11,6 +12,8 @@ pub mod contract_event;
 pub mod contract_file;
 pub mod contract_template;
 pub mod contract_version;
+pub mod declaration;
+pub mod declaration_history;
 pub mod entity_label;
 pub mod ght;
 pub mod ght_membership;

@@ -106,7 +106,7 @@ pub struct ContractFilter {
     pub ght_on: Option<chrono::NaiveDate>,
 }
 
-fn to_contract(m: &contract::Model, ej_name: String) -> Result<Contract, StoreError> {
+pub(crate) fn to_contract(m: &contract::Model, ej_name: String) -> Result<Contract, StoreError> {
     let corrupt = |field: &'static str| StoreError::Invalid {
         field,
         message: format!("valeur enregistrée invalide pour le contrat {}", m.id),
@@ -313,7 +313,10 @@ impl Store {
         to_contract(row, names.get(&row.ej_finess).cloned().unwrap_or_default())
     }
 
-    async fn entity_names(&self, finess: &[String]) -> Result<HashMap<String, String>, StoreError> {
+    pub(crate) async fn entity_names(
+        &self,
+        finess: &[String],
+    ) -> Result<HashMap<String, String>, StoreError> {
         Ok(legal_entity::Entity::find()
             .filter(legal_entity::Column::Finess.is_in(finess.iter().map(String::as_str)))
             .all(self.db())

@@ -1,5 +1,6 @@
 //! Repositories, one module per resource.
 
+pub mod campaigns;
 pub mod catalogues;
 pub mod contract_documents;
 pub mod contracts;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod campaigns;
 pub mod catalogues;
 pub mod contracts;
 pub mod documents;
@@ -79,6 +80,13 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::put_engagement,
         contracts::delete_engagement,
         contracts::propose_avenant,
+        campaigns::list,
+        campaigns::open,
+        campaigns::get,
+        campaigns::close,
+        campaigns::declarations,
+        campaigns::declaration,
+        campaigns::step,
         contracts::put_negotiator,
         notifications::list,
         notifications::mark_read,
@@ -106,6 +114,7 @@ use crate::error::{ApiErrorBody, FieldError};
         (name = "utilisateurs", description = "Administration des comptes du périmètre"),
         (name = "audit", description = "Journal d'audit"),
         (name = "referentiel", description = "Référentiels : orientations, objectifs, actions types, fiches indicateurs et leurs cibles, par région et génération"),
+        (name = "campagnes", description = "Campagnes annuelles : déclarations des établissements, validation par l'ARS"),
         (name = "contrats", description = "Contrats (CPOM) : préparation à partir d'un référentiel, engagements et cibles, états de négociation et de signature"),
         (name = "registre", description = "Registre des entités juridiques et des sites (FINESS, SAE), autorisations, labels et GHT avec leurs périodes de validité, et ses imports"),
     )

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod catalogue_edit;
 pub mod catalogues;
 pub mod contracts;

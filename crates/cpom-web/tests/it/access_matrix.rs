@@ -943,6 +943,87 @@ fn matrix() -> Vec<Case> {
             API_CONTRACT_MOVERS_422,
             Some(API_FOREIGN_EDITOR_422),
         ),
+        // Campaigns: opened and closed by the region's administrators; the declarations of
+        // another legal entity (here all of them) are out of the own entity's sight.
+        case("GET", "/campagnes", Page, SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/campagnes",
+            Form,
+            [303, 422, 422, 403, 403, 403, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/campagnes/{id}",
+            Page,
+            [303, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
+        case(
+            "POST",
+            "/campagnes/{id}/cloture",
+            Form,
+            [303, 422, 422, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/declarations/{id}",
+            Page,
+            [303, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
+        case(
+            "POST",
+            "/declarations/{id}",
+            Form,
+            [303, 422, 422, 422, 404, 404, 422],
+            None,
+        ),
+        case("GET", "/api/v1/campaigns", Api, API_SIGNED_IN_200, None),
+        case(
+            "POST",
+            "/api/v1/campaigns",
+            Api,
+            [401, 422, 422, 403, 403, 403, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/campaigns/{id}",
+            Api,
+            [401, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
+        case(
+            "POST",
+            "/api/v1/campaigns/{id}/close",
+            Api,
+            [401, 422, 422, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/campaigns/{id}/declarations",
+            Api,
+            [401, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/declarations/{id}",
+            Api,
+            [401, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
+        case(
+            "POST",
+            "/api/v1/declarations/{id}/steps",
+            Api,
+            [401, 422, 422, 422, 404, 404, 422],
+            None,
+        ),
         // Notifications: each account its own.
         case("GET", "/notifications", Page, SIGNED_IN_200, None),
         case("POST", "/notifications/lues", Form, [303; 7], None),
@@ -1007,19 +1088,13 @@ fn matrix() -> Vec<Case> {
             Some([401, 409, 404, 404, 404, 404, 404]),
         ),
         case("GET", "/api/v1/calendar", Api, API_SIGNED_IN_200, None),
-        // The region's archive: the contracts one sees (observers: signed ones, none here).
-        case(
-            "GET",
-            "/contrats/archive.zip",
-            Page,
-            [303, 200, 200, 200, 200, 200, 422],
-            None,
-        ),
+        // The region's archive: the contracts one sees (observers: the signed one).
+        case("GET", "/contrats/archive.zip", Page, SIGNED_IN_200, None),
         case(
             "GET",
             "/api/v1/contracts/archive.zip",
             Api,
-            [401, 200, 200, 200, 200, 200, 422],
+            API_SIGNED_IN_200,
             None,
         ),
         // The region's contract template: its administrators; an empty one is refused.
@@ -1188,6 +1263,35 @@ async fn request(
             .replace("{file}", "999999")
             .replace("{n}", "0");
     }
+    if path.starts_with("/campagnes/{id}")
+        || path.starts_with("/api/v1/campaigns/{id}")
+        || path.starts_with("/declarations/{id}")
+        || path.starts_with("/api/v1/declarations/{id}")
+    {
+        let campaigns = app
+            .store()
+            .list_campaigns(&cpom_domain::ScopeFilter::All)
+            .await
+            .expect("campaigns");
+        let campaign = campaigns[0].campaign.id;
+        let id = if path.contains("declarations/{id}") {
+            app.store()
+                .list_declarations(
+                    campaign,
+                    &cpom_domain::ScopeFilter::All,
+                    &Default::default(),
+                    1,
+                    1,
+                )
+                .await
+                .expect("declarations")
+                .items[0]
+                .id
+        } else {
+            campaign
+        };
+        path = path.replace("{id}", &id.to_string());
+    }
     if path.starts_with("/notifications/{id}") {
         // Own: a notification of the caller; foreign: one of the foreign target.
         let owner = if target == Target::Own && who != "anonymous" {
@@ -1296,7 +1400,10 @@ async fn request(
                 ("version", ght_version.clone()),
             ],
             "/api/v1/regions/{code}/contract-template" => vec![("version", "0".into())],
-            "/api/v1/notifications/read" => vec![("note", "matrice".into())],
+            "/api/v1/notifications/read"
+            | "/api/v1/campaigns"
+            | "/api/v1/campaigns/{id}/close"
+            | "/api/v1/declarations/{id}/steps" => vec![("note", "matrice".into())],
             "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
                 ("region", region_code.into()),
                 ("columns", "LIT_MCO".into()),
@@ -1460,6 +1567,82 @@ async fn run_matrix(backend: Backend) {
             )
             .await
             .expect("contract");
+    }
+    // A signed contract of another legal entity of the own region, followed by a campaign:
+    // the own entity's users do not see its declarations.
+    {
+        use cpom_domain::contract::{ContractState, Signatory, SignatoryRole};
+        let c = crate::catalogues::shipped("occitanie-2025-2029");
+        let mut content = cpom_domain::contract::add_engagement(
+            &Default::default(),
+            &c,
+            &c.actions[0].code,
+            None,
+            None,
+            None,
+        )
+        .expect("engagement");
+        let sibling = app
+            .store()
+            .create_contract(
+                &sys,
+                &cpom_store::repo::contracts::NewContract {
+                    region: cpom_domain::RegionCode::parse("76").expect("region"),
+                    ej: cpom_domain::FinessId::parse(crate::support::SIBLING_EJ).expect("finess"),
+                    catalogue_slug: "occitanie-2025-2029".into(),
+                    catalogue_version: 1,
+                    title: "Contrat suivi de la matrice".into(),
+                    start_year: c.start_year,
+                    end_year: c.end_year,
+                    band: None,
+                    negotiator_id: None,
+                    content: content.clone(),
+                },
+            )
+            .await
+            .expect("contract");
+        let date = chrono::NaiveDate::from_ymd_opt(2025, 2, 1).expect("date");
+        content.signatories = vec![
+            Signatory {
+                role: SignatoryRole::DgArs,
+                name: "A".into(),
+                function: "DG".into(),
+                date,
+            },
+            Signatory {
+                role: SignatoryRole::LegalRepresentative,
+                name: "B".into(),
+                function: "Directeur".into(),
+                date,
+            },
+        ];
+        let mut rv = sibling.row_version;
+        for to in [
+            ContractState::Negotiation,
+            ContractState::ReadyToSign,
+            ContractState::Signed,
+        ] {
+            let signed = (to == ContractState::Signed).then_some(&content);
+            rv = app
+                .store()
+                .move_contract(&sys, sibling.id, rv, to, None, signed)
+                .await
+                .expect("move")
+                .row_version;
+        }
+        app.store()
+            .open_campaign(
+                &sys,
+                &cpom_store::repo::campaigns::NewCampaign {
+                    region: cpom_domain::RegionCode::parse("76").expect("region"),
+                    year: 2026,
+                    title: "Campagne de la matrice".into(),
+                    deadline: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).expect("date"),
+                    perimeter: cpom_store::repo::campaigns::Perimeter::Region,
+                },
+            )
+            .await
+            .expect("campaign");
     }
     let mut failures = Vec::new();
     let mut n = 0;

@@ -3,6 +3,7 @@
 mod access_matrix;
 mod backup;
 mod calendar;
+mod campaigns;
 mod catalogues;
 mod contracts;
 mod documents;

@@ -1,0 +1,695 @@
+//! Yearly campaigns: opening one creates, in one transaction, a declaration per engagement
+//! indicator (and bound site) of every contract followed that year in its perimeter; each
+//! step of a declaration is made at the `row_version` read, kept with its value in the
+//! declaration's history, and audited.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use cpom_domain::campaign::{DeclarationState, Value};
+use cpom_domain::catalogue::IndicatorKind;
+use cpom_domain::{FinessId, RegionCode, ScopeFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::audit::{self, AuditActor, Change};
+use crate::entity::{campaign, contract, declaration, declaration_history, legal_entity};
+use crate::{Page, Store, StoreError};
+
+/// Which contracts a campaign follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Perimeter {
+    /// Every contract of the region.
+    Region,
+    /// The contracts of the legal entities of a department.
+    Department(String),
+    /// A list of contracts.
+    Contracts(Vec<i64>),
+}
+
+impl Perimeter {
+    fn stored(&self) -> (&'static str, String) {
+        match self {
+            Perimeter::Region => ("region", String::new()),
+            Perimeter::Department(d) => ("department", d.clone()),
+            Perimeter::Contracts(ids) => (
+                "contracts",
+                ids.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        }
+    }
+
+    fn read(kind: &str, value: &str) -> Self {
+        match kind {
+            "department" => Perimeter::Department(value.to_owned()),
+            "contracts" => Perimeter::Contracts(
+                value
+                    .split(',')
+                    .filter_map(|v| v.trim().parse().ok())
+                    .collect(),
+            ),
+            _ => Perimeter::Region,
+        }
+    }
+
+    /// In French.
+    pub fn label(&self) -> String {
+        match self {
+            Perimeter::Region => "toute la région".into(),
+            Perimeter::Department(d) => format!("département {d}"),
+            Perimeter::Contracts(ids) => format!("{} contrat(s) choisi(s)", ids.len()),
+        }
+    }
+}
+
+/// A campaign.
+#[derive(Debug, Clone, Serialize)]
+pub struct Campaign {
+    /// Identifier.
+    pub id: i64,
+    /// Region.
+    pub region: RegionCode,
+    /// Year followed.
+    pub year: i32,
+    /// Title.
+    pub title: String,
+    /// Deadline for the establishments.
+    pub deadline: NaiveDate,
+    /// Contracts followed.
+    pub perimeter: Perimeter,
+    /// Open (declarations may be entered).
+    pub open: bool,
+    /// Version for changes.
+    pub row_version: i64,
+    /// Opened at.
+    pub created_at: DateTime<Utc>,
+    /// Closed at.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+fn to_campaign(m: campaign::Model) -> Result<Campaign, StoreError> {
+    Ok(Campaign {
+        id: m.id,
+        region: RegionCode::parse(&m.region_code).map_err(crate::repo::legal_entities::corrupt)?,
+        year: m.year,
+        title: m.title,
+        deadline: m.deadline,
+        perimeter: Perimeter::read(&m.perimeter_kind, &m.perimeter_value),
+        open: m.state == "open",
+        row_version: m.row_version,
+        created_at: m.created_at,
+        closed_at: m.closed_at,
+    })
+}
+
+/// A campaign to open.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    /// Region.
+    pub region: RegionCode,
+    /// Year followed.
+    pub year: i32,
+    /// Title.
+    pub title: String,
+    /// Deadline.
+    pub deadline: NaiveDate,
+    /// Contracts followed.
+    pub perimeter: Perimeter,
+}
+
+/// A campaign with the count of its declarations by state.
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignSummary {
+    /// The campaign.
+    #[serde(flatten)]
+    pub campaign: Campaign,
+    /// Declarations by state (those the caller sees).
+    pub counts: Vec<(DeclarationState, u64)>,
+}
+
+/// A declaration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Declaration {
+    /// Identifier.
+    pub id: i64,
+    /// Campaign.
+    pub campaign_id: i64,
+    /// Contract.
+    pub contract_id: i64,
+    /// Region.
+    pub region: RegionCode,
+    /// Legal entity.
+    pub ej: FinessId,
+    /// Its name.
+    pub ej_name: String,
+    /// Engagement key.
+    pub engagement: String,
+    /// Indicator code.
+    pub indicator: String,
+    /// Indicator title.
+    pub indicator_title: String,
+    /// Kind of value.
+    pub kind: IndicatorKind,
+    /// Site, when the engagement binds sites.
+    pub site: Option<FinessId>,
+    /// State.
+    pub state: DeclarationState,
+    /// The value saved.
+    pub value: Option<Value>,
+    /// The establishment's comment.
+    pub comment: Option<String>,
+    /// Version for changes.
+    pub row_version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn to_declaration(m: declaration::Model, ej_name: String) -> Result<Declaration, StoreError> {
+    let corrupt = |field: &'static str| StoreError::Invalid {
+        field,
+        message: format!("valeur enregistrée invalide pour la déclaration {}", m.id),
+    };
+    Ok(Declaration {
+        id: m.id,
+        campaign_id: m.campaign_id,
+        contract_id: m.contract_id,
+        region: RegionCode::parse(&m.region_code).map_err(|_| corrupt("region"))?,
+        ej: FinessId::parse(&m.ej_finess).map_err(|_| corrupt("ej"))?,
+        ej_name,
+        engagement: m.engagement_key,
+        indicator: m.indicator_code,
+        indicator_title: m.indicator_title,
+        kind: IndicatorKind::parse(&m.kind).ok_or_else(|| corrupt("kind"))?,
+        site: m
+            .site_finess
+            .as_deref()
+            .map(FinessId::parse)
+            .transpose()
+            .map_err(|_| corrupt("site"))?,
+        state: DeclarationState::parse(&m.state).ok_or_else(|| corrupt("state"))?,
+        value: m
+            .value
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| corrupt("value"))?,
+        comment: m.comment,
+        row_version: m.row_version,
+        updated_at: m.updated_at,
+    })
+}
+
+/// One step of a declaration's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryStep {
+    /// What was done (French).
+    pub step: String,
+    /// State before.
+    pub from: DeclarationState,
+    /// State after.
+    pub to: DeclarationState,
+    /// The value then.
+    pub value: Option<Value>,
+    /// The comment then.
+    pub comment: Option<String>,
+    /// The reason of a return or reopening.
+    pub reason: Option<String>,
+    /// Who.
+    pub author: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Filters of the declarations of a campaign.
+#[derive(Debug, Clone, Default)]
+pub struct DeclarationFilter {
+    /// In this state.
+    pub state: Option<DeclarationState>,
+    /// Of this indicator.
+    pub indicator: Option<String>,
+    /// Of this legal entity.
+    pub ej: Option<FinessId>,
+}
+
+/// A step to record on a declaration.
+#[derive(Debug, Clone)]
+pub struct DeclarationStep<'a> {
+    /// What is done (French, for the history).
+    pub label: &'a str,
+    /// The state it leads to.
+    pub to: DeclarationState,
+    /// The new value, if it changes.
+    pub value: Option<&'a Value>,
+    /// The new comment, if it changes.
+    pub comment: Option<Option<&'a str>>,
+    /// The reason of a return or reopening.
+    pub reason: Option<&'a str>,
+}
+
+const BATCH: usize = 500;
+
+impl Store {
+    /// Opens a campaign: one declaration per engagement indicator (and bound site) of every
+    /// contract of its perimeter followed in its year, all in one transaction. Refused when
+    /// an open campaign of the same region, year and perimeter exists, or when it would
+    /// follow no contract.
+    pub async fn open_campaign(
+        &self,
+        actor: &AuditActor,
+        new: &NewCampaign,
+    ) -> Result<(Campaign, u64), StoreError> {
+        let (kind, value) = new.perimeter.stored();
+        let txn = self.db().begin().await?;
+        let twin = campaign::Entity::find()
+            .filter(campaign::Column::RegionCode.eq(new.region.as_str()))
+            .filter(campaign::Column::Year.eq(new.year))
+            .filter(campaign::Column::PerimeterKind.eq(kind))
+            .filter(campaign::Column::PerimeterValue.eq(value.as_str()))
+            .filter(campaign::Column::State.eq("open"))
+            .one(&txn)
+            .await?;
+        if let Some(t) = twin {
+            return Err(StoreError::Conflict(format!(
+                "la campagne « {} » couvre déjà cette année et ce périmètre ; closez-la d'abord",
+                t.title
+            )));
+        }
+        let mut query =
+            contract::Entity::find().filter(contract::Column::RegionCode.eq(new.region.as_str()));
+        match &new.perimeter {
+            Perimeter::Region => {}
+            Perimeter::Department(d) => {
+                let ejs: Vec<String> = legal_entity::Entity::find()
+                    .select_only()
+                    .column(legal_entity::Column::Finess)
+                    .filter(legal_entity::Column::Department.eq(d.as_str()))
+                    .into_tuple::<String>()
+                    .all(&txn)
+                    .await?;
+                query = query.filter(contract::Column::EjFiness.is_in(ejs));
+            }
+            Perimeter::Contracts(ids) => {
+                query = query.filter(contract::Column::Id.is_in(ids.iter().copied()));
+            }
+        }
+        let contracts = query.all(&txn).await?;
+        if let Perimeter::Contracts(ids) = &new.perimeter
+            && let Some(missing) = ids
+                .iter()
+                .find(|id| !contracts.iter().any(|c| c.id == **id))
+        {
+            return Err(StoreError::Invalid {
+                field: "contracts",
+                message: format!("pas de contrat n° {missing} dans la région"),
+            });
+        }
+        let now = Utc::now();
+        let created = campaign::ActiveModel {
+            region_code: Set(new.region.to_string()),
+            year: Set(new.year),
+            title: Set(new.title.clone()),
+            deadline: Set(new.deadline),
+            perimeter_kind: Set(kind.to_owned()),
+            perimeter_value: Set(value),
+            state: Set("open".into()),
+            row_version: Set(1),
+            created_at: Set(now),
+            closed_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let mut rows = vec![];
+        let mut followed = 0u64;
+        for m in &contracts {
+            let c = super::contracts::to_contract(m, String::new())?;
+            if !cpom_domain::campaign::followed(
+                c.state,
+                c.avenant,
+                c.start_year,
+                c.end_year,
+                new.year,
+            ) {
+                continue;
+            }
+            followed += 1;
+            for e in cpom_domain::campaign::expected(&c.content) {
+                let Some(engagement) = c.content.engagements.iter().find(|x| x.key == e.engagement)
+                else {
+                    continue;
+                };
+                let Some(indicator) = &engagement.indicator else {
+                    continue;
+                };
+                rows.push(declaration::ActiveModel {
+                    campaign_id: Set(created.id),
+                    contract_id: Set(c.id),
+                    region_code: Set(c.region.to_string()),
+                    ej_finess: Set(c.ej.to_string()),
+                    engagement_key: Set(e.engagement.clone()),
+                    indicator_code: Set(e.indicator.clone()),
+                    indicator_title: Set(indicator.title.clone()),
+                    kind: Set(indicator.kind.as_str().to_owned()),
+                    site_finess: Set(e.site.as_ref().map(ToString::to_string)),
+                    state: Set(DeclarationState::ToDo.as_str().to_owned()),
+                    value: Set(None),
+                    comment: Set(None),
+                    row_version: Set(1),
+                    updated_at: Set(now),
+                    ..Default::default()
+                });
+            }
+        }
+        if rows.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "perimeter",
+                message: format!(
+                    "aucun contrat en vigueur en {} avec un indicateur dans ce périmètre",
+                    new.year
+                ),
+            });
+        }
+        let total = rows.len() as u64;
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(BATCH));
+            declaration::Entity::insert_many(rest)
+                .exec_without_returning(&txn)
+                .await?;
+            rest = tail;
+        }
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "campaign.open",
+                entity_type: "campaign",
+                entity_id: created.id.to_string(),
+                region_code: Some(new.region.to_string()),
+                ej_finess: None,
+                before: None,
+                after: Some(serde_json::json!({
+                    "year": new.year, "title": new.title, "deadline": new.deadline,
+                    "perimeter": new.perimeter, "contracts": followed, "declarations": total,
+                })),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((to_campaign(created)?, total))
+    }
+
+    /// One campaign.
+    pub async fn campaign(&self, id: i64) -> Result<Campaign, StoreError> {
+        to_campaign(
+            campaign::Entity::find_by_id(id)
+                .one(self.db())
+                .await?
+                .ok_or(StoreError::NotFound)?,
+        )
+    }
+
+    /// The campaigns of a scope, newest first, with the count of the declarations the scope
+    /// sees by state (an establishment: the campaigns where it has declarations).
+    pub async fn list_campaigns(
+        &self,
+        scope: &ScopeFilter,
+    ) -> Result<Vec<CampaignSummary>, StoreError> {
+        let Some(in_scope) = crate::scope_condition(
+            scope,
+            declaration::Column::RegionCode,
+            declaration::Column::EjFiness,
+        ) else {
+            return Ok(vec![]);
+        };
+        let counts: Vec<(i64, String, i64)> = declaration::Entity::find()
+            .select_only()
+            .column(declaration::Column::CampaignId)
+            .column(declaration::Column::State)
+            .column_as(declaration::Column::Id.count(), "n")
+            .filter(in_scope)
+            .group_by(declaration::Column::CampaignId)
+            .group_by(declaration::Column::State)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let mut by_campaign: HashMap<i64, Vec<(DeclarationState, u64)>> = HashMap::new();
+        for (id, state, n) in counts {
+            if let Some(s) = DeclarationState::parse(&state) {
+                by_campaign
+                    .entry(id)
+                    .or_default()
+                    .push((s, u64::try_from(n).unwrap_or(0)));
+            }
+        }
+        let mut query = campaign::Entity::find();
+        match scope {
+            ScopeFilter::All => {}
+            ScopeFilter::Region(r) => {
+                query = query.filter(campaign::Column::RegionCode.eq(r.as_str()));
+            }
+            _ => {
+                query = query.filter(campaign::Column::Id.is_in(by_campaign.keys().copied()));
+            }
+        }
+        query
+            .order_by_desc(campaign::Column::Year)
+            .order_by_desc(campaign::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|m| {
+                let id = m.id;
+                let mut counts = by_campaign.remove(&id).unwrap_or_default();
+                counts.sort_by_key(|(s, _)| DeclarationState::ALL.iter().position(|x| x == s));
+                Ok(CampaignSummary {
+                    campaign: to_campaign(m)?,
+                    counts,
+                })
+            })
+            .collect()
+    }
+
+    /// Closes a campaign read at `row_version`; audited.
+    pub async fn close_campaign(
+        &self,
+        actor: &AuditActor,
+        id: i64,
+        row_version: i64,
+    ) -> Result<Campaign, StoreError> {
+        let txn = self.db().begin().await?;
+        let row = campaign::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if row.state != "open" {
+            return Err(StoreError::Conflict("la campagne est déjà close".into()));
+        }
+        let done = campaign::Entity::update_many()
+            .col_expr(campaign::Column::State, Expr::value("closed"))
+            .col_expr(campaign::Column::ClosedAt, Expr::value(Utc::now()))
+            .col_expr(campaign::Column::RowVersion, Expr::value(row_version + 1))
+            .filter(campaign::Column::Id.eq(id))
+            .filter(campaign::Column::RowVersion.eq(row_version))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected != 1 {
+            return Err(StoreError::Conflict(
+                "la campagne a été modifiée entre-temps ; rechargez la page".into(),
+            ));
+        }
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "campaign.close",
+                entity_type: "campaign",
+                entity_id: id.to_string(),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: None,
+                before: Some(serde_json::json!({"state": "open"})),
+                after: Some(serde_json::json!({"state": "closed"})),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.campaign(id).await
+    }
+
+    /// The declarations of a campaign that a scope sees, filtered, by entity then engagement.
+    pub async fn list_declarations(
+        &self,
+        campaign_id: i64,
+        scope: &ScopeFilter,
+        filter: &DeclarationFilter,
+        page: u64,
+        per_page: u64,
+    ) -> Result<Page<Declaration>, StoreError> {
+        let Some(in_scope) = crate::scope_condition(
+            scope,
+            declaration::Column::RegionCode,
+            declaration::Column::EjFiness,
+        ) else {
+            return Ok(Page::empty(per_page));
+        };
+        let mut cond = Condition::all()
+            .add(declaration::Column::CampaignId.eq(campaign_id))
+            .add(in_scope);
+        if let Some(s) = filter.state {
+            cond = cond.add(declaration::Column::State.eq(s.as_str()));
+        }
+        if let Some(i) = &filter.indicator {
+            cond = cond.add(declaration::Column::IndicatorCode.eq(i.as_str()));
+        }
+        if let Some(ej) = &filter.ej {
+            cond = cond.add(declaration::Column::EjFiness.eq(ej.as_str()));
+        }
+        let page = page.max(1);
+        let paginator = declaration::Entity::find()
+            .filter(cond)
+            .order_by_asc(declaration::Column::EjFiness)
+            .order_by_asc(declaration::Column::ContractId)
+            .order_by_asc(declaration::Column::Id)
+            .paginate(self.db(), per_page);
+        let total = paginator.num_items().await?;
+        let rows = paginator.fetch_page(page - 1).await?;
+        let finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
+        let names = self.entity_names(&finess).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let name = names.get(&r.ej_finess).cloned().unwrap_or_default();
+                to_declaration(r, name)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// One declaration with its history, oldest step first.
+    pub async fn declaration(
+        &self,
+        id: i64,
+    ) -> Result<(Declaration, Vec<HistoryStep>), StoreError> {
+        let row = declaration::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let names = self
+            .entity_names(std::slice::from_ref(&row.ej_finess))
+            .await?;
+        let name = names.get(&row.ej_finess).cloned().unwrap_or_default();
+        let history = declaration_history::Entity::find()
+            .filter(declaration_history::Column::DeclarationId.eq(id))
+            .order_by_asc(declaration_history::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|h| HistoryStep {
+                step: h.step,
+                from: DeclarationState::parse(&h.state_from).unwrap_or(DeclarationState::ToDo),
+                to: DeclarationState::parse(&h.state_to).unwrap_or(DeclarationState::ToDo),
+                value: h
+                    .value
+                    .as_deref()
+                    .and_then(|v| serde_json::from_str(v).ok()),
+                comment: h.comment,
+                reason: h.reason,
+                author: h.author,
+                at: h.created_at,
+            })
+            .collect();
+        Ok((to_declaration(row, name)?, history))
+    }
+
+    /// Records a step on a declaration read at `row_version` (the caller checked it with the
+    /// domain's workflow): its new state, value and comment, and a history row with the value
+    /// then; audited.
+    pub async fn record_declaration_step(
+        &self,
+        actor: &AuditActor,
+        id: i64,
+        row_version: i64,
+        step: &DeclarationStep<'_>,
+    ) -> Result<Declaration, StoreError> {
+        let txn = self.db().begin().await?;
+        let row = declaration::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let value_json = match step.value {
+            Some(v) => Some(serde_json::to_string(v).map_err(|e| StoreError::Invalid {
+                field: "value",
+                message: e.to_string(),
+            })?),
+            None => row.value.clone(),
+        };
+        let comment = match step.comment {
+            Some(c) => c.map(str::to_owned),
+            None => row.comment.clone(),
+        };
+        let done = declaration::Entity::update_many()
+            .col_expr(declaration::Column::State, Expr::value(step.to.as_str()))
+            .col_expr(declaration::Column::Value, Expr::value(value_json.clone()))
+            .col_expr(declaration::Column::Comment, Expr::value(comment.clone()))
+            .col_expr(
+                declaration::Column::RowVersion,
+                Expr::value(row_version + 1),
+            )
+            .col_expr(declaration::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(declaration::Column::Id.eq(id))
+            .filter(declaration::Column::RowVersion.eq(row_version))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected != 1 {
+            return Err(StoreError::Conflict(
+                "la déclaration a été modifiée entre-temps ; rechargez la page".into(),
+            ));
+        }
+        declaration_history::ActiveModel {
+            declaration_id: Set(id),
+            step: Set(step.label.to_owned()),
+            state_from: Set(row.state.clone()),
+            state_to: Set(step.to.as_str().to_owned()),
+            value: Set(value_json.clone()),
+            comment: Set(comment.clone()),
+            reason: Set(step.reason.map(str::to_owned)),
+            author: Set(actor.label.clone()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "declaration.step",
+                entity_type: "declaration",
+                entity_id: id.to_string(),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: Some(row.ej_finess.clone()),
+                before: Some(serde_json::json!({"state": row.state, "value": row.value})),
+                after: Some(serde_json::json!({
+                    "step": step.label, "state": step.to.as_str(), "value": value_json,
+                    "reason": step.reason,
+                })),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(self.declaration(id).await?.0)
+    }
+}

@@ -1,0 +1,287 @@
+//! Yearly campaigns and their declarations through the API.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use cpom_store::repo::campaigns::{Campaign, CampaignSummary, Declaration, HistoryStep};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::campaigns::{self, DeclarationQuery, NewCampaignInput, StepInput};
+use crate::error::{ApiError, ApiErrorBody};
+
+/// A campaign.
+#[derive(Serialize, ToSchema)]
+pub struct CampaignDto {
+    /// Identifier.
+    pub id: i64,
+    /// INSEE region code.
+    pub region: String,
+    /// Year followed.
+    pub year: i32,
+    /// Title.
+    pub title: String,
+    /// Deadline for the establishments.
+    pub deadline: NaiveDate,
+    /// `{"kind": "region" | "department" | "contracts", "value": …}`.
+    #[schema(value_type = Object)]
+    pub perimeter: serde_json::Value,
+    /// Open (declarations may be entered).
+    pub open: bool,
+    /// Version, to close it.
+    pub row_version: i64,
+    /// Opened at.
+    pub created_at: DateTime<Utc>,
+    /// Closed at.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Declarations the caller sees, by state (`to_do`, `draft`, `submitted`, `returned`,
+    /// `validated`).
+    #[schema(value_type = Object)]
+    pub counts: serde_json::Value,
+}
+
+fn campaign_dto(c: &Campaign, counts: serde_json::Value) -> CampaignDto {
+    CampaignDto {
+        id: c.id,
+        region: c.region.to_string(),
+        year: c.year,
+        title: c.title.clone(),
+        deadline: c.deadline,
+        perimeter: serde_json::to_value(&c.perimeter).unwrap_or_default(),
+        open: c.open,
+        row_version: c.row_version,
+        created_at: c.created_at,
+        closed_at: c.closed_at,
+        counts,
+    }
+}
+
+fn counts(s: &CampaignSummary) -> serde_json::Value {
+    serde_json::Value::Object(
+        s.counts
+            .iter()
+            .map(|(state, n)| (state.as_str().to_owned(), serde_json::json!(n)))
+            .collect(),
+    )
+}
+
+/// The campaigns the caller sees, newest first.
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campagnes",
+    responses((status = 200, body = Vec<CampaignDto>), (status = 401, body = ApiErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+) -> Result<Json<Vec<CampaignDto>>, ApiError> {
+    Ok(Json(
+        campaigns::list(&state, &cu)
+            .await?
+            .iter()
+            .map(|s| campaign_dto(&s.campaign, counts(s)))
+            .collect(),
+    ))
+}
+
+/// An opened campaign and its number of declarations.
+#[derive(Serialize, ToSchema)]
+pub struct OpenedDto {
+    /// The campaign.
+    pub campaign: CampaignDto,
+    /// Declarations created.
+    pub declarations: u64,
+}
+
+/// Opens a campaign (the region's ARS administrators): one declaration per engagement
+/// indicator (and bound site) of every contract in force that year in its perimeter.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campagnes", request_body = NewCampaignInput,
+    responses((status = 201, body = OpenedDto), (status = 403, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn open(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Json(input): Json<NewCampaignInput>,
+) -> Result<(StatusCode, Json<OpenedDto>), ApiError> {
+    let (c, n) = campaigns::open(&state, &cu, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(OpenedDto {
+            campaign: campaign_dto(&c, serde_json::json!({"to_do": n})),
+            declarations: n,
+        }),
+    ))
+}
+
+/// One campaign.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne")),
+    responses((status = 200, body = CampaignDto), (status = 404, body = ApiErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<CampaignDto>, ApiError> {
+    let c = campaigns::campaign(&state, &cu, id).await?;
+    let all = campaigns::list(&state, &cu).await?;
+    let n = all
+        .iter()
+        .find(|s| s.campaign.id == id)
+        .map(counts)
+        .unwrap_or_default();
+    Ok(Json(campaign_dto(&c, n)))
+}
+
+/// The version of the campaign read.
+#[derive(Deserialize, ToSchema)]
+pub struct CloseBody {
+    /// `row_version` of the campaign when read.
+    pub row_version: Option<i64>,
+}
+
+/// Closes a campaign: declarations not submitted can no longer be entered (a declaration
+/// can still be reopened by the agency).
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/close", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne")), request_body = CloseBody,
+    responses((status = 200, body = CampaignDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<CloseBody>,
+) -> Result<Json<CampaignDto>, ApiError> {
+    let c = campaigns::close(&state, &cu, id, body.row_version).await?;
+    Ok(Json(campaign_dto(&c, serde_json::Value::Null)))
+}
+
+/// A declaration.
+#[derive(Serialize, ToSchema)]
+pub struct DeclarationDto {
+    /// Identifier.
+    pub id: i64,
+    /// Campaign.
+    pub campaign_id: i64,
+    /// Contract.
+    pub contract_id: i64,
+    /// FINESS EJ.
+    pub ej: String,
+    /// Its name.
+    pub ej_name: String,
+    /// Engagement key.
+    pub engagement: String,
+    /// Indicator code.
+    pub indicator: String,
+    /// Indicator title.
+    pub indicator_title: String,
+    /// `count`, `rate`, `yes_no`, `amount`, `milestone` or `text`.
+    pub kind: String,
+    /// FINESS ET, when the engagement binds sites.
+    pub site: Option<String>,
+    /// `to_do`, `draft`, `submitted`, `returned` or `validated`.
+    pub state: String,
+    /// The value saved (`kind` and its fields), as typed.
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+    /// The value as shown (`45 / 60 = 75 %`).
+    pub value_text: Option<String>,
+    /// The establishment's comment.
+    pub comment: Option<String>,
+    /// Version, for the next step.
+    pub row_version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Every step: `step`, `from`, `to`, `value`, `comment`, `reason`, `author`, `at`
+    /// (only in `GET /api/v1/declarations/{id}`).
+    #[schema(value_type = Vec<Object>)]
+    pub history: serde_json::Value,
+}
+
+fn declaration_dto(d: &Declaration, history: Option<&[HistoryStep]>) -> DeclarationDto {
+    DeclarationDto {
+        id: d.id,
+        campaign_id: d.campaign_id,
+        contract_id: d.contract_id,
+        ej: d.ej.to_string(),
+        ej_name: d.ej_name.clone(),
+        engagement: d.engagement.clone(),
+        indicator: d.indicator.clone(),
+        indicator_title: d.indicator_title.clone(),
+        kind: d.kind.as_str().into(),
+        site: d.site.as_ref().map(ToString::to_string),
+        state: d.state.as_str().into(),
+        value: serde_json::to_value(&d.value).unwrap_or_default(),
+        value_text: d.value.as_ref().map(cpom_domain::campaign::Value::display),
+        comment: d.comment.clone(),
+        row_version: d.row_version,
+        updated_at: d.updated_at,
+        history: history
+            .map(|h| serde_json::to_value(h).unwrap_or_default())
+            .unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// A page of declarations.
+#[derive(Serialize, ToSchema)]
+pub struct DeclarationPageDto {
+    /// The declarations.
+    pub items: Vec<DeclarationDto>,
+    /// Number across all pages.
+    pub total: u64,
+    /// Page.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// The declarations of a campaign the caller sees (an establishment: its own).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/declarations", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne"), DeclarationQuery),
+    responses((status = 200, body = DeclarationPageDto), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn declarations(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<DeclarationQuery>,
+) -> Result<Json<DeclarationPageDto>, ApiError> {
+    let (_, p) = campaigns::declarations(&state, &cu, id, &q).await?;
+    Ok(Json(DeclarationPageDto {
+        items: p.items.iter().map(|d| declaration_dto(d, None)).collect(),
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }))
+}
+
+/// One declaration with its state and history.
+#[utoipa::path(get, path = "/api/v1/declarations/{id}", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la déclaration")),
+    responses((status = 200, body = DeclarationDto), (status = 404, body = ApiErrorBody)))]
+pub async fn declaration(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<DeclarationDto>, ApiError> {
+    let (d, _, history) = campaigns::declaration(&state, &cu, id).await?;
+    Ok(Json(declaration_dto(&d, Some(&history))))
+}
+
+/// A step on a declaration: `save` or `submit` (the establishment; only its leader
+/// submits) with the value, `validate`, `return` or `reopen` (the agency; a reason to
+/// return or reopen).
+#[utoipa::path(post, path = "/api/v1/declarations/{id}/steps", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la déclaration")), request_body = StepInput,
+    responses((status = 200, body = DeclarationDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn step(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(input): Json<StepInput>,
+) -> Result<Json<DeclarationDto>, ApiError> {
+    campaigns::step(&state, &cu, id, &input).await?;
+    let (d, _, history) = campaigns::declaration(&state, &cu, id).await?;
+    Ok(Json(declaration_dto(&d, Some(&history))))
+}

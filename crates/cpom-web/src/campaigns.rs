@@ -1,0 +1,472 @@
+//! Yearly campaigns, shared by the pages and the API: opening and closing a campaign, the
+//! declarations one sees, and each step of a declaration (save, submit, validate, return,
+//! reopen) checked by the domain's workflow and the access policy.
+
+use chrono::NaiveDate;
+use cpom_domain::campaign::{self, Actor as Side, DeclarationState, Step, ValueInput};
+use cpom_domain::policy::{Listing, Scope, list_filter};
+use cpom_domain::{Action, FinessId, RegionCode, ScopeFilter};
+use cpom_store::Page;
+use cpom_store::repo::campaigns::{
+    Campaign, CampaignSummary, Declaration, DeclarationFilter, DeclarationStep, HistoryStep,
+    NewCampaign, Perimeter,
+};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, FieldError};
+use crate::services::{self, today};
+
+fn declaration_scope(d: &Declaration) -> Scope {
+    Scope {
+        region: Some(d.region.clone()),
+        ej: Some(d.ej.clone()),
+    }
+}
+
+/// The campaigns the actor sees, with their declarations by state.
+pub async fn list(state: &AppState, cu: &CurrentUser) -> Result<Vec<CampaignSummary>, AppError> {
+    let scope = list_filter(&cu.actor(), Listing::Declarations);
+    Ok(state.store.list_campaigns(&scope).await?)
+}
+
+/// Whether the actor may open campaigns (for its region).
+pub fn can_open(cu: &CurrentUser) -> bool {
+    cu.user
+        .region
+        .as_ref()
+        .is_some_and(|r| cu.authorize(&Action::ManageCampaigns(r.clone())).is_ok())
+        || cu.user.role == cpom_domain::Role::NationalAdmin
+}
+
+/// A campaign as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct NewCampaignInput {
+    /// INSEE region code (default: the caller's).
+    pub region: Option<String>,
+    /// Year followed.
+    #[serde(default)]
+    pub year: String,
+    /// Title (default: "Campagne <year>").
+    pub title: Option<String>,
+    /// Deadline, `jj/mm/aaaa` or `aaaa-mm-jj`.
+    #[serde(default)]
+    pub deadline: String,
+    /// `region`, `department` or `contracts`.
+    #[serde(default)]
+    pub perimeter: String,
+    /// Department code, for a department perimeter.
+    pub department: Option<String>,
+    /// Contract ids separated by commas or spaces, for a list perimeter.
+    pub contracts: Option<String>,
+}
+
+/// Opens a campaign (the region's ARS administrators): returns it and its number of
+/// declarations.
+pub async fn open(
+    state: &AppState,
+    cu: &CurrentUser,
+    input: &NewCampaignInput,
+) -> Result<(Campaign, u64), AppError> {
+    let region: RegionCode = services::settings_region(cu, input.region.as_deref())?;
+    cu.authorize(&Action::ManageCampaigns(region.clone()))?;
+    let mut errors = vec![];
+    let mut bad = |field: &str, message: String| {
+        errors.push(FieldError {
+            field: field.into(),
+            message,
+        })
+    };
+    let year = match input.year.trim().parse::<i32>() {
+        Ok(y) if (2000..=2100).contains(&y) => Some(y),
+        _ => {
+            bad(
+                "year",
+                format!(
+                    "« {} » n'est pas une année (2000 à 2100)",
+                    input.year.trim()
+                ),
+            );
+            None
+        }
+    };
+    let deadline = match cpom_domain::territory::parse_date("deadline", "Échéance", &input.deadline)
+    {
+        Ok(d) if d < today() => {
+            bad("deadline", "Échéance : la date est passée".into());
+            None
+        }
+        Ok(d) => Some(d),
+        Err(e) => {
+            bad("deadline", e.message);
+            None
+        }
+    };
+    let perimeter = match input.perimeter.trim() {
+        "" | "region" => Some(Perimeter::Region),
+        "department" => match input.department.as_deref().map(str::trim) {
+            Some(d) if !d.is_empty() && d.len() <= 3 => Some(Perimeter::Department(d.into())),
+            _ => {
+                bad(
+                    "department",
+                    "Département : code obligatoire (ex. 34)".into(),
+                );
+                None
+            }
+        },
+        "contracts" => {
+            let raw = input.contracts.clone().unwrap_or_default();
+            let mut ids = vec![];
+            for part in raw
+                .split([',', ' ', ';', '\n'])
+                .filter(|p| !p.trim().is_empty())
+            {
+                match part.trim().parse::<i64>() {
+                    Ok(id) => ids.push(id),
+                    Err(_) => bad(
+                        "contracts",
+                        format!(
+                            "Contrats : « {} » n'est pas un numéro de contrat",
+                            part.trim()
+                        ),
+                    ),
+                }
+            }
+            if ids.is_empty() {
+                bad("contracts", "Contrats : au moins un numéro".into());
+            }
+            Some(Perimeter::Contracts(ids))
+        }
+        other => {
+            bad("perimeter", format!("périmètre « {other} » inconnu"));
+            None
+        }
+    };
+    let title = input
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        bad("title", "Titre : 200 caractères au plus".into());
+    }
+    let (Some(year), Some(deadline), Some(perimeter), true) =
+        (year, deadline, perimeter, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    Ok(state
+        .store
+        .open_campaign(
+            &cu.user.audit_actor(),
+            &NewCampaign {
+                region,
+                year,
+                title: title.unwrap_or_else(|| format!("Campagne {year}")),
+                deadline,
+                perimeter,
+            },
+        )
+        .await?)
+}
+
+/// One campaign the actor sees (an establishment: one where it has declarations).
+pub async fn campaign(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Campaign, AppError> {
+    let c = state.store.campaign(id).await?;
+    let visible = match list_filter(&cu.actor(), Listing::Declarations) {
+        ScopeFilter::All => true,
+        ScopeFilter::Region(r) => r == c.region,
+        ScopeFilter::LegalEntity(ej) => {
+            let filter = DeclarationFilter {
+                ej: Some(ej.clone()),
+                ..DeclarationFilter::default()
+            };
+            state
+                .store
+                .list_declarations(id, &ScopeFilter::LegalEntity(ej), &filter, 1, 1)
+                .await?
+                .total
+                > 0
+        }
+        ScopeFilter::Nothing => false,
+    };
+    if !visible {
+        return Err(AppError::NotFound);
+    }
+    Ok(c)
+}
+
+/// Closes a campaign read at `row_version` (its region's ARS administrators).
+pub async fn close(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    row_version: Option<i64>,
+) -> Result<Campaign, AppError> {
+    let c = campaign(state, cu, id).await?;
+    cu.authorize(&Action::ManageCampaigns(c.region.clone()))?;
+    let rv = row_version.ok_or_else(|| {
+        AppError::field(
+            "row_version",
+            "version de la campagne manquante : rechargez la page",
+        )
+    })?;
+    Ok(state
+        .store
+        .close_campaign(&cu.user.audit_actor(), id, rv)
+        .await?)
+}
+
+/// Filters of a campaign's declarations, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct DeclarationQuery {
+    /// `to_do`, `draft`, `submitted`, `returned` or `validated`.
+    pub state: Option<String>,
+    /// Indicator code.
+    pub indicator: Option<String>,
+    /// FINESS EJ.
+    pub ej: Option<String>,
+    /// Page, from 1.
+    pub page: Option<u64>,
+    /// Page size (at most 200).
+    pub per_page: Option<u64>,
+}
+
+/// The declarations of a campaign the actor sees.
+pub async fn declarations(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    q: &DeclarationQuery,
+) -> Result<(Campaign, Page<Declaration>), AppError> {
+    let c = campaign(state, cu, id).await?;
+    let blank = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let filter = DeclarationFilter {
+        state: match blank(&q.state) {
+            None => None,
+            Some(s) => Some(
+                DeclarationState::parse(&s)
+                    .ok_or_else(|| AppError::field("state", format!("état « {s} » inconnu")))?,
+            ),
+        },
+        indicator: blank(&q.indicator),
+        ej: match blank(&q.ej) {
+            None => None,
+            Some(e) => Some(FinessId::parse(&e).map_err(|_| {
+                AppError::field("ej", format!("« {e} » n'est pas un numéro FINESS"))
+            })?),
+        },
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
+    let scope = list_filter(&cu.actor(), Listing::Declarations);
+    let p = state
+        .store
+        .list_declarations(id, &scope, &filter, page, per_page)
+        .await?;
+    Ok((c, p))
+}
+
+/// One declaration the actor sees, with its campaign and history.
+pub async fn declaration(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<(Declaration, Campaign, Vec<HistoryStep>), AppError> {
+    let (d, history) = state.store.declaration(id).await?;
+    if !list_filter(&cu.actor(), Listing::Declarations).allows(&declaration_scope(&d)) {
+        return Err(AppError::NotFound);
+    }
+    let c = state.store.campaign(d.campaign_id).await?;
+    Ok((d, c, history))
+}
+
+/// What the actor may do on a declaration, and why its value is read-only if it is.
+pub struct Abilities {
+    /// Enter and save a value.
+    pub can_save: bool,
+    /// Submit.
+    pub can_submit: bool,
+    /// Validate or return.
+    pub can_review: bool,
+    /// Reopen.
+    pub can_reopen: bool,
+    /// Why the value is read-only for the establishment, if it is.
+    pub read_only: Option<&'static str>,
+}
+
+/// See [`Abilities`].
+pub fn abilities(cu: &CurrentUser, d: &Declaration, c: &Campaign) -> Abilities {
+    let scope = declaration_scope(d);
+    let declare = |submit| {
+        cu.authorize(&Action::Declare {
+            scope: scope.clone(),
+            submit,
+        })
+        .is_ok()
+    };
+    let read_only = campaign::read_only_reason(d.state, c.open);
+    let review = cu
+        .authorize(&Action::ReviewDeclaration(scope.clone()))
+        .is_ok();
+    Abilities {
+        can_save: declare(false) && read_only.is_none(),
+        can_submit: declare(true) && read_only.is_none(),
+        can_review: review && d.state == DeclarationState::Submitted,
+        can_reopen: review
+            && matches!(
+                d.state,
+                DeclarationState::Submitted | DeclarationState::Validated
+            ),
+        read_only,
+    }
+}
+
+/// A step as typed: what to do, the version read, the value and comment, the reason.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// `save`, `submit`, `validate`, `return` or `reopen`.
+    #[serde(default)]
+    pub action: String,
+    /// `row_version` of the declaration when read.
+    pub row_version: Option<i64>,
+    /// A count or amount.
+    pub value: Option<String>,
+    /// A rate's numerator.
+    pub numerator: Option<String>,
+    /// A rate's denominator.
+    pub denominator: Option<String>,
+    /// `oui` or `non` (yes/no, milestone reached).
+    pub answer: Option<String>,
+    /// Free text.
+    pub text: Option<String>,
+    /// The establishment's comment.
+    pub comment: Option<String>,
+    /// Why it is returned or reopened.
+    pub reason: Option<String>,
+}
+
+/// Takes a step on a declaration the actor sees.
+pub async fn step(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    input: &StepInput,
+) -> Result<Declaration, AppError> {
+    let (d, c, _) = declaration(state, cu, id).await?;
+    let scope = declaration_scope(&d);
+    let reason = input.reason.clone().unwrap_or_default();
+    let (step, side) = match input.action.trim() {
+        "save" | "submit" => {
+            let submit = input.action.trim() == "submit";
+            cu.authorize(&Action::Declare {
+                scope: scope.clone(),
+                submit,
+            })?;
+            let side = if cu.user.role == cpom_domain::Role::EstablishmentLeader {
+                Side::Leader
+            } else {
+                Side::Contributor
+            };
+            (
+                if submit {
+                    Step::Submit
+                } else {
+                    Step::SaveDraft
+                },
+                side,
+            )
+        }
+        "validate" | "return" | "reopen" => {
+            cu.authorize(&Action::ReviewDeclaration(scope.clone()))?;
+            let step = match input.action.trim() {
+                "validate" => Step::Validate,
+                "return" => Step::Return { reason },
+                _ => Step::Reopen { reason },
+            };
+            (step, Side::Agency)
+        }
+        other => {
+            return Err(AppError::field(
+                "action",
+                format!("action « {other} » inconnue"),
+            ));
+        }
+    };
+    let row_version = input.row_version.ok_or_else(|| {
+        AppError::field(
+            "row_version",
+            "version de la déclaration manquante : rechargez la page",
+        )
+    })?;
+    // A value typed with a save or a submission replaces the saved one.
+    let typed = ValueInput {
+        value: input.value.clone(),
+        numerator: input.numerator.clone(),
+        denominator: input.denominator.clone(),
+        answer: input.answer.clone(),
+        text: input.text.clone(),
+    };
+    let any_typed = [
+        &typed.value,
+        &typed.numerator,
+        &typed.denominator,
+        &typed.answer,
+        &typed.text,
+    ]
+    .iter()
+    .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let value = if matches!(step, Step::SaveDraft | Step::Submit) && any_typed {
+        Some(
+            campaign::read_value(d.kind, &typed)
+                .map_err(|e| AppError::field(e.field, e.message))?,
+        )
+    } else {
+        None
+    };
+    let has_value = value.is_some() || d.value.is_some();
+    let to = campaign::next_state(d.state, &step, side, c.open, has_value)
+        .map_err(|e| AppError::Conflict(e.0))?;
+    let comment = input.comment.as_deref().map(str::trim);
+    if comment.is_some_and(|c| c.chars().count() > 5000) {
+        return Err(AppError::field(
+            "comment",
+            "Commentaire : 5 000 caractères au plus",
+        ));
+    }
+    let establishment = matches!(step, Step::SaveDraft | Step::Submit);
+    let reason = match &step {
+        Step::Return { reason } | Step::Reopen { reason } => Some(reason.trim()),
+        _ => None,
+    };
+    Ok(state
+        .store
+        .record_declaration_step(
+            &cu.user.audit_actor(),
+            id,
+            row_version,
+            &DeclarationStep {
+                label: step.label(),
+                to,
+                value: value.as_ref(),
+                comment: if establishment {
+                    comment.map(|c| (!c.is_empty()).then_some(c))
+                } else {
+                    None
+                },
+                reason,
+            },
+        )
+        .await?)
+}
+
+/// A date as typed for a campaign, shown back.
+pub fn date_input(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}

@@ -1,0 +1,331 @@
+//! A yearly campaign over HTTP, on SQLite and PostgreSQL: opened by the region's
+//! administrator on the contracts in force, declarations entered by the establishment and
+//! submitted by its leader only, returned and validated by the agency, every version kept,
+//! stale versions refused, and nothing seen by another legal entity or region.
+
+use cpom_store::AuditActor;
+
+use crate::catalogues::shipped;
+use crate::contracts::step as contract_step;
+use crate::support::OWN_EJ;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_runs_from_opening_to_validation() {
+    crate::on_each_backend!(|app| {
+        app.store()
+            .import_catalogue(&AuditActor::system(), &shipped("occitanie-2025-2029"), true)
+            .await
+            .expect("catalogue");
+        let mut admin = app.signed_in("ars-admin").await;
+        let mut referent = app.signed_in("ars-referent").await;
+        let mut leader = app.signed_in("establishment-leader").await;
+        let mut contributor = app.signed_in("establishment-contributor").await;
+        let mut foreign = app.signed_in("foreign-target").await;
+
+        // Nothing in force yet: the campaign would follow no contract.
+        let body =
+            serde_json::json!({"year": "2026", "deadline": "31/03/2099", "perimeter": "region"});
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/campaigns",
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text.contains("aucun contrat en vigueur en 2026"),
+            "{}",
+            r.text
+        );
+
+        // A contract signed with one engagement (a count).
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/contracts",
+                Some(serde_json::json!({"ej": OWN_EJ, "catalogue": "occitanie-2025-2029"})),
+            )
+            .await;
+        let id = r.json()["id"].as_i64().expect("contract");
+        let rv = r.json()["row_version"].as_i64().expect("rv");
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/engagements"),
+                Some(serde_json::json!({"row_version": rv, "action": "CPOM_CT_6"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(
+            contract_step(&app, &mut referent, id, "negotiation")
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            contract_step(&app, &mut leader, id, "ready_to_sign")
+                .await
+                .status,
+            200
+        );
+        let rv = app
+            .store()
+            .contract(id)
+            .await
+            .expect("contract")
+            .row_version;
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/signature"),
+                Some(serde_json::json!({"row_version": rv, "signatories": [
+                    {"role": "dg_ars", "name": "Didier Jaffre", "function": "Directeur général", "date": "2025-02-01"},
+                    {"role": "legal_representative", "name": "Anne Ferrer", "function": "Directrice générale", "date": "2025-02-01"}
+                ]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+
+        // Opening: its administrators only; bad input named by field; one per perimeter.
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/campaigns",
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/campaigns",
+                Some(serde_json::json!({"year": "deux mille", "deadline": "31/02/2099"})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text.contains("\"year\"") && r.text.contains("\"deadline\""),
+            "{}",
+            r.text
+        );
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/campaigns",
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let campaign = r.json()["campaign"]["id"].as_i64().expect("campaign");
+        assert_eq!(r.json()["declarations"], 1);
+        let r = admin
+            .json(reqwest::Method::POST, "/api/v1/campaigns", Some(body))
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+
+        // The establishment's to-do list; another entity sees nothing.
+        let list = leader
+            .get(&format!("/api/v1/campaigns/{campaign}/declarations"))
+            .await
+            .json();
+        assert_eq!(list["total"], 1);
+        let d = list["items"][0].clone();
+        let did = d["id"].as_i64().expect("declaration");
+        assert_eq!(
+            (d["state"].as_str(), d["kind"].as_str()),
+            (Some("to_do"), Some("count"))
+        );
+        assert_eq!(
+            foreign
+                .get(&format!("/api/v1/declarations/{did}"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            foreign
+                .get(&format!("/api/v1/campaigns/{campaign}"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            foreign.get("/api/v1/campaigns").await.json(),
+            serde_json::json!([])
+        );
+
+        // The contributor saves a draft but cannot submit; a bad number is named.
+        let r = contributor
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "save", "row_version": 1, "value": "douze"})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.text.contains("« douze » n'est pas un nombre"),
+            "{}",
+            r.text
+        );
+        let r = contributor
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(
+                    serde_json::json!({"action": "save", "row_version": 1, "value": "1 234,5",
+                    "comment": "Chiffre provisoire"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["state"], "draft");
+        assert_eq!(r.json()["value_text"], "1\u{202f}234,5");
+        let r = contributor
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "submit", "row_version": 2})),
+            )
+            .await;
+        assert_eq!(r.status, 403, "a contributor does not submit: {}", r.text);
+        // A stale version is refused; the leader submits.
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "submit", "row_version": 1})),
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "submit", "row_version": 2})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["state"], "submitted");
+        // Read-only once submitted, and the page says why.
+        let page = leader.get(&format!("/declarations/{did}")).await;
+        assert!(
+            page.text.contains("Lecture seule : valeur soumise"),
+            "{}",
+            page.text
+        );
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "save", "row_version": 3, "value": "5"})),
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+
+        // The agency returns it with a reason; the establishment corrects; validated.
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "return", "row_version": 3})),
+            )
+            .await;
+        assert_eq!(r.status, 409, "a reason is required: {}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "return", "row_version": 3,
+                    "reason": "Le chiffre ne correspond pas au justificatif"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["state"], "returned");
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "submit", "row_version": 4, "value": "1 200"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "validate", "row_version": 5})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let d = r.json();
+        assert_eq!(d["state"], "validated");
+        let steps: Vec<&str> = d["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter_map(|h| h["to"].as_str())
+            .collect();
+        assert_eq!(
+            steps,
+            ["draft", "submitted", "returned", "submitted", "validated"]
+        );
+        assert_eq!(
+            d["history"][2]["reason"],
+            "Le chiffre ne correspond pas au justificatif"
+        );
+        assert_eq!(
+            d["history"][0]["value"]["value"], 1234.5,
+            "every version kept"
+        );
+
+        // Closed: a validated declaration can be reopened by the agency, with a reason.
+        let rv = admin
+            .get(&format!("/api/v1/campaigns/{campaign}"))
+            .await
+            .json()["row_version"]
+            .as_i64()
+            .expect("rv");
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/campaigns/{campaign}/close"),
+                Some(serde_json::json!({"row_version": rv})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["open"], false);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/steps"),
+                Some(serde_json::json!({"action": "reopen", "row_version": 6,
+                    "reason": "Erreur signalée par l'établissement"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["state"], "returned");
+        let campaigns = referent.get("/api/v1/campaigns").await.json();
+        assert_eq!(campaigns[0]["counts"]["returned"], 1, "{campaigns}");
+        let page = referent.get(&format!("/campagnes/{campaign}")).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.text.contains("renvoyée pour correction"),
+            "{}",
+            page.text
+        );
+
+        let audit = app
+            .store()
+            .list_audit(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 200)
+            .await
+            .expect("audit");
+        let actions: Vec<&str> = audit.items.iter().map(|e| e.action.as_str()).collect();
+        assert!(actions.contains(&"campaign.open") && actions.contains(&"campaign.close"));
+        assert_eq!(
+            actions.iter().filter(|a| **a == "declaration.step").count(),
+            6
+        );
+    });
+}

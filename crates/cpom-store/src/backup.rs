@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::entity::{
     api_token, audit_event, authorisation, campaign, catalogue, contract, contract_comment,
     contract_event, contract_file, contract_template, contract_version, declaration,
-    declaration_history, entity_label, ght, ght_membership, import_run, legal_entity,
-    login_attempt, notification, region_setting, session, site, site_capacity, user,
+    declaration_evidence, declaration_history, entity_label, evidence, ght, ght_membership,
+    import_run, legal_entity, login_attempt, notification, region_setting, session, site,
+    site_capacity, user,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -124,6 +125,14 @@ macro_rules! with_entity {
             }
             "declaration_history" => {
                 type $entity = declaration_history::Entity;
+                $body
+            }
+            "evidence" => {
+                type $entity = evidence::Entity;
+                $body
+            }
+            "declaration_evidence" => {
+                type $entity = declaration_evidence::Entity;
                 $body
             }
             "import_runs" => {

@@ -25,7 +25,7 @@ impl MigratorTrait for Migrator {
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 25] = [
+pub const TABLES: [&str; 27] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -45,6 +45,8 @@ pub const TABLES: [&str; 25] = [
     "campaigns",
     "declarations",
     "declaration_history",
+    "evidence",
+    "declaration_evidence",
     "import_runs",
     "users",
     "api_tokens",
@@ -1418,8 +1420,32 @@ enum DeclarationHistory {
     CreatedAt,
 }
 
+#[derive(DeriveIden)]
+enum Evidence {
+    Table,
+    Id,
+    EjFiness,
+    FileName,
+    FileType,
+    Sha256,
+    Size,
+    Path,
+    UploadedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum DeclarationEvidence {
+    Table,
+    Id,
+    DeclarationId,
+    EvidenceId,
+    CreatedAt,
+}
+
 /// Yearly campaigns: the campaign, one declaration per engagement indicator (and site) of
-/// every contract followed, and every version of each declaration.
+/// every contract followed, every version of each declaration, and the establishments'
+/// evidence library with its links to declarations.
 struct M0010Campaigns;
 
 impl MigrationName for M0010Campaigns {
@@ -1523,11 +1549,68 @@ impl MigrationTrait for M0010Campaigns {
                 .col(DeclarationHistory::DeclarationId)
                 .to_owned(),
         )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Evidence::Table)
+                .col(big_pk_auto(Evidence::Id))
+                .col(string_len(Evidence::EjFiness, 9))
+                .col(string(Evidence::FileName))
+                .col(string_len(Evidence::FileType, 32))
+                .col(string_len(Evidence::Sha256, 64))
+                .col(big_integer(Evidence::Size))
+                .col(string(Evidence::Path))
+                .col(string(Evidence::UploadedBy))
+                .col(timestamp_with_time_zone(Evidence::CreatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_evidence_ej")
+                .table(Evidence::Table)
+                .col(Evidence::EjFiness)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(DeclarationEvidence::Table)
+                .col(big_pk_auto(DeclarationEvidence::Id))
+                .col(big_integer(DeclarationEvidence::DeclarationId))
+                .col(big_integer(DeclarationEvidence::EvidenceId))
+                .col(timestamp_with_time_zone(DeclarationEvidence::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_declaration_evidence_declaration")
+                        .from(
+                            DeclarationEvidence::Table,
+                            DeclarationEvidence::DeclarationId,
+                        )
+                        .to(Declarations::Table, Declarations::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_declaration_evidence_evidence")
+                        .from(DeclarationEvidence::Table, DeclarationEvidence::EvidenceId)
+                        .to(Evidence::Table, Evidence::Id),
+                )
+                .index(
+                    Index::create()
+                        .name("ux_declaration_evidence")
+                        .col(DeclarationEvidence::DeclarationId)
+                        .col(DeclarationEvidence::EvidenceId)
+                        .unique(),
+                )
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
+            DeclarationEvidence::Table.into_iden(),
+            Evidence::Table.into_iden(),
             DeclarationHistory::Table.into_iden(),
             Declarations::Table.into_iden(),
             Campaigns::Table.into_iden(),

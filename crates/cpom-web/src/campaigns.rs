@@ -466,6 +466,127 @@ pub async fn step(
         .await?)
 }
 
+/// Largest evidence file accepted.
+pub const MAX_EVIDENCE: usize = 20 * 1024 * 1024;
+
+/// Runs the configured scan command on a file (its path as last argument): a non-zero exit
+/// refuses the file.
+async fn scan(state: &AppState, name: &str, bytes: &[u8]) -> Result<(), AppError> {
+    let Some(command) = state.config.scan_command.clone() else {
+        return Ok(());
+    };
+    let dir = state.store.files_dir().join("incoming");
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| AppError::Internal(format!("scan directory: {e}")))?;
+    let path = dir.join(format!("{}.scan", hex::encode(rand::random::<[u8; 16]>())));
+    tokio::fs::write(&path, bytes)
+        .await
+        .map_err(|e| AppError::Internal(format!("scan file: {e}")))?;
+    let run_path = path.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut parts = command.split_whitespace();
+        let program = parts.next().unwrap_or_default().to_owned();
+        std::process::Command::new(program)
+            .args(parts)
+            .arg(&run_path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("scan task: {e}")))?;
+    let _ = tokio::fs::remove_file(&path).await;
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(_) => Err(AppError::field(
+            "file",
+            format!("{name} : refusé par l'analyse antivirus"),
+        )),
+        Err(e) => Err(AppError::Internal(format!("scan command: {e}"))),
+    }
+}
+
+/// Whether the actor may add evidence to a declaration: its establishment's users while
+/// the value may be entered.
+fn may_file(cu: &CurrentUser, d: &Declaration, c: &Campaign) -> Result<(), AppError> {
+    cu.authorize(&Action::Declare {
+        scope: declaration_scope(d),
+        submit: false,
+    })?;
+    if let Some(why) = campaign::read_only_reason(d.state, c.open) {
+        return Err(AppError::Conflict(format!("justificatif refusé : {why}")));
+    }
+    Ok(())
+}
+
+/// Files an evidence file (checked by content, then by the scan command) into the
+/// establishment's library and links it to the declaration.
+pub async fn add_evidence(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<cpom_store::repo::campaigns::Evidence, AppError> {
+    let (d, c, _) = declaration(state, cu, id).await?;
+    may_file(cu, &d, &c)?;
+    let kind = campaign::check_evidence(file_name, bytes, MAX_EVIDENCE)
+        .map_err(|m| AppError::field("file", m))?;
+    scan(state, file_name, bytes).await?;
+    let kind_name = serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Ok(state
+        .store
+        .add_evidence(&cu.user.audit_actor(), id, file_name, &kind_name, bytes)
+        .await?)
+}
+
+/// Links evidence of the establishment's library to a declaration.
+pub async fn link_evidence(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    evidence_id: Option<i64>,
+) -> Result<cpom_store::repo::campaigns::Evidence, AppError> {
+    let (d, c, _) = declaration(state, cu, id).await?;
+    may_file(cu, &d, &c)?;
+    let evidence_id =
+        evidence_id.ok_or_else(|| AppError::field("evidence_id", "choisissez un justificatif"))?;
+    Ok(state
+        .store
+        .link_evidence(&cu.user.audit_actor(), id, evidence_id)
+        .await?)
+}
+
+/// An evidence file of a declaration the actor sees, to download (always as an attachment).
+pub async fn evidence_download(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    evidence_id: i64,
+) -> Result<crate::documents::Download, AppError> {
+    declaration(state, cu, id).await?;
+    let (e, path) = state.store.linked_evidence(id, evidence_id).await?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|err| AppError::Internal(format!("evidence {}: {err}", e.id)))?;
+    let mime = match e.file_type.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpeg" => "image/jpeg",
+        "text" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    Ok(crate::documents::Download {
+        file_name: e.file_name,
+        mime,
+        bytes,
+    })
+}
+
 /// A date as typed for a campaign, shown back.
 pub fn date_input(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()

@@ -43,6 +43,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Idle time after which a session expires.
     pub session_idle: Duration,
+    /// Command run on every evidence file before it is accepted (its path as last
+    /// argument; a non-zero exit refuses it), e.g. `clamscan --no-summary`.
+    pub scan_command: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -51,6 +54,7 @@ impl Default for WebConfig {
             agency_name: "Agence régionale de santé".into(),
             secure_cookies: true,
             session_idle: Duration::from_secs(8 * 3600),
+            scan_command: None,
         }
     }
 }

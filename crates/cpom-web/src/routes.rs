@@ -257,6 +257,21 @@ pub fn table() -> Table {
         get(pages::campaigns::declaration),
     )
     .add("POST", "/declarations/{id}", post(pages::campaigns::step))
+    .add(
+        "POST",
+        "/declarations/{id}/justificatifs",
+        post(pages::campaigns::upload_evidence).layer(upload_limit()),
+    )
+    .add(
+        "POST",
+        "/declarations/{id}/justificatifs/lier",
+        post(pages::campaigns::link_evidence),
+    )
+    .add(
+        "GET",
+        "/declarations/{id}/justificatifs/{evidence}",
+        get(pages::campaigns::download_evidence),
+    )
     .add("GET", "/notifications", get(pages::notifications::list))
     .add(
         "POST",
@@ -650,6 +665,21 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/declarations/{id}/steps",
         post(api::campaigns::step),
+    )
+    .add(
+        "POST",
+        "/api/v1/declarations/{id}/evidence",
+        post(api::campaigns::upload_evidence).layer(upload_limit()),
+    )
+    .add(
+        "POST",
+        "/api/v1/declarations/{id}/evidence/link",
+        post(api::campaigns::link_evidence),
+    )
+    .add(
+        "GET",
+        "/api/v1/declarations/{id}/evidence/{evidence}",
+        get(api::campaigns::download_evidence),
     )
     .add(
         "GET",

@@ -22,6 +22,10 @@ pub struct Config {
     pub session_hours: u64,
     /// `CPOM_LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
+    /// `CPOM_SCAN_COMMAND`: a command run on every evidence file before it is accepted
+    /// (the file's path is its last argument; a non-zero exit refuses the file), such as
+    /// `clamscan --no-summary`. Default: none.
+    pub scan_command: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -72,6 +76,7 @@ impl Config {
             secure_cookies,
             session_hours,
             log_json,
+            scan_command: var("CPOM_SCAN_COMMAND"),
         })
     }
 
@@ -81,6 +86,7 @@ impl Config {
             agency_name: self.agency_name.clone(),
             secure_cookies: self.secure_cookies,
             session_idle: Duration::from_secs(self.session_hours.max(1) * 3600),
+            scan_command: self.scan_command.clone(),
         }
     }
 }

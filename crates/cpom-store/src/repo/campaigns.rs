@@ -17,7 +17,10 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{campaign, contract, declaration, declaration_history, legal_entity};
+use crate::entity::{
+    campaign, contract, declaration, declaration_evidence, declaration_history, evidence,
+    legal_entity,
+};
 use crate::{Page, Store, StoreError};
 
 /// Which contracts a campaign follows.
@@ -255,6 +258,45 @@ pub struct DeclarationStep<'a> {
 }
 
 const BATCH: usize = 500;
+
+/// An evidence file of an establishment's library.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Identifier.
+    pub id: i64,
+    /// Legal entity it belongs to.
+    pub ej: String,
+    /// Name given by the uploader.
+    pub file_name: String,
+    /// Type recognised from its content (`pdf`, `png`, `jpeg`, `office_document`, `text`).
+    pub file_type: String,
+    /// SHA-256 of the content.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Who filed it.
+    pub uploaded_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    #[serde(skip)]
+    path: String,
+}
+
+impl From<evidence::Model> for Evidence {
+    fn from(m: evidence::Model) -> Self {
+        Evidence {
+            id: m.id,
+            ej: m.ej_finess,
+            file_name: m.file_name,
+            file_type: m.file_type,
+            sha256: m.sha256,
+            size: m.size,
+            uploaded_by: m.uploaded_by,
+            created_at: m.created_at,
+            path: m.path,
+        }
+    }
+}
 
 impl Store {
     /// Opens a campaign: one declaration per engagement indicator (and bound site) of every
@@ -692,4 +734,196 @@ impl Store {
         txn.commit().await?;
         Ok(self.declaration(id).await?.0)
     }
+
+    /// Files evidence into its legal entity's library (once per content: the same file again
+    /// is the same evidence) and links it to a declaration; audited.
+    pub async fn add_evidence(
+        &self,
+        actor: &AuditActor,
+        declaration_id: i64,
+        file_name: &str,
+        file_type: &str,
+        bytes: &[u8],
+    ) -> Result<Evidence, StoreError> {
+        let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+        let row = declaration::Entity::find_by_id(declaration_id)
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let relative = format!("evidence/{}/{sha256}", row.ej_finess);
+        let target = self.files_dir().join(&relative);
+        if let Some(dir) = target.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        if !tokio::fs::try_exists(&target).await.unwrap_or(false) {
+            tokio::fs::write(&target, bytes).await?;
+        }
+        let txn = self.db().begin().await?;
+        let existing = evidence::Entity::find()
+            .filter(evidence::Column::EjFiness.eq(row.ej_finess.as_str()))
+            .filter(evidence::Column::Sha256.eq(sha256.as_str()))
+            .one(&txn)
+            .await?;
+        let e = match existing {
+            Some(e) => e,
+            None => {
+                evidence::ActiveModel {
+                    ej_finess: Set(row.ej_finess.clone()),
+                    file_name: Set(file_name.to_owned()),
+                    file_type: Set(file_type.to_owned()),
+                    sha256: Set(sha256.clone()),
+                    size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+                    path: Set(relative),
+                    uploaded_by: Set(actor.label.clone()),
+                    created_at: Set(Utc::now()),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        link(&txn, declaration_id, e.id).await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "declaration.evidence",
+                entity_type: "declaration",
+                entity_id: declaration_id.to_string(),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: Some(row.ej_finess.clone()),
+                before: None,
+                after: Some(serde_json::json!({
+                    "evidence": e.id, "name": e.file_name, "sha256": e.sha256, "size": e.size,
+                })),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(e.into())
+    }
+
+    /// Links evidence already in the library of the declaration's legal entity (refused for
+    /// another entity's evidence); audited.
+    pub async fn link_evidence(
+        &self,
+        actor: &AuditActor,
+        declaration_id: i64,
+        evidence_id: i64,
+    ) -> Result<Evidence, StoreError> {
+        let txn = self.db().begin().await?;
+        let row = declaration::Entity::find_by_id(declaration_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let e = evidence::Entity::find_by_id(evidence_id)
+            .filter(evidence::Column::EjFiness.eq(row.ej_finess.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::Invalid {
+                field: "evidence",
+                message: format!(
+                    "pas de justificatif n° {evidence_id} dans la bibliothèque de l'établissement"
+                ),
+            })?;
+        link(&txn, declaration_id, e.id).await?;
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "declaration.evidence",
+                entity_type: "declaration",
+                entity_id: declaration_id.to_string(),
+                region_code: Some(row.region_code.clone()),
+                ej_finess: Some(row.ej_finess.clone()),
+                before: None,
+                after: Some(serde_json::json!({"evidence": e.id, "name": e.file_name})),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(e.into())
+    }
+
+    /// The evidence linked to a declaration.
+    pub async fn declaration_evidence(
+        &self,
+        declaration_id: i64,
+    ) -> Result<Vec<Evidence>, StoreError> {
+        let ids: Vec<i64> = declaration_evidence::Entity::find()
+            .select_only()
+            .column(declaration_evidence::Column::EvidenceId)
+            .filter(declaration_evidence::Column::DeclarationId.eq(declaration_id))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        Ok(evidence::Entity::find()
+            .filter(evidence::Column::Id.is_in(ids))
+            .order_by_asc(evidence::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(Evidence::from)
+            .collect())
+    }
+
+    /// The evidence library of a legal entity, newest first.
+    pub async fn evidence_library(&self, ej: &FinessId) -> Result<Vec<Evidence>, StoreError> {
+        Ok(evidence::Entity::find()
+            .filter(evidence::Column::EjFiness.eq(ej.as_str()))
+            .order_by_desc(evidence::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(Evidence::from)
+            .collect())
+    }
+
+    /// Evidence linked to a declaration, and where its content is (else not found).
+    pub async fn linked_evidence(
+        &self,
+        declaration_id: i64,
+        evidence_id: i64,
+    ) -> Result<(Evidence, std::path::PathBuf), StoreError> {
+        let linked = declaration_evidence::Entity::find()
+            .filter(declaration_evidence::Column::DeclarationId.eq(declaration_id))
+            .filter(declaration_evidence::Column::EvidenceId.eq(evidence_id))
+            .one(self.db())
+            .await?
+            .is_some();
+        if !linked {
+            return Err(StoreError::NotFound);
+        }
+        let e: Evidence = evidence::Entity::find_by_id(evidence_id)
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .into();
+        let path = self.files_dir().join(&e.path);
+        Ok((e, path))
+    }
+}
+
+async fn link(
+    txn: &sea_orm::DatabaseTransaction,
+    declaration_id: i64,
+    evidence_id: i64,
+) -> Result<(), StoreError> {
+    let exists = declaration_evidence::Entity::find()
+        .filter(declaration_evidence::Column::DeclarationId.eq(declaration_id))
+        .filter(declaration_evidence::Column::EvidenceId.eq(evidence_id))
+        .one(txn)
+        .await?
+        .is_some();
+    if !exists {
+        declaration_evidence::ActiveModel {
+            declaration_id: Set(declaration_id),
+            evidence_id: Set(evidence_id),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
 }

@@ -1,8 +1,9 @@
 //! Yearly campaigns and their declarations through the API.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpom_store::repo::campaigns::{Campaign, CampaignSummary, Declaration, HistoryStep};
 use serde::{Deserialize, Serialize};
@@ -195,6 +196,10 @@ pub struct DeclarationDto {
     /// (only in `GET /api/v1/declarations/{id}`).
     #[schema(value_type = Vec<Object>)]
     pub history: serde_json::Value,
+    /// Evidence linked: `id`, `file_name`, `file_type`, `sha256`, `size`, `uploaded_by`,
+    /// `created_at` (only in `GET /api/v1/declarations/{id}`).
+    #[schema(value_type = Vec<Object>)]
+    pub evidence: serde_json::Value,
 }
 
 fn declaration_dto(d: &Declaration, history: Option<&[HistoryStep]>) -> DeclarationDto {
@@ -218,6 +223,7 @@ fn declaration_dto(d: &Declaration, history: Option<&[HistoryStep]>) -> Declarat
         history: history
             .map(|h| serde_json::to_value(h).unwrap_or_default())
             .unwrap_or(serde_json::Value::Null),
+        evidence: serde_json::Value::Null,
     }
 }
 
@@ -264,7 +270,89 @@ pub async fn declaration(
     Path(id): Path<i64>,
 ) -> Result<Json<DeclarationDto>, ApiError> {
     let (d, _, history) = campaigns::declaration(&state, &cu, id).await?;
-    Ok(Json(declaration_dto(&d, Some(&history))))
+    let mut dto = declaration_dto(&d, Some(&history));
+    dto.evidence = serde_json::to_value(
+        state
+            .store
+            .declaration_evidence(id)
+            .await
+            .map_err(crate::error::AppError::from)?,
+    )
+    .unwrap_or_default();
+    Ok(Json(dto))
+}
+
+/// The multipart form of an evidence file.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EvidenceForm {
+    /// The file: PDF, PNG, JPEG, an office document, text or CSV; 20 MB at most. Its type is
+    /// checked on its content.
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+}
+
+/// Files an evidence file into the establishment's library and links it to the
+/// declaration (its establishment's users, while the value may be entered).
+#[utoipa::path(post, path = "/api/v1/declarations/{id}/evidence", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la déclaration")),
+    request_body(content = EvidenceForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Le justificatif", body = Object), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let dir = state.store.files_dir().join("incoming");
+    let (upload, bytes) =
+        crate::upload::receive_small(multipart, &dir, campaigns::MAX_EVIDENCE as u64).await?;
+    let e = campaigns::add_evidence(&state, &cu, id, &upload.file_name, &bytes).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(e).unwrap_or_default()),
+    ))
+}
+
+/// Evidence of the library to link.
+#[derive(Deserialize, ToSchema)]
+pub struct LinkBody {
+    /// Identifier of evidence already in the establishment's library.
+    pub evidence_id: Option<i64>,
+}
+
+/// Links evidence already in the establishment's library to a declaration (one document
+/// can prove several engagements and years).
+#[utoipa::path(post, path = "/api/v1/declarations/{id}/evidence/link", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la déclaration")), request_body = LinkBody,
+    responses((status = 200, description = "Le justificatif", body = Object), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn link_evidence(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<LinkBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let e = campaigns::link_evidence(&state, &cu, id, body.evidence_id).await?;
+    Ok(Json(serde_json::to_value(e).unwrap_or_default()))
+}
+
+/// An evidence file of a declaration, always as an attachment (never rendered).
+#[utoipa::path(get, path = "/api/v1/declarations/{id}/evidence/{evidence}", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la déclaration"),
+        ("evidence" = i64, Path, description = "Identifiant du justificatif")),
+    responses((status = 200, description = "Le fichier", content_type = "application/octet-stream",
+        body = crate::api::documents::FileContent), (status = 404, body = ApiErrorBody)))]
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, evidence)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    Ok(crate::pages::contracts::download(
+        campaigns::evidence_download(&state, &cu, id, evidence).await?,
+    ))
 }
 
 /// A step on a declaration: `save` or `submit` (the establishment; only its leader

@@ -261,6 +261,8 @@ pub struct DeclarationPage {
     can_review: bool,
     can_reopen: bool,
     history: Vec<String>,
+    evidence: Vec<(i64, String)>,
+    library: Vec<Choice>,
     errors: FormErrors,
 }
 
@@ -272,6 +274,25 @@ async fn declaration_page(
 ) -> Result<DeclarationPage, AppError> {
     let (d, c, history) = campaigns::declaration(state, cu, id).await?;
     let a = campaigns::abilities(cu, &d, &c);
+    let evidence = state.store.declaration_evidence(id).await?;
+    let library = if a.can_save {
+        state
+            .store
+            .evidence_library(&d.ej)
+            .await?
+            .into_iter()
+            .filter(|l| !evidence.iter().any(|e| e.id == l.id))
+            .map(|l| {
+                Choice::new(
+                    l.id.to_string(),
+                    format!("{} ({})", l.file_name, datetime_fr(l.created_at)),
+                    "",
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     use cpom_domain::campaign::Value;
     let (mut value, mut numerator, mut denominator, mut answer, mut text) = (
         String::new(),
@@ -347,8 +368,74 @@ async fn declaration_page(
                 line
             })
             .collect(),
+        evidence: evidence
+            .iter()
+            .map(|e| {
+                (
+                    e.id,
+                    format!(
+                        "{} ({} ko, déposé le {} par {})",
+                        e.file_name,
+                        (e.size + 1023) / 1024,
+                        datetime_fr(e.created_at),
+                        e.uploaded_by
+                    ),
+                )
+            })
+            .collect(),
+        library,
         errors: FormErrors::default(),
     })
+}
+
+/// POST `/declarations/{id}/justificatifs?csrf_token=` (multipart `file`).
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let dir = state.store.files_dir().join("incoming");
+    let result = async {
+        let (upload, bytes) =
+            crate::upload::receive_small(multipart, &dir, campaigns::MAX_EVIDENCE as u64).await?;
+        campaigns::add_evidence(&state, &cu, id, &upload.file_name, &bytes).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/declarations/{id}#justificatifs")).into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let mut page = declaration_page(&state, &session, &cu, id).await?;
+            page.errors = FormErrors::refused(e, "file");
+            render_status(&page, status)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST `/declarations/{id}/justificatifs/lier` (`evidence_id`).
+pub async fn link_evidence(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<FormPairs>,
+) -> Result<Response, PageError> {
+    let evidence = form_value(&pairs, "evidence_id").and_then(|v| v.trim().parse().ok());
+    campaigns::link_evidence(&state, &cu, id, evidence).await?;
+    Ok(Redirect::to(&format!("/declarations/{id}#justificatifs")).into_response())
+}
+
+/// GET `/declarations/{id}/justificatifs/{evidence}`: the file, as an attachment.
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path((id, evidence)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    Ok(super::contracts::download(
+        campaigns::evidence_download(&state, &cu, id, evidence).await?,
+    ))
 }
 
 /// GET `/declarations/{id}`.

@@ -799,6 +799,7 @@ pub(crate) fn download(d: crate::documents::Download) -> Response {
                 format!("attachment; filename=\"{}\"", d.file_name.replace('"', "")),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         d.bytes,
     )

@@ -981,6 +981,49 @@ fn matrix() -> Vec<Case> {
             [303, 422, 422, 422, 404, 404, 422],
             None,
         ),
+        // Evidence: filed by the declaration's establishment only; no such file: 404.
+        case(
+            "POST",
+            "/declarations/{id}/justificatifs",
+            Upload,
+            [303, 403, 403, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/declarations/{id}/justificatifs/lier",
+            Form,
+            [303, 403, 403, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/declarations/{id}/justificatifs/{evidence}",
+            Page,
+            [303, 404, 404, 404, 404, 404, 404],
+            None,
+        ),
+        case(
+            "POST",
+            "/api/v1/declarations/{id}/evidence",
+            Upload,
+            [401, 403, 403, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/api/v1/declarations/{id}/evidence/link",
+            Api,
+            [401, 403, 403, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/declarations/{id}/evidence/{evidence}",
+            Api,
+            [401, 404, 404, 404, 404, 404, 404],
+            None,
+        ),
         case("GET", "/api/v1/campaigns", Api, API_SIGNED_IN_200, None),
         case(
             "POST",
@@ -1290,7 +1333,9 @@ async fn request(
         } else {
             campaign
         };
-        path = path.replace("{id}", &id.to_string());
+        path = path
+            .replace("{id}", &id.to_string())
+            .replace("{evidence}", "999999");
     }
     if path.starts_with("/notifications/{id}") {
         // Own: a notification of the caller; foreign: one of the foreign target.
@@ -1403,7 +1448,8 @@ async fn request(
             "/api/v1/notifications/read"
             | "/api/v1/campaigns"
             | "/api/v1/campaigns/{id}/close"
-            | "/api/v1/declarations/{id}/steps" => vec![("note", "matrice".into())],
+            | "/api/v1/declarations/{id}/steps"
+            | "/api/v1/declarations/{id}/evidence/link" => vec![("note", "matrice".into())],
             "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
                 ("region", region_code.into()),
                 ("columns", "LIT_MCO".into()),

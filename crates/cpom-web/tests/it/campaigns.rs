@@ -190,6 +190,74 @@ async fn a_campaign_runs_from_opening_to_validation() {
             )
             .await;
         assert_eq!(r.status, 403, "a contributor does not submit: {}", r.text);
+
+        // Evidence: checked on its content; kept once in the library; served as a download.
+        let html = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>".to_vec();
+        let r = contributor
+            .upload(
+                &format!("/api/v1/declarations/{did}/evidence"),
+                "",
+                "rapport.pdf",
+                html,
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("rapport.pdf : une page web"), "{}", r.text);
+        let big = vec![b'x'; crate::support::EVIDENCE_LIMIT + 1];
+        let r = contributor
+            .upload(
+                &format!("/api/v1/declarations/{did}/evidence"),
+                "",
+                "gros.csv",
+                big,
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("trop volumineux"), "{}", r.text);
+        let pdf = b"%PDF-1.4\n% convention signee\n".to_vec();
+        let r = contributor
+            .upload(
+                &format!("/api/v1/declarations/{did}/evidence"),
+                "",
+                "convention.pdf",
+                pdf.clone(),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let eid = r.json()["id"].as_i64().expect("evidence");
+        assert_eq!(r.json()["file_type"], "pdf");
+        let got = leader
+            .get(&format!("/api/v1/declarations/{did}/evidence/{eid}"))
+            .await;
+        assert_eq!(got.status, 200);
+        assert_eq!(got.bytes, pdf);
+        assert!(
+            got.headers["content-disposition"]
+                .to_str()
+                .unwrap_or_default()
+                .starts_with("attachment")
+        );
+        assert_eq!(got.headers["x-content-type-options"], "nosniff");
+        assert_eq!(
+            foreign
+                .get(&format!("/api/v1/declarations/{did}/evidence/{eid}"))
+                .await
+                .status,
+            404
+        );
+        let r = contributor
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{did}/evidence/link"),
+                Some(serde_json::json!({"evidence_id": eid + 1000})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let d = leader
+            .get(&format!("/api/v1/declarations/{did}"))
+            .await
+            .json();
+        assert_eq!(d["evidence"][0]["file_name"], "convention.pdf");
         // A stale version is refused; the leader submits.
         let r = leader
             .json(

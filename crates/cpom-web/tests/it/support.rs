@@ -14,6 +14,8 @@ pub const PASSWORD: &str = "mot-de-passe-de-test";
 pub const OWN_EJ: &str = "340780477";
 /// Another legal entity of the same region.
 pub const SIBLING_EJ: &str = "310781406";
+/// Largest evidence file accepted (as `cpom_web::campaigns::MAX_EVIDENCE`).
+pub const EVIDENCE_LIMIT: usize = cpom_web::campaigns::MAX_EVIDENCE;
 /// Legal entity of a foreign region (Auvergne-Rhône-Alpes).
 pub const FOREIGN_EJ: &str = "690781810";
 

@@ -47,7 +47,8 @@ describe('contrats', () => {
       await page.waitForURL(/\/contrats\/\d+$/);
       const amended = await page.locator('main').innerText();
       assert.match(amended, /Modifications apportées par l'avenant n° 1/);
-      assert.match(amended, /Engagements retirés/);
+      assert.match(amended, /Engagements modifiés/);
+      assert.match(amended, /révisé par l'avenant n° 1/);
       await checkA11y(page, 'contrat avec avenant');
       await page.getByRole('link', { name: 'Contrat initial' }).click();
       await page.waitForURL(/\/versions\/0$/);

@@ -370,8 +370,9 @@ async fn load_contracts(store: &Store, actor: &AuditActor) -> anyhow::Result<()>
 /// The demo contract that has a signed avenant: the CHU de Nîmes.
 const AMENDED: &str = "300780038";
 
-/// Avenant n° 1 of a signed demo contract: its last engagement is withdrawn, then the
-/// avenant is negotiated and signed in June of the contract's second year.
+/// Avenant n° 1 of a signed demo contract: its first engagement binds three sites and one of
+/// its targets is revised, then the avenant is negotiated and signed in June of the
+/// contract's second year.
 async fn amend(store: &Store, actor: &AuditActor, id: i64, start_year: i32) -> anyhow::Result<()> {
     use cpom_domain::contract::{Signatory, SignatoryRole};
     let c = store.contract(id).await?;
@@ -380,22 +381,40 @@ async fn amend(store: &Store, actor: &AuditActor, id: i64, start_year: i32) -> a
             actor,
             id,
             c.row_version,
-            Some("données de démonstration : retrait d'une action"),
+            Some("données de démonstration : engagement porté par trois sites, cible révisée"),
         )
         .await?;
     let mut content = opened.content.clone();
-    let Some(removed) = content.engagements.pop() else {
+    let Some(first) = content.engagements.first_mut() else {
         return Ok(());
     };
+    let before = serde_json::to_value(&*first).ok();
+    // The first engagement now binds three of the entity's sites, and its target of the
+    // third year is revised.
+    first.sites = store
+        .legal_entity_detail(&c.ej)
+        .await?
+        .sites
+        .iter()
+        .take(3)
+        .map(|s| s.finess.clone())
+        .collect();
+    let third = cpom_domain::catalogue::TargetYear::Year(start_year + 2);
+    if let Some(t) = first.targets.iter_mut().find(|t| t.year == third) {
+        t.text = format!("{} (révisé par l'avenant n° 1)", t.text);
+        t.source = "négocié".into();
+    }
+    let after = serde_json::to_value(&*first).ok();
+    let key = first.key.clone();
     let saved = store
         .save_contract_content(
             actor,
             id,
             opened.row_version,
             &content,
-            &format!("retrait de l'engagement {}", removed.key),
-            serde_json::to_value(&removed).ok(),
-            None,
+            &format!("modification de l'engagement {key}"),
+            before,
+            after,
         )
         .await?;
     let date = chrono::NaiveDate::from_ymd_opt(start_year + 1, 6, 1).expect("a valid date");
@@ -445,6 +464,110 @@ async fn amend(store: &Store, actor: &AuditActor, id: i64, start_year: i32) -> a
     Ok(())
 }
 
+/// A demo campaign, once: the year 2026 of the Occitanie contracts in force, with its
+/// declarations in every state.
+async fn load_campaign(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
+    use cpom_domain::campaign::{DeclarationState, Value};
+    use cpom_domain::catalogue::IndicatorKind;
+    use cpom_store::repo::campaigns::{DeclarationStep, NewCampaign, Perimeter};
+    if !store
+        .list_campaigns(&cpom_domain::ScopeFilter::All)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let region = cpom_domain::RegionCode::parse("76")?;
+    let opened = store
+        .open_campaign(
+            actor,
+            &NewCampaign {
+                region: region.clone(),
+                year: 2026,
+                title: "Campagne 2026 (démonstration)".into(),
+                deadline: chrono::NaiveDate::from_ymd_opt(2027, 3, 31).expect("a valid date"),
+                perimeter: Perimeter::Region,
+            },
+        )
+        .await;
+    let (campaign, _) = match opened {
+        Ok(c) => c,
+        // No contract in force in the registry loaded: no demo campaign.
+        Err(cpom_store::StoreError::Invalid { .. }) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let declarations = store
+        .list_declarations(
+            campaign.id,
+            &cpom_domain::ScopeFilter::All,
+            &Default::default(),
+            1,
+            100,
+        )
+        .await?
+        .items;
+    let value = |kind: IndicatorKind| match kind {
+        IndicatorKind::Count => Value::Number { value: 12.0 },
+        IndicatorKind::Amount => Value::Number { value: 150_000.0 },
+        IndicatorKind::Rate => Value::Rate {
+            numerator: 45.0,
+            denominator: 60.0,
+        },
+        IndicatorKind::YesNo => Value::YesNo { answer: true },
+        IndicatorKind::Milestone => Value::Milestone { reached: true },
+        IndicatorKind::Text => Value::Text {
+            text: "Réalisé comme prévu.".into(),
+        },
+    };
+    use DeclarationState::*;
+    // The first stays to do; then a draft, a submitted, a returned and a validated one.
+    let paths: [&[(DeclarationState, &str, Option<&str>)]; 4] = [
+        &[(Draft, "enregistrement du brouillon", None)],
+        &[
+            (Draft, "enregistrement du brouillon", None),
+            (Submitted, "soumission", None),
+        ],
+        &[
+            (Submitted, "soumission", None),
+            (
+                Returned,
+                "renvoi pour correction",
+                Some("Le justificatif ne porte pas sur l'année 2026."),
+            ),
+        ],
+        &[
+            (Submitted, "soumission", None),
+            (Validated, "validation", None),
+        ],
+    ];
+    for (d, path) in declarations.iter().skip(1).zip(paths) {
+        let v = value(d.kind);
+        let mut row_version = d.row_version;
+        for (to, label, reason) in path {
+            row_version = store
+                .record_declaration_step(
+                    actor,
+                    d.id,
+                    row_version,
+                    &DeclarationStep {
+                        label,
+                        to: *to,
+                        value: Some(&v),
+                        comment: None,
+                        reason: *reason,
+                    },
+                )
+                .await?
+                .row_version;
+        }
+    }
+    println!(
+        "Campagne de démonstration : {} déclarations, une dans chaque état.",
+        declarations.len()
+    );
+    Ok(())
+}
+
 /// Seeds the demo data and returns (role, e-mail, password) for printing.
 pub async fn seed(
     store: &Store,
@@ -465,6 +588,7 @@ pub async fn seed(
             .await?;
     }
     load_contracts(store, &actor).await?;
+    load_campaign(store, &actor).await?;
     let mut printed = Vec::new();
     for (role, email, name, region, ej) in ACCOUNTS {
         let password =

@@ -466,6 +466,76 @@ pub async fn step(
         .await?)
 }
 
+/// What the declaration form shows besides the value: the fiche, the target for the
+/// campaign's year, and last year's value.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Fiche {
+    /// Definition of the indicator.
+    pub definition: Option<String>,
+    /// Its formula.
+    pub formula: Option<String>,
+    /// Numerator (rates).
+    pub numerator: Option<String>,
+    /// Denominator (rates).
+    pub denominator: Option<String>,
+    /// Unit.
+    pub unit: Option<String>,
+    /// Evidence expected.
+    pub evidence: Option<String>,
+    /// Instructions for the comment.
+    pub comment_help: Option<String>,
+    /// The contract's target for the campaign's year (or the period), as printed.
+    pub target: Option<String>,
+    /// The value declared the year before, as shown, with its state.
+    pub last_year: Option<String>,
+}
+
+/// See [`Fiche`].
+pub async fn fiche(state: &AppState, d: &Declaration, c: &Campaign) -> Result<Fiche, AppError> {
+    use cpom_domain::catalogue::TargetYear;
+    let contract = state.store.contract(d.contract_id).await?;
+    let engagement = contract
+        .content
+        .engagements
+        .iter()
+        .find(|e| e.key == d.engagement);
+    let target = engagement.and_then(|e| {
+        e.targets
+            .iter()
+            .find(|t| t.year == TargetYear::Year(c.year))
+            .or_else(|| e.targets.iter().find(|t| t.year == TargetYear::Total))
+            .map(|t| match t.year {
+                TargetYear::Total => format!("{} (sur la période)", t.text),
+                TargetYear::Year(_) => t.text.clone(),
+            })
+    });
+    let (_, catalogue) = state
+        .store
+        .catalogue(
+            &contract.catalogue_slug,
+            Some(contract.catalogue_version),
+            true,
+        )
+        .await?;
+    let indicator = catalogue.indicators.iter().find(|i| i.code == d.indicator);
+    let last_year = state
+        .store
+        .last_year_value(d, c.year)
+        .await?
+        .map(|(s, v)| format!("{} ({})", v.display(), s.label()));
+    Ok(Fiche {
+        definition: indicator.and_then(|i| i.definition.clone()),
+        formula: indicator.and_then(|i| i.formula.clone()),
+        numerator: indicator.and_then(|i| i.numerator.clone()),
+        denominator: indicator.and_then(|i| i.denominator.clone()),
+        unit: indicator.and_then(|i| i.unit.clone()),
+        evidence: indicator.and_then(|i| i.evidence.clone()),
+        comment_help: indicator.and_then(|i| i.comment_help.clone()),
+        target,
+        last_year,
+    })
+}
+
 /// Largest evidence file accepted.
 pub const MAX_EVIDENCE: usize = 20 * 1024 * 1024;
 

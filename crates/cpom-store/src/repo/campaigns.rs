@@ -927,3 +927,47 @@ async fn link(
     }
     Ok(())
 }
+
+impl Store {
+    /// The value declared for the same engagement, indicator and site of the same contract in
+    /// a campaign of the year before, if any.
+    pub async fn last_year_value(
+        &self,
+        d: &Declaration,
+        year: i32,
+    ) -> Result<Option<(DeclarationState, Value)>, StoreError> {
+        let earlier: Vec<i64> = campaign::Entity::find()
+            .select_only()
+            .column(campaign::Column::Id)
+            .filter(campaign::Column::RegionCode.eq(d.region.as_str()))
+            .filter(campaign::Column::Year.eq(year - 1))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        if earlier.is_empty() {
+            return Ok(None);
+        }
+        let mut q = declaration::Entity::find()
+            .filter(declaration::Column::CampaignId.is_in(earlier))
+            .filter(declaration::Column::ContractId.eq(d.contract_id))
+            .filter(declaration::Column::EngagementKey.eq(d.engagement.as_str()))
+            .filter(declaration::Column::IndicatorCode.eq(d.indicator.as_str()));
+        q = match &d.site {
+            Some(s) => q.filter(declaration::Column::SiteFiness.eq(s.as_str())),
+            None => q.filter(declaration::Column::SiteFiness.is_null()),
+        };
+        let Some(row) = q
+            .order_by_desc(declaration::Column::Id)
+            .one(self.db())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let state = DeclarationState::parse(&row.state).unwrap_or(DeclarationState::ToDo);
+        Ok(row
+            .value
+            .as_deref()
+            .and_then(|v| serde_json::from_str(v).ok())
+            .map(|v| (state, v)))
+    }
+}

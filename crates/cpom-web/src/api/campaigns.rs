@@ -200,6 +200,9 @@ pub struct DeclarationDto {
     /// `created_at` (only in `GET /api/v1/declarations/{id}`).
     #[schema(value_type = Vec<Object>)]
     pub evidence: serde_json::Value,
+    /// The fiche, the target for the year and last year's value (only in
+    /// `GET /api/v1/declarations/{id}`).
+    pub fiche: Option<campaigns::Fiche>,
 }
 
 fn declaration_dto(d: &Declaration, history: Option<&[HistoryStep]>) -> DeclarationDto {
@@ -224,6 +227,7 @@ fn declaration_dto(d: &Declaration, history: Option<&[HistoryStep]>) -> Declarat
             .map(|h| serde_json::to_value(h).unwrap_or_default())
             .unwrap_or(serde_json::Value::Null),
         evidence: serde_json::Value::Null,
+        fiche: None,
     }
 }
 
@@ -269,8 +273,9 @@ pub async fn declaration(
     ApiUser(cu): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<DeclarationDto>, ApiError> {
-    let (d, _, history) = campaigns::declaration(&state, &cu, id).await?;
+    let (d, c, history) = campaigns::declaration(&state, &cu, id).await?;
     let mut dto = declaration_dto(&d, Some(&history));
+    dto.fiche = Some(campaigns::fiche(&state, &d, &c).await?);
     dto.evidence = serde_json::to_value(
         state
             .store

@@ -263,6 +263,7 @@ pub struct DeclarationPage {
     history: Vec<String>,
     evidence: Vec<(i64, String)>,
     library: Vec<Choice>,
+    fiche: Vec<(&'static str, String)>,
     errors: FormErrors,
 }
 
@@ -275,6 +276,21 @@ async fn declaration_page(
     let (d, c, history) = campaigns::declaration(state, cu, id).await?;
     let a = campaigns::abilities(cu, &d, &c);
     let evidence = state.store.declaration_evidence(id).await?;
+    let f = campaigns::fiche(state, &d, &c).await?;
+    let fiche: Vec<(&'static str, String)> = [
+        ("Cible de l'année", f.target),
+        ("Valeur de l'année précédente", f.last_year),
+        ("Définition", f.definition),
+        ("Formule", f.formula),
+        ("Numérateur", f.numerator),
+        ("Dénominateur", f.denominator),
+        ("Unité", f.unit),
+        ("Justificatifs attendus", f.evidence),
+        ("Pour le commentaire", f.comment_help),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
+    .collect();
     let library = if a.can_save {
         state
             .store
@@ -384,6 +400,7 @@ async fn declaration_page(
             })
             .collect(),
         library,
+        fiche,
         errors: FormErrors::default(),
     })
 }

@@ -384,6 +384,30 @@ async fn a_campaign_runs_from_opening_to_validation() {
             page.text
         );
 
+        // The next year's form shows this year's value.
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/campaigns",
+                Some(serde_json::json!({"year": "2027", "deadline": "31/03/2099"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let next = r.json()["campaign"]["id"].as_i64().expect("campaign");
+        let list = leader
+            .get(&format!("/api/v1/campaigns/{next}/declarations"))
+            .await
+            .json();
+        let next_id = list["items"][0]["id"].as_i64().expect("declaration");
+        let d = leader
+            .get(&format!("/api/v1/declarations/{next_id}"))
+            .await
+            .json();
+        assert_eq!(
+            d["fiche"]["last_year"], "1\u{202f}200 (renvoyée pour correction)",
+            "{d}"
+        );
+
         let audit = app
             .store()
             .list_audit(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 200)

@@ -227,6 +227,12 @@ pub struct DeclarationQuery {
     pub indicator: Option<String>,
     /// FINESS EJ.
     pub ej: Option<String>,
+    /// Department of the legal entity.
+    pub department: Option<String>,
+    /// Size band of the legal entity (`lt100`, `100to499`, `ge500`).
+    pub band: Option<String>,
+    /// Account id of the contract's negotiator (the referent in charge).
+    pub negotiator: Option<String>,
     /// Page, from 1.
     pub page: Option<u64>,
     /// Page size (at most 200).
@@ -262,6 +268,23 @@ pub async fn declarations(
                 AppError::field("ej", format!("« {e} » n'est pas un numéro FINESS"))
             })?),
         },
+        department: blank(&q.department),
+        band: match blank(&q.band) {
+            None => None,
+            Some(b) => Some(
+                cpom_domain::registry::SizeBand::parse(&b)
+                    .ok_or_else(|| AppError::field("band", format!("tranche « {b} » inconnue")))?,
+            ),
+        },
+        negotiator: match blank(&q.negotiator) {
+            None => None,
+            Some(n) => Some(n.parse::<i64>().map_err(|_| {
+                AppError::field(
+                    "negotiator",
+                    format!("« {n} » n'est pas un identifiant de compte"),
+                )
+            })?),
+        },
     };
     let page = q.page.unwrap_or(1).max(1);
     let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
@@ -271,6 +294,28 @@ pub async fn declarations(
         .list_declarations(id, &scope, &filter, page, per_page)
         .await?;
     Ok((c, p))
+}
+
+/// Validates the submitted declarations among `ids` of a campaign (the agency of its
+/// region); returns how many were validated (those changed meanwhile are left).
+pub async fn validate_bulk(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    ids: &[i64],
+) -> Result<u64, AppError> {
+    let c = campaign(state, cu, id).await?;
+    cu.authorize(&Action::ReviewDeclaration(Scope {
+        region: Some(c.region.clone()),
+        ej: None,
+    }))?;
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "cochez au moins une déclaration"));
+    }
+    Ok(state
+        .store
+        .validate_declarations(&cu.user.audit_actor(), id, ids)
+        .await?)
 }
 
 /// One declaration the actor sees, with its campaign and history.

@@ -252,6 +252,11 @@ pub fn table() -> Table {
         post(pages::campaigns::close),
     )
     .add(
+        "POST",
+        "/campagnes/{id}/validation",
+        post(pages::campaigns::validate_bulk),
+    )
+    .add(
         "GET",
         "/declarations/{id}",
         get(pages::campaigns::declaration),
@@ -655,6 +660,11 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/campaigns/{id}/declarations",
         get(api::campaigns::declarations),
+    )
+    .add(
+        "POST",
+        "/api/v1/campaigns/{id}/validate",
+        post(api::campaigns::validate_bulk),
     )
     .add(
         "GET",

@@ -240,6 +240,12 @@ pub struct DeclarationFilter {
     pub indicator: Option<String>,
     /// Of this legal entity.
     pub ej: Option<FinessId>,
+    /// Of the legal entities of this department.
+    pub department: Option<String>,
+    /// Of the legal entities of this size band (the override when set, else the computed).
+    pub band: Option<cpom_domain::registry::SizeBand>,
+    /// Of the contracts of this negotiator.
+    pub negotiator: Option<i64>,
 }
 
 /// A step to record on a declaration.
@@ -593,6 +599,34 @@ impl Store {
         }
         if let Some(ej) = &filter.ej {
             cond = cond.add(declaration::Column::EjFiness.eq(ej.as_str()));
+        }
+        if filter.department.is_some() || filter.band.is_some() {
+            let mut q = legal_entity::Entity::find();
+            if let Some(d) = &filter.department {
+                q = q.filter(legal_entity::Column::Department.eq(d.as_str()));
+            }
+            let entities = q.all(self.db()).await?;
+            let ejs: Vec<String> = entities
+                .into_iter()
+                .filter(|e| {
+                    filter.band.is_none_or(|b| {
+                        let band = e.band_override.as_deref().or(e.size_band.as_deref());
+                        band == Some(b.as_str())
+                    })
+                })
+                .map(|e| e.finess)
+                .collect();
+            cond = cond.add(declaration::Column::EjFiness.is_in(ejs));
+        }
+        if let Some(n) = filter.negotiator {
+            let contracts: Vec<i64> = contract::Entity::find()
+                .select_only()
+                .column(contract::Column::Id)
+                .filter(contract::Column::NegotiatorId.eq(n))
+                .into_tuple()
+                .all(self.db())
+                .await?;
+            cond = cond.add(declaration::Column::ContractId.is_in(contracts));
         }
         let page = page.max(1);
         let paginator = declaration::Entity::find()
@@ -969,5 +1003,45 @@ impl Store {
             .as_deref()
             .and_then(|v| serde_json::from_str(v).ok())
             .map(|v| (state, v)))
+    }
+
+    /// Validates, at their current version, the submitted declarations among `ids` of a
+    /// campaign (the caller checked the agency's right on each); returns how many.
+    pub async fn validate_declarations(
+        &self,
+        actor: &AuditActor,
+        campaign_id: i64,
+        ids: &[i64],
+    ) -> Result<u64, StoreError> {
+        let rows = declaration::Entity::find()
+            .filter(declaration::Column::CampaignId.eq(campaign_id))
+            .filter(declaration::Column::Id.is_in(ids.iter().copied()))
+            .filter(declaration::Column::State.eq(DeclarationState::Submitted.as_str()))
+            .all(self.db())
+            .await?;
+        let mut done = 0;
+        for r in rows {
+            match self
+                .record_declaration_step(
+                    actor,
+                    r.id,
+                    r.row_version,
+                    &DeclarationStep {
+                        label: "validation",
+                        to: DeclarationState::Validated,
+                        value: None,
+                        comment: None,
+                        reason: None,
+                    },
+                )
+                .await
+            {
+                Ok(_) => done += 1,
+                // Changed meanwhile: left for a look one by one.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
     }
 }

@@ -156,6 +156,37 @@ pub async fn close(
     Ok(Json(campaign_dto(&c, serde_json::Value::Null)))
 }
 
+/// The declarations to validate.
+#[derive(Deserialize, ToSchema)]
+pub struct BulkBody {
+    /// Their identifiers (only the submitted ones are validated).
+    #[serde(default)]
+    pub ids: Vec<i64>,
+}
+
+/// How many were validated.
+#[derive(Serialize, ToSchema)]
+pub struct BulkDto {
+    /// Declarations validated (those changed meanwhile are left).
+    pub validated: u64,
+}
+
+/// Validates in bulk the submitted declarations among `ids` (the agency of the region).
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/validate", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne")), request_body = BulkBody,
+    responses((status = 200, body = BulkDto), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn validate_bulk(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<BulkBody>,
+) -> Result<Json<BulkDto>, ApiError> {
+    Ok(Json(BulkDto {
+        validated: campaigns::validate_bulk(&state, &cu, id, &body.ids).await?,
+    }))
+}
+
 /// A declaration.
 #[derive(Serialize, ToSchema)]
 pub struct DeclarationDto {

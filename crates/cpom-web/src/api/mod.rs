@@ -85,6 +85,7 @@ use crate::error::{ApiErrorBody, FieldError};
         campaigns::get,
         campaigns::close,
         campaigns::declarations,
+        campaigns::validate_bulk,
         campaigns::declaration,
         campaigns::step,
         campaigns::upload_evidence,

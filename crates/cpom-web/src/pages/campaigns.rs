@@ -131,6 +131,7 @@ pub struct DeclarationLine {
     site: String,
     state: &'static str,
     value: String,
+    submitted: bool,
 }
 
 /// One campaign and its declarations.
@@ -146,7 +147,12 @@ pub struct CampaignPage {
     open: bool,
     row_version: i64,
     can_close: bool,
+    can_review: bool,
     states: Vec<Choice>,
+    bands: Vec<Choice>,
+    negotiators: Vec<Choice>,
+    indicator: String,
+    department: String,
     lines: Vec<DeclarationLine>,
     total: u64,
     page: u64,
@@ -193,6 +199,38 @@ pub async fn show(
             .iter()
             .map(|s| Choice::new(s.as_str(), s.label(), &current))
             .collect(),
+        can_review: cu
+            .authorize(&cpom_domain::Action::ReviewDeclaration(
+                cpom_domain::policy::Scope {
+                    region: Some(c.region.clone()),
+                    ej: None,
+                },
+            ))
+            .is_ok(),
+        bands: {
+            let current = q.band.clone().unwrap_or_default();
+            [
+                cpom_domain::registry::SizeBand::Lt100,
+                cpom_domain::registry::SizeBand::From100To499,
+                cpom_domain::registry::SizeBand::Ge500,
+            ]
+            .iter()
+            .map(|b| Choice::new(b.as_str(), b.as_str(), &current))
+            .collect()
+        },
+        negotiators: {
+            let current = q.negotiator.clone().unwrap_or_default();
+            state
+                .store
+                .negotiators(&c.region)
+                .await
+                .map_err(AppError::from)?
+                .into_iter()
+                .map(|n| Choice::new(n.id.to_string(), n.name, &current))
+                .collect()
+        },
+        indicator: q.indicator.clone().unwrap_or_default(),
+        department: q.department.clone().unwrap_or_default(),
         lines: p
             .items
             .iter()
@@ -209,6 +247,7 @@ pub async fn show(
                     .as_ref()
                     .map(cpom_domain::campaign::Value::display)
                     .unwrap_or_default(),
+                submitted: d.state == DeclarationState::Submitted,
             })
             .collect(),
         total: p.total,
@@ -488,4 +527,20 @@ pub async fn step(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// POST `/campagnes/{id}/validation` (`ids`, repeated): validates the declarations checked.
+pub async fn validate_bulk(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<FormPairs>,
+) -> Result<Response, PageError> {
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
+    campaigns::validate_bulk(&state, &cu, id, &ids).await?;
+    Ok(Redirect::to(&format!("/campagnes/{id}?state=submitted")).into_response())
 }

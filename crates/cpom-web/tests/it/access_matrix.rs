@@ -968,6 +968,20 @@ fn matrix() -> Vec<Case> {
             None,
         ),
         case(
+            "POST",
+            "/campagnes/{id}/validation",
+            Form,
+            [303, 422, 422, 422, 404, 404, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/api/v1/campaigns/{id}/validate",
+            Api,
+            [401, 422, 422, 422, 404, 404, 403],
+            None,
+        ),
+        case(
             "GET",
             "/declarations/{id}",
             Page,
@@ -1449,7 +1463,8 @@ async fn request(
             | "/api/v1/campaigns"
             | "/api/v1/campaigns/{id}/close"
             | "/api/v1/declarations/{id}/steps"
-            | "/api/v1/declarations/{id}/evidence/link" => vec![("note", "matrice".into())],
+            | "/api/v1/declarations/{id}/evidence/link"
+            | "/api/v1/campaigns/{id}/validate" => vec![("note", "matrice".into())],
             "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
                 ("region", region_code.into()),
                 ("columns", "LIT_MCO".into()),

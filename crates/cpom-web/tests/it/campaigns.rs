@@ -408,6 +408,42 @@ async fn a_campaign_runs_from_opening_to_validation() {
             "{d}"
         );
 
+        // The validation queue: filters, and validation in bulk of the submitted ones.
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/declarations/{next_id}/steps"),
+                Some(serde_json::json!({"action": "submit", "row_version": 1, "value": "1 300"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let q = |query: &str| format!("/api/v1/campaigns/{next}/declarations?{query}");
+        assert_eq!(referent.get(&q("state=submitted")).await.json()["total"], 1);
+        assert_eq!(referent.get(&q("department=30")).await.json()["total"], 0);
+        assert_eq!(referent.get(&q("band=lt100")).await.json()["total"], 0);
+        assert_eq!(referent.get(&q("band=colossal")).await.status, 422);
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/campaigns/{next}/validate"),
+                Some(serde_json::json!({"ids": [next_id]})),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/campaigns/{next}/validate"),
+                Some(serde_json::json!({"ids": [next_id, did]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            r.json()["validated"],
+            1,
+            "only the submitted one of that campaign"
+        );
+
         let audit = app
             .store()
             .list_audit(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 200)
@@ -417,7 +453,8 @@ async fn a_campaign_runs_from_opening_to_validation() {
         assert!(actions.contains(&"campaign.open") && actions.contains(&"campaign.close"));
         assert_eq!(
             actions.iter().filter(|a| **a == "declaration.step").count(),
-            6
+            8
         );
+        assert_eq!(actions.iter().filter(|a| **a == "campaign.open").count(), 2);
     });
 }

@@ -31,7 +31,7 @@ type DemoAccount = (
 );
 
 /// Demo accounts.
-const ACCOUNTS: [DemoAccount; 7] = [
+const ACCOUNTS: [DemoAccount; 8] = [
     (
         Role::NationalAdmin,
         "national-admin@cpom.demo",
@@ -66,6 +66,14 @@ const ACCOUNTS: [DemoAccount; 7] = [
         "Camille Contributrice",
         None,
         Some("340780477"),
+    ),
+    // The leader of the CHU de Nîmes, whose contract is followed by the demo campaign.
+    (
+        Role::EstablishmentLeader,
+        "nimes-leader@cpom.demo",
+        "Nina Directrice",
+        None,
+        Some(AMENDED),
     ),
     (
         Role::Observer,
@@ -591,6 +599,15 @@ pub async fn seed(
     load_campaign(store, &actor).await?;
     let mut printed = Vec::new();
     for (role, email, name, region, ej) in ACCOUNTS {
+        // An account of a legal entity the registry loaded does not have is not created.
+        if let Some(ej) = ej
+            && store
+                .get_legal_entity(&FinessId::parse(ej)?)
+                .await?
+                .is_none()
+        {
+            continue;
+        }
         let password =
             fixed_password.map_or_else(cpom_web::services::temporary_password, str::to_owned);
         let plain = PlainPassword::parse(&password)?;

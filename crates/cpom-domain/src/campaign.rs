@@ -224,6 +224,18 @@ pub fn read_only_reason(state: DeclarationState, open: bool) -> Option<&'static 
     }
 }
 
+/// Whether the reminders of a campaign go out on `today`: it is open and its deadline is
+/// within `days` days (the deadline day included, not after it).
+pub fn reminder_due(
+    open: bool,
+    deadline: chrono::NaiveDate,
+    days: i64,
+    today: chrono::NaiveDate,
+) -> bool {
+    let left = (deadline - today).num_days();
+    open && (0..=days.max(0)).contains(&left)
+}
+
 // ---------------------------------------------------------------------------------------
 // What a campaign opens.
 
@@ -599,6 +611,20 @@ mod tests {
             Ok(Returned)
         );
         assert!(next_state(Draft, &back, Actor::Agency, true, true).is_err());
+    }
+
+    #[test]
+    fn reminders_go_out_in_the_days_before_an_open_campaign_s_deadline() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2027, m, day).expect("date");
+        let deadline = d(3, 31);
+        assert!(reminder_due(true, deadline, 7, d(3, 24)));
+        assert!(reminder_due(true, deadline, 7, d(3, 31)));
+        assert!(!reminder_due(true, deadline, 7, d(3, 23)), "too early");
+        assert!(
+            !reminder_due(true, deadline, 7, d(4, 1)),
+            "past the deadline"
+        );
+        assert!(!reminder_due(false, deadline, 7, d(3, 30)), "closed");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::entity::{
     api_token, audit_event, authorisation, campaign, catalogue, contract, contract_comment,
     contract_event, contract_file, contract_template, contract_version, declaration,
     declaration_evidence, declaration_history, entity_label, evidence, ght, ght_membership,
-    import_run, legal_entity, login_attempt, notification, region_setting, session, site,
+    import_run, legal_entity, login_attempt, notification, region_setting, reminder, session, site,
     site_capacity, user,
 };
 use crate::migration::TABLES;
@@ -133,6 +133,10 @@ macro_rules! with_entity {
             }
             "declaration_evidence" => {
                 type $entity = declaration_evidence::Entity;
+                $body
+            }
+            "reminders" => {
+                type $entity = reminder::Entity;
                 $body
             }
             "import_runs" => {

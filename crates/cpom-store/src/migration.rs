@@ -25,7 +25,7 @@ impl MigratorTrait for Migrator {
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 27] = [
+pub const TABLES: [&str; 28] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -47,6 +47,7 @@ pub const TABLES: [&str; 27] = [
     "declaration_history",
     "evidence",
     "declaration_evidence",
+    "reminders",
     "import_runs",
     "users",
     "api_tokens",
@@ -1435,6 +1436,17 @@ enum Evidence {
 }
 
 #[derive(DeriveIden)]
+enum Reminders {
+    Table,
+    Id,
+    UserId,
+    CampaignId,
+    Kind,
+    Day,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 enum DeclarationEvidence {
     Table,
     Id,
@@ -1604,11 +1616,33 @@ impl MigrationTrait for M0010Campaigns {
                 )
                 .to_owned(),
         )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Reminders::Table)
+                .col(big_pk_auto(Reminders::Id))
+                .col(big_integer(Reminders::UserId))
+                .col(big_integer(Reminders::CampaignId))
+                .col(string_len(Reminders::Kind, 32))
+                .col(date(Reminders::Day))
+                .col(timestamp_with_time_zone(Reminders::CreatedAt))
+                .index(
+                    Index::create()
+                        .name("ux_reminders")
+                        .col(Reminders::UserId)
+                        .col(Reminders::CampaignId)
+                        .col(Reminders::Kind)
+                        .col(Reminders::Day)
+                        .unique(),
+                )
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
+            Reminders::Table.into_iden(),
             DeclarationEvidence::Table.into_iden(),
             Evidence::Table.into_iden(),
             DeclarationHistory::Table.into_iden(),

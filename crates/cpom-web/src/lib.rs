@@ -12,6 +12,7 @@ pub mod csrf;
 pub mod documents;
 pub mod error;
 pub mod pages;
+pub mod reminders;
 pub mod routes;
 pub mod schedule;
 pub mod services;

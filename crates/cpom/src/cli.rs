@@ -32,6 +32,14 @@ enum Command {
     Demo,
     /// Apply database migrations and exit.
     Migrate,
+    /// Send the campaign reminders due today (run it daily, e.g. from cron): in-app
+    /// notifications and e-mails through CPOM_MAIL_TRANSPORT (`log`, the default, or `file`:
+    /// `.eml` files in CPOM_MAIL_DIR, default `<data>/mail`), from CPOM_MAIL_FROM.
+    Remind {
+        /// Days before a campaign's deadline from which its reminders go out.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -195,6 +203,36 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             }
             println!("\nOuvrez http://{}/ dans votre navigateur.\n", config.bind);
             serve(store, &config).await
+        }
+        Command::Remind { days } => {
+            let store = open(&config).await?;
+            let transport = match std::env::var("CPOM_MAIL_TRANSPORT")
+                .ok()
+                .as_deref()
+                .map(str::trim)
+            {
+                None | Some("" | "log") => cpom_web::reminders::Transport::Log,
+                Some("file") => cpom_web::reminders::Transport::File(
+                    std::env::var("CPOM_MAIL_DIR")
+                        .ok()
+                        .filter(|d| !d.trim().is_empty())
+                        .map_or_else(|| config.data_dir.join("mail"), std::path::PathBuf::from),
+                ),
+                Some(other) => {
+                    anyhow::bail!("CPOM_MAIL_TRANSPORT : « {other} » n'est ni log ni file")
+                }
+            };
+            let from = std::env::var("CPOM_MAIL_FROM")
+                .ok()
+                .filter(|f| !f.trim().is_empty())
+                .unwrap_or_else(|| "cpom@localhost".into());
+            let today = cpom_web::services::today();
+            let s = cpom_web::reminders::send(&store, &transport, &from, days, today).await?;
+            println!(
+                "Rappels : {} campagne(s) concernée(s), {} rappel(s) envoyé(s), {} déjà envoyé(s) aujourd'hui.",
+                s.campaigns, s.sent, s.skipped
+            );
+            Ok(())
         }
         Command::Migrate => {
             open(&config).await?;

@@ -24,6 +24,7 @@ pub mod legal_entity;
 pub mod login_attempt;
 pub mod notification;
 pub mod region_setting;
+pub mod reminder;
 pub mod session;
 pub mod site;
 pub mod site_capacity;

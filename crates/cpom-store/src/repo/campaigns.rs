@@ -1044,4 +1044,71 @@ impl Store {
         }
         Ok(done)
     }
+
+    /// Who a campaign's reminders are for: the legal entities with declarations still to
+    /// enter (to do, draft, returned), and whether declarations await the agency.
+    pub async fn reminder_targets(
+        &self,
+        campaign_id: i64,
+    ) -> Result<(Vec<FinessId>, bool), StoreError> {
+        let pending: Vec<String> = declaration::Entity::find()
+            .select_only()
+            .column(declaration::Column::EjFiness)
+            .distinct()
+            .filter(declaration::Column::CampaignId.eq(campaign_id))
+            .filter(declaration::Column::State.is_in([
+                DeclarationState::ToDo.as_str(),
+                DeclarationState::Draft.as_str(),
+                DeclarationState::Returned.as_str(),
+            ]))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let submitted = declaration::Entity::find()
+            .filter(declaration::Column::CampaignId.eq(campaign_id))
+            .filter(declaration::Column::State.eq(DeclarationState::Submitted.as_str()))
+            .count(self.db())
+            .await?;
+        Ok((
+            pending
+                .iter()
+                .filter_map(|f| FinessId::parse(f).ok())
+                .collect(),
+            submitted > 0,
+        ))
+    }
+
+    /// Records that an account got a reminder of a kind for a campaign on a day; `false` when
+    /// it already got that one that day (then nothing is sent again).
+    pub async fn record_reminder(
+        &self,
+        user_id: i64,
+        campaign_id: i64,
+        kind: &str,
+        day: NaiveDate,
+    ) -> Result<bool, StoreError> {
+        let seen = crate::entity::reminder::Entity::find()
+            .filter(crate::entity::reminder::Column::UserId.eq(user_id))
+            .filter(crate::entity::reminder::Column::CampaignId.eq(campaign_id))
+            .filter(crate::entity::reminder::Column::Kind.eq(kind))
+            .filter(crate::entity::reminder::Column::Day.eq(day))
+            .one(self.db())
+            .await?
+            .is_some();
+        if seen {
+            return Ok(false);
+        }
+        let inserted = crate::entity::reminder::ActiveModel {
+            user_id: Set(user_id),
+            campaign_id: Set(campaign_id),
+            kind: Set(kind.to_owned()),
+            day: Set(day),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(self.db())
+        .await;
+        // A reminder recorded at the same moment by another run hits the unique index.
+        Ok(inserted.is_ok())
+    }
 }

@@ -1632,65 +1632,13 @@ async fn run_matrix(backend: Backend) {
     // A signed contract of another legal entity of the own region, followed by a campaign:
     // the own entity's users do not see its declarations.
     {
-        use cpom_domain::contract::{ContractState, Signatory, SignatoryRole};
         let c = crate::catalogues::shipped("occitanie-2025-2029");
-        let mut content = cpom_domain::contract::add_engagement(
-            &Default::default(),
-            &c,
+        crate::support::signed_contract(
+            app.store(),
+            crate::support::SIBLING_EJ,
             &c.actions[0].code,
-            None,
-            None,
-            None,
         )
-        .expect("engagement");
-        let sibling = app
-            .store()
-            .create_contract(
-                &sys,
-                &cpom_store::repo::contracts::NewContract {
-                    region: cpom_domain::RegionCode::parse("76").expect("region"),
-                    ej: cpom_domain::FinessId::parse(crate::support::SIBLING_EJ).expect("finess"),
-                    catalogue_slug: "occitanie-2025-2029".into(),
-                    catalogue_version: 1,
-                    title: "Contrat suivi de la matrice".into(),
-                    start_year: c.start_year,
-                    end_year: c.end_year,
-                    band: None,
-                    negotiator_id: None,
-                    content: content.clone(),
-                },
-            )
-            .await
-            .expect("contract");
-        let date = chrono::NaiveDate::from_ymd_opt(2025, 2, 1).expect("date");
-        content.signatories = vec![
-            Signatory {
-                role: SignatoryRole::DgArs,
-                name: "A".into(),
-                function: "DG".into(),
-                date,
-            },
-            Signatory {
-                role: SignatoryRole::LegalRepresentative,
-                name: "B".into(),
-                function: "Directeur".into(),
-                date,
-            },
-        ];
-        let mut rv = sibling.row_version;
-        for to in [
-            ContractState::Negotiation,
-            ContractState::ReadyToSign,
-            ContractState::Signed,
-        ] {
-            let signed = (to == ContractState::Signed).then_some(&content);
-            rv = app
-                .store()
-                .move_contract(&sys, sibling.id, rv, to, None, signed)
-                .await
-                .expect("move")
-                .row_version;
-        }
+        .await;
         app.store()
             .open_campaign(
                 &sys,

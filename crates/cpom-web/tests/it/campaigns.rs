@@ -458,3 +458,80 @@ async fn a_campaign_runs_from_opening_to_validation() {
         assert_eq!(actions.iter().filter(|a| **a == "campaign.open").count(), 2);
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_go_once_a_day_to_those_who_still_have_to_act() {
+    crate::on_each_backend!(|app| {
+        let sys = AuditActor::system();
+        let c = shipped("occitanie-2025-2029");
+        app.store()
+            .import_catalogue(&sys, &c, true)
+            .await
+            .expect("catalogue");
+        crate::support::signed_contract(app.store(), OWN_EJ, "CPOM_CT_6").await;
+        let today = cpom_web::services::today();
+        let (campaign, _) = app
+            .store()
+            .open_campaign(
+                &sys,
+                &cpom_store::repo::campaigns::NewCampaign {
+                    region: cpom_domain::RegionCode::parse("76").expect("region"),
+                    year: 2026,
+                    title: "Campagne 2026".into(),
+                    deadline: today + chrono::Duration::days(3),
+                    perimeter: cpom_store::repo::campaigns::Perimeter::Region,
+                },
+            )
+            .await
+            .expect("campaign");
+        let mail = tempfile::tempdir().expect("dir");
+        let transport = cpom_web::reminders::Transport::File(mail.path().to_owned());
+        // Not yet: the deadline is further than one day away.
+        let s = cpom_web::reminders::send(app.store(), &transport, "cpom@ars.fr", 1, today)
+            .await
+            .expect("send");
+        assert_eq!(s.sent, 0);
+        // Within a week: each active user of the entity is reminded (no one of the agency:
+        // nothing awaits it).
+        let users = app
+            .store()
+            .audience(
+                cpom_store::repo::notifications::Audience::Establishment(
+                    &cpom_domain::FinessId::parse(OWN_EJ).expect("finess"),
+                ),
+                None,
+            )
+            .await
+            .expect("users");
+        assert!(users.len() >= 2, "leader and contributor at least");
+        let s = cpom_web::reminders::send(app.store(), &transport, "cpom@ars.fr", 7, today)
+            .await
+            .expect("send");
+        assert_eq!((s.campaigns, s.sent, s.skipped), (1, users.len(), 0));
+        let files: Vec<_> = std::fs::read_dir(mail.path()).expect("mail").collect();
+        assert_eq!(files.len(), users.len());
+        let text = std::fs::read_to_string(files[0].as_ref().expect("file").path()).expect("eml");
+        assert!(
+            text.contains("From: cpom@ars.fr\r\n") && text.contains("Campagne 2026"),
+            "{text}"
+        );
+        // Never twice the same day.
+        let s = cpom_web::reminders::send(app.store(), &transport, "cpom@ars.fr", 7, today)
+            .await
+            .expect("send");
+        assert_eq!((s.sent, s.skipped), (0, users.len()));
+        let mut leader = app.signed_in("establishment-leader").await;
+        let told = leader.get("/api/v1/notifications").await.json();
+        assert_eq!(told["total"], 1);
+        assert!(
+            told["items"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("restent à saisir")
+        );
+        assert_eq!(
+            told["items"][0]["link"],
+            format!("/campagnes/{}", campaign.id)
+        );
+    });
+}

@@ -467,3 +467,62 @@ impl Agent {
         self.send(rb).await
     }
 }
+
+/// A contract of `ej` (region 76) on the Occitanie 2025–2029 catalogue (imported by the
+/// caller), with the engagement of `action`, moved through negotiation to signed by the
+/// store: a contract in force for the campaign tests.
+pub async fn signed_contract(
+    store: &Store,
+    ej: &str,
+    action: &str,
+) -> cpom_store::repo::contracts::Contract {
+    use cpom_domain::contract::{ContractState, Signatory, SignatoryRole};
+    let sys = AuditActor::system();
+    let c = crate::catalogues::shipped("occitanie-2025-2029");
+    let mut content =
+        cpom_domain::contract::add_engagement(&Default::default(), &c, action, None, None, None)
+            .expect("engagement");
+    let contract = store
+        .create_contract(
+            &sys,
+            &cpom_store::repo::contracts::NewContract {
+                region: RegionCode::parse("76").expect("region"),
+                ej: FinessId::parse(ej).expect("finess"),
+                catalogue_slug: c.slug.clone(),
+                catalogue_version: 1,
+                title: format!("Contrat suivi de {ej}"),
+                start_year: c.start_year,
+                end_year: c.end_year,
+                band: None,
+                negotiator_id: None,
+                content: content.clone(),
+            },
+        )
+        .await
+        .expect("contract");
+    let date = chrono::NaiveDate::from_ymd_opt(2025, 2, 1).expect("date");
+    content.signatories = [SignatoryRole::DgArs, SignatoryRole::LegalRepresentative]
+        .into_iter()
+        .map(|role| Signatory {
+            role,
+            name: "Signataire".into(),
+            function: "Directeur".into(),
+            date,
+        })
+        .collect();
+    let mut rv = contract.row_version;
+    let mut last = contract;
+    for to in [
+        ContractState::Negotiation,
+        ContractState::ReadyToSign,
+        ContractState::Signed,
+    ] {
+        let signed = (to == ContractState::Signed).then_some(&content);
+        last = store
+            .move_contract(&sys, last.id, rv, to, None, signed)
+            .await
+            .expect("move");
+        rv = last.row_version;
+    }
+    last
+}

@@ -247,12 +247,7 @@ pub async fn declarations(
     q: &DeclarationQuery,
 ) -> Result<(Campaign, Page<Declaration>), AppError> {
     let c = campaign(state, cu, id).await?;
-    let blank = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
+    let blank = |v: &Option<String>| services::blank_to_none(v).map(str::to_owned);
     let filter = DeclarationFilter {
         state: match blank(&q.state) {
             None => None,
@@ -276,18 +271,9 @@ pub async fn declarations(
                     .ok_or_else(|| AppError::field("band", format!("tranche « {b} » inconnue")))?,
             ),
         },
-        negotiator: match blank(&q.negotiator) {
-            None => None,
-            Some(n) => Some(n.parse::<i64>().map_err(|_| {
-                AppError::field(
-                    "negotiator",
-                    format!("« {n} » n'est pas un identifiant de compte"),
-                )
-            })?),
-        },
+        negotiator: services::account_id("negotiator", &q.negotiator)?,
     };
-    let page = q.page.unwrap_or(1).max(1);
-    let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
+    let (page, per_page) = services::paging(q.page, q.per_page);
     let scope = list_filter(&cu.actor(), Listing::Declarations);
     let p = state
         .store

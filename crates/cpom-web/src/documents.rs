@@ -210,27 +210,16 @@ pub async fn region_archive(
     };
     let mut templates: std::collections::HashMap<RegionCode, ContractTemplate> = Default::default();
     let mut docs = vec![];
-    let mut page = 1;
-    loop {
-        let batch = state
-            .store
-            .list_contracts(&scope, &filter, page, 200)
-            .await?;
-        for c in batch.items.iter() {
-            if region.as_ref().is_some_and(|r| *r != c.region) {
-                continue;
-            }
-            if !templates.contains_key(&c.region) {
-                let t = state.store.contract_template(&c.region).await?.template;
-                templates.insert(c.region.clone(), t);
-            }
-            let template = &templates[&c.region];
-            docs.push((c.clone(), document_of(state, c, template).await?));
+    for c in services::all_contracts(state, &scope, &filter).await? {
+        if region.as_ref().is_some_and(|r| *r != c.region) {
+            continue;
         }
-        if page * 200 >= batch.total {
-            break;
+        if !templates.contains_key(&c.region) {
+            let t = state.store.contract_template(&c.region).await?.template;
+            templates.insert(c.region.clone(), t);
         }
-        page += 1;
+        let doc = document_of(state, &c, &templates[&c.region]).await?;
+        docs.push((c, doc));
     }
     if docs.is_empty() {
         return Err(AppError::field(

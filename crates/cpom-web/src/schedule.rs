@@ -210,25 +210,12 @@ pub async fn due_steps(state: &AppState, cu: &CurrentUser) -> Result<Vec<DueStep
     }
     let scope = list_filter(&cu.actor(), Listing::Contracts);
     let filter = ContractFilter::default();
-    let mut contracts = vec![];
-    let mut page = 1;
-    loop {
-        let batch = state
-            .store
-            .list_contracts(&scope, &filter, page, 200)
-            .await?;
-        contracts.extend(
-            batch
-                .items
-                .into_iter()
-                .filter(|c| cpom_domain::contract::in_force(c.state, c.avenant))
-                .filter(|c| c.negotiator_id.is_none() || c.negotiator_id == Some(cu.user.id)),
-        );
-        if page * 200 >= batch.total {
-            break;
-        }
-        page += 1;
-    }
+    let contracts: Vec<_> = services::all_contracts(state, &scope, &filter)
+        .await?
+        .into_iter()
+        .filter(|c| cpom_domain::contract::in_force(c.state, c.avenant))
+        .filter(|c| c.negotiator_id.is_none() || c.negotiator_id == Some(cu.user.id))
+        .collect();
     let ids: Vec<i64> = contracts.iter().map(|c| c.id).collect();
     let mut events = state.store.events_of_contracts(&ids).await?;
     let mut rules = std::collections::HashMap::new();

@@ -80,7 +80,7 @@ pub struct CreateUserInput {
     pub password: Option<String>,
 }
 
-fn blank_to_none(v: &Option<String>) -> Option<&str> {
+pub(crate) fn blank_to_none(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -1336,6 +1336,38 @@ pub struct ContractQuery {
     pub per_page: Option<u64>,
 }
 
+/// An account id typed in a filter (blank: none).
+pub(crate) fn account_id(field: &str, raw: &Option<String>) -> Result<Option<i64>, AppError> {
+    blank_to_none(raw)
+        .map(|n| {
+            n.parse::<i64>().map_err(|_| {
+                AppError::field(field, format!("« {n} » n'est pas un identifiant de compte"))
+            })
+        })
+        .transpose()
+}
+
+/// Every contract of a scope that passes a filter, read page by page.
+pub(crate) async fn all_contracts(
+    state: &AppState,
+    scope: &ScopeFilter,
+    filter: &ContractFilter,
+) -> Result<Vec<Contract>, AppError> {
+    let mut out = vec![];
+    let mut page = 1;
+    loop {
+        let batch = state
+            .store
+            .list_contracts(scope, filter, page, MAX_PER_PAGE)
+            .await?;
+        out.extend(batch.items);
+        if page * MAX_PER_PAGE >= batch.total {
+            return Ok(out);
+        }
+        page += 1;
+    }
+}
+
 /// The contracts the actor may see (observers: signed ones only).
 pub async fn list_contracts(
     state: &AppState,
@@ -1356,15 +1388,7 @@ pub async fn list_contracts(
         negotiator_id: if q.mine == Some(true) {
             Some(cu.user.id)
         } else {
-            match blank_to_none(&q.negotiator) {
-                None => None,
-                Some(n) => Some(n.parse::<i64>().map_err(|_| {
-                    AppError::field(
-                        "negotiator",
-                        format!("« {n} » n'est pas un identifiant de compte"),
-                    )
-                })?),
-            }
+            account_id("negotiator", &q.negotiator)?
         },
         department: blank_to_none(&q.department).map(str::to_owned),
         ght: blank_to_none(&q.ght).map(str::to_owned),
@@ -1897,14 +1921,22 @@ pub async fn notify_contract(
             negotiator: c.negotiator_id,
         }
     };
-    let link = format!("/contrats/{}{anchor}", c.id);
-    let result = async {
-        let users = state.store.audience(audience, Some(cu.user.id)).await?;
-        state.store.notify(&users, Some(c.id), message, &link).await
+    match state.store.audience(audience, Some(cu.user.id)).await {
+        Ok(users) => notify_users(state, &users, c.id, message, anchor).await,
+        Err(e) => tracing::warn!(contract = c.id, error = %e, "notification not written"),
     }
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(contract = c.id, error = %e, "notification not written");
+}
+
+/// Writes a notification about a contract for `users`, leading to its page (and `anchor`);
+/// a failure is logged, never shown.
+async fn notify_users(state: &AppState, users: &[i64], contract: i64, message: &str, anchor: &str) {
+    let link = format!("/contrats/{contract}{anchor}");
+    if let Err(e) = state
+        .store
+        .notify(users, Some(contract), message, &link)
+        .await
+    {
+        tracing::warn!(contract, error = %e, "notification not written");
     }
 }
 
@@ -2073,13 +2105,7 @@ pub async fn set_negotiator(
             "{} vous a confié la négociation du contrat « {} ».",
             cu.user.display_name, changed.title
         );
-        if let Err(e) = state
-            .store
-            .notify(&[n], Some(id), &message, &format!("/contrats/{id}"))
-            .await
-        {
-            tracing::warn!(contract = id, error = %e, "notification not written");
-        }
+        notify_users(state, &[n], id, &message, "").await;
     }
     Ok(changed)
 }

@@ -386,7 +386,7 @@ pub async fn download_evidence(
     ApiUser(cu): ApiUser,
     Path((id, evidence)): Path<(i64, i64)>,
 ) -> Result<Response, ApiError> {
-    Ok(crate::pages::contracts::download(
+    Ok(crate::pages::send_file(
         campaigns::evidence_download(&state, &cu, id, evidence).await?,
     ))
 }

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::ApiUser;
 use crate::documents::{self, Format};
 use crate::error::{ApiError, ApiErrorBody};
-use crate::pages::contracts::download;
+use crate::pages::send_file as download;
 
 /// The content of a file (binary).
 #[derive(ToSchema)]

@@ -489,7 +489,7 @@ pub async fn download_evidence(
     PageUser(cu): PageUser,
     Path((id, evidence)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    Ok(super::contracts::download(
+    Ok(super::send_file(
         campaigns::evidence_download(&state, &cu, id, evidence).await?,
     ))
 }

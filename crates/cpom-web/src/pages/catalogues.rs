@@ -703,19 +703,11 @@ pub async fn show_applicability(
 
 /// A file to download.
 fn attachment(content_type: &'static str, name: String, body: Vec<u8>) -> Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    super::send_file(crate::documents::Download {
+        file_name: name,
+        mime: content_type,
+        bytes: body,
+    })
 }
 
 /// GET `/referentiels/{slug}/telecharger.toml`: the version in the text format.

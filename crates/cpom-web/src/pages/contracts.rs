@@ -788,31 +788,13 @@ pub async fn show_contract(
     })
 }
 
-/// Sends a generated document.
-pub(crate) fn download(d: crate::documents::Download) -> Response {
-    use axum::http::header;
-    (
-        [
-            (header::CONTENT_TYPE, d.mime.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", d.file_name.replace('"', "")),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        d.bytes,
-    )
-        .into_response()
-}
-
 async fn document(
     state: &AppState,
     cu: &CurrentUser,
     id: i64,
     format: crate::documents::Format,
 ) -> Result<Response, PageError> {
-    Ok(download(
+    Ok(super::send_file(
         crate::documents::contract_download(state, cu, id, format).await?,
     ))
 }
@@ -856,7 +838,7 @@ pub async fn download_archive(
     PageUser(cu): PageUser,
     Query(q): Query<RegionQuery>,
 ) -> Result<Response, PageError> {
-    Ok(download(
+    Ok(super::send_file(
         crate::documents::region_archive(&state, &cu, q.region.as_deref()).await?,
     ))
 }
@@ -881,7 +863,7 @@ pub async fn download_file(
     PageUser(cu): PageUser,
     Path((id, file)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    Ok(download(
+    Ok(super::send_file(
         crate::documents::file_download(&state, &cu, id, file).await?,
     ))
 }
@@ -1651,7 +1633,7 @@ pub async fn download_version_pdf(
     PageUser(cu): PageUser,
     Path((id, n)): Path<(i64, i32)>,
 ) -> Result<Response, PageError> {
-    Ok(download(
+    Ok(super::send_file(
         crate::documents::version_download(&state, &cu, id, n, crate::documents::Format::Pdf)
             .await?,
     ))

@@ -21,6 +21,25 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::error::AppError;
 
 /// Renders an askama page into a response.
+/// Sends a file as an attachment (never rendered by the browser): its media type, name,
+/// and no caching.
+pub(crate) fn send_file(d: crate::documents::Download) -> Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, d.mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", d.file_name.replace('"', "")),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        d.bytes,
+    )
+        .into_response()
+}
+
 pub fn render<T: askama::Template>(page: &T) -> Result<Response, crate::error::PageError> {
     Ok(Html(page.render()?).into_response())
 }

@@ -95,6 +95,14 @@ pub enum Step {
         /// Why.
         reason: String,
     },
+    /// Confirm the value the agency loaded (the establishment's leader): it is submitted as is.
+    Confirm,
+    /// Contest the value the agency loaded, with a comment saying why (the establishment's
+    /// leader): it is submitted, flagged as contested, for the agency to decide.
+    Contest {
+        /// Why.
+        comment: String,
+    },
 }
 
 impl Step {
@@ -106,6 +114,8 @@ impl Step {
             Step::Validate => "validation",
             Step::Return { .. } => "renvoi pour correction",
             Step::Reopen { .. } => "réouverture",
+            Step::Confirm => "confirmation de la valeur fournie par l'ARS",
+            Step::Contest { .. } => "contestation de la valeur fournie par l'ARS",
         }
     }
 }
@@ -130,36 +140,80 @@ fn reason_ok(reason: &str) -> Result<(), Refused> {
     Ok(())
 }
 
-/// The state a step leads to from `from`, if `actor` may take it while the campaign is open
-/// (`open`) or closed. `has_value`: a complete value is saved (to submit).
-pub fn next_state(
-    from: DeclarationState,
-    step: &Step,
-    actor: Actor,
-    open: bool,
-    has_value: bool,
-) -> Result<DeclarationState, Refused> {
+/// Where a declaration stands when a step is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Situation {
+    /// Its state.
+    pub state: DeclarationState,
+    /// Whether its campaign is open.
+    pub open: bool,
+    /// Whether a complete value is saved (to submit).
+    pub has_value: bool,
+    /// Whether the value was loaded by the agency (the establishment confirms or contests
+    /// it instead of typing it).
+    pub prefilled: bool,
+}
+
+impl Situation {
+    /// A declaration in `state`, in an open campaign, without a value.
+    pub fn new(state: DeclarationState) -> Self {
+        Situation {
+            state,
+            open: true,
+            has_value: false,
+            prefilled: false,
+        }
+    }
+}
+
+/// The state a step leads to, if `actor` may take it in situation `s`.
+pub fn next_state(s: Situation, step: &Step, actor: Actor) -> Result<DeclarationState, Refused> {
     use DeclarationState::*;
+    let from = s.state;
     let establishment = matches!(actor, Actor::Contributor | Actor::Leader);
     match step {
-        Step::SaveDraft | Step::Submit if !establishment => Err(Refused(
-            "seul l'établissement saisit et soumet ses valeurs".into(),
-        )),
-        Step::SaveDraft | Step::Submit if !open && matches!(from, ToDo | Draft) => Err(Refused(
-            "la campagne est close : la déclaration ne peut plus être saisie".into(),
-        )),
+        Step::SaveDraft | Step::Submit | Step::Confirm | Step::Contest { .. } if !establishment => {
+            Err(Refused(
+                "seul l'établissement saisit, confirme ou conteste ses valeurs".into(),
+            ))
+        }
+        Step::SaveDraft | Step::Submit | Step::Confirm | Step::Contest { .. }
+            if !s.open && matches!(from, ToDo | Draft) =>
+        {
+            Err(Refused(
+                "la campagne est close : la déclaration ne peut plus être saisie".into(),
+            ))
+        }
+        Step::SaveDraft | Step::Submit
+            if s.prefilled && matches!(from, ToDo | Draft | Returned) =>
+        {
+            Err(Refused(PREFILLED.into()))
+        }
         Step::SaveDraft => match from {
             ToDo | Draft | Returned => Ok(if from == Returned { Returned } else { Draft }),
             other => Err(read_only(other)),
         },
-        Step::Submit => {
+        Step::Submit | Step::Confirm | Step::Contest { .. } => {
             if actor != Actor::Leader {
                 return Err(Refused(
-                    "seul le représentant de l'établissement soumet les déclarations".into(),
+                    "seul le représentant de l'établissement soumet, confirme ou conteste les déclarations"
+                        .into(),
                 ));
             }
+            if let Step::Contest { comment } = step
+                && comment.trim().is_empty()
+            {
+                return Err(Refused(
+                    "dites dans le commentaire pourquoi la valeur est contestée".into(),
+                ));
+            }
+            let confirming = !matches!(step, Step::Submit);
             match from {
-                ToDo | Draft | Returned if has_value => Ok(Submitted),
+                ToDo | Draft | Returned if confirming && !s.prefilled => Err(Refused(
+                    "aucune valeur fournie par l'ARS à confirmer ou contester : saisissez la valeur"
+                        .into(),
+                )),
+                ToDo | Draft | Returned if s.has_value => Ok(Submitted),
                 ToDo | Draft | Returned => Err(Refused(
                     "la valeur est incomplète : enregistrez-la avant de soumettre".into(),
                 )),
@@ -202,25 +256,47 @@ pub fn next_state(
     }
 }
 
+/// Why a value the agency loaded is not typed by the establishment.
+const PREFILLED: &str =
+    "valeur fournie par l'ARS : l'établissement la confirme ou la conteste avec un commentaire";
+
 fn read_only(state: DeclarationState) -> Refused {
     Refused(
-        read_only_reason(state, true)
+        read_only_reason(state, true, false)
             .unwrap_or("la déclaration n'est pas modifiable")
             .into(),
     )
 }
 
 /// Why the establishment may not change the value now, if it may not: submitted,
-/// validated, or the campaign closed. A returned declaration stays editable after closing
+/// validated, the campaign closed, or the value loaded by the agency (`prefilled`: it is
+/// confirmed or contested, not typed). A returned declaration stays editable after closing
 /// (it was returned or reopened by the agency).
-pub fn read_only_reason(state: DeclarationState, open: bool) -> Option<&'static str> {
+pub fn read_only_reason(
+    state: DeclarationState,
+    open: bool,
+    prefilled: bool,
+) -> Option<&'static str> {
     match state {
         DeclarationState::Submitted => Some("valeur soumise : elle attend la validation de l'ARS"),
         DeclarationState::Validated => Some("valeur validée par l'ARS"),
         DeclarationState::ToDo | DeclarationState::Draft if !open => {
             Some("campagne close : la déclaration ne peut plus être saisie")
         }
+        _ if prefilled => Some(PREFILLED),
         _ => None,
+    }
+}
+
+/// Whether the agency may load a value into a declaration in `state`: not once it is
+/// submitted or validated (it is then reopened first).
+pub fn loadable(state: DeclarationState) -> Result<(), Refused> {
+    match state {
+        DeclarationState::Submitted | DeclarationState::Validated => Err(Refused(format!(
+            "déclaration déjà {} : l'ARS la rouvre avant d'y charger une valeur",
+            state.label()
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -473,6 +549,273 @@ pub fn read_value(kind: IndicatorKind, input: &ValueInput) -> Result<Value, Valu
 }
 
 // ---------------------------------------------------------------------------------------
+// Values loaded in bulk by the agency.
+
+/// Where values loaded by the agency come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueSource {
+    /// PMSI (hospital activity).
+    Pmsi,
+    /// SAE (yearly statistics of establishments).
+    Sae,
+    /// Another base of the agency.
+    Other,
+}
+
+impl ValueSource {
+    /// Every source.
+    pub const ALL: [ValueSource; 3] = [ValueSource::Pmsi, ValueSource::Sae, ValueSource::Other];
+
+    /// Stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueSource::Pmsi => "pmsi",
+            ValueSource::Sae => "sae",
+            ValueSource::Other => "other",
+        }
+    }
+
+    /// French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ValueSource::Pmsi => "PMSI",
+            ValueSource::Sae => "SAE",
+            ValueSource::Other => "autre base de l'ARS",
+        }
+    }
+
+    /// Parses a stable identifier.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+    }
+}
+
+/// One line of a file of values loaded by the agency, as read (the cells as typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkLine {
+    /// Line (CSV) or row (XLSX), 1-based.
+    pub line: u64,
+    /// FINESS of the legal entity, or of the site for an engagement followed by site.
+    pub finess: String,
+    /// Indicator code.
+    pub indicator: String,
+    /// Year, when the column is there.
+    pub year: Option<String>,
+    /// `valeur`: a count or amount, `oui`/`non`, or a text, after the indicator's kind.
+    pub value: Option<String>,
+    /// `numerateur` of a rate.
+    pub numerator: Option<String>,
+    /// `denominateur` of a rate.
+    pub denominator: Option<String>,
+}
+
+/// A problem in a file of values, with its place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BulkError {
+    /// Line (CSV) or row (XLSX), 1-based; 0 for the whole file.
+    pub line: u64,
+    /// Column, when the fault is in one.
+    pub column: Option<String>,
+    /// What is wrong, in French.
+    pub message: String,
+}
+
+impl std::fmt::Display for BulkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.column, self.line) {
+            (_, 0) => write!(f, "{}", self.message),
+            (Some(c), l) => write!(f, "ligne {l}, colonne {c} : {}", self.message),
+            (None, l) => write!(f, "ligne {l} : {}", self.message),
+        }
+    }
+}
+
+/// A declaration of the campaign, as the matching of a file needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadTarget {
+    /// Identifier.
+    pub id: i64,
+    /// Legal entity.
+    pub ej: String,
+    /// Site, for an engagement followed by site.
+    pub site: Option<String>,
+    /// Indicator code.
+    pub indicator: String,
+    /// Kind of value.
+    pub kind: IndicatorKind,
+    /// State.
+    pub state: DeclarationState,
+    /// Version, claimed when the value is written.
+    pub row_version: i64,
+}
+
+/// A value to write into a declaration, from a line of the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    /// Line of the file.
+    pub line: u64,
+    /// Declaration.
+    pub declaration: i64,
+    /// Its version when planned.
+    pub row_version: i64,
+    /// The value read.
+    pub value: Value,
+}
+
+/// Column of the file for a field of [`ValueInput`].
+fn bulk_column(field: &str) -> &'static str {
+    match field {
+        "numerator" => "numerateur",
+        "denominator" => "denominateur",
+        _ => "valeur",
+    }
+}
+
+/// Matches the lines of a file with the declarations of a campaign of `year`, all or
+/// nothing: each line names one declaration (by the FINESS of its legal entity, or of its
+/// site when the engagement is followed by site, and its indicator) that may still receive a
+/// value, at most once, with a value of the indicator's kind; otherwise every problem, by
+/// line and column.
+pub fn plan_bulk(
+    year: i32,
+    lines: &[BulkLine],
+    targets: &[LoadTarget],
+) -> Result<Vec<Planned>, Vec<BulkError>> {
+    use std::collections::{HashMap, HashSet};
+    let mut by_key: HashMap<(&str, &str), &LoadTarget> = HashMap::new();
+    let mut by_site_ej: HashSet<(&str, &str)> = HashSet::new();
+    let mut finess_known: HashSet<&str> = HashSet::new();
+    for t in targets {
+        let at = t.site.as_deref().unwrap_or(&t.ej);
+        by_key.insert((at, t.indicator.as_str()), t);
+        finess_known.insert(at);
+        finess_known.insert(&t.ej);
+        if t.site.is_some() {
+            by_site_ej.insert((t.ej.as_str(), t.indicator.as_str()));
+        }
+    }
+    let mut errors = vec![];
+    let mut planned = vec![];
+    let mut seen: HashMap<i64, u64> = HashMap::new();
+    for l in lines {
+        let err = |column: Option<&str>, message: String| BulkError {
+            line: l.line,
+            column: column.map(str::to_owned),
+            message,
+        };
+        let finess = l.finess.trim();
+        let indicator = l.indicator.trim();
+        let mut bad = false;
+        if finess.is_empty() {
+            errors.push(err(Some("finess"), "FINESS obligatoire".into()));
+            bad = true;
+        }
+        if indicator.is_empty() {
+            errors.push(err(
+                Some("indicateur"),
+                "code d'indicateur obligatoire".into(),
+            ));
+            bad = true;
+        }
+        if let Some(y) = l.year.as_deref().map(str::trim).filter(|y| !y.is_empty())
+            && y.parse::<i32>().ok() != Some(year)
+        {
+            errors.push(err(
+                Some("annee"),
+                format!("année « {y} » : la campagne suit l'année {year}"),
+            ));
+            bad = true;
+        }
+        if bad {
+            continue;
+        }
+        let Some(t) = by_key.get(&(finess, indicator)) else {
+            let message = if by_site_ej.contains(&(finess, indicator)) {
+                format!(
+                    "l'indicateur {indicator} est suivi par site pour l'entité {finess} : \
+                     indiquez le FINESS de chaque site"
+                )
+            } else if finess_known.contains(finess) {
+                format!(
+                    "l'indicateur {indicator} n'est pas suivi pour {finess} dans cette campagne"
+                )
+            } else {
+                format!("FINESS {finess} : aucun contrat suivi dans cette campagne")
+            };
+            errors.push(err(None, message));
+            continue;
+        };
+        if let Some(first) = seen.insert(t.id, l.line) {
+            errors.push(err(
+                None,
+                format!("même déclaration que la ligne {first} ({finess}, {indicator})"),
+            ));
+            continue;
+        }
+        if let Err(e) = loadable(t.state) {
+            errors.push(err(None, e.0));
+            continue;
+        }
+        let input = match t.kind {
+            IndicatorKind::Rate => {
+                if l.value.as_deref().is_some_and(|v| !v.trim().is_empty())
+                    && l.numerator.is_none()
+                    && l.denominator.is_none()
+                {
+                    errors.push(err(
+                        Some("valeur"),
+                        format!(
+                            "l'indicateur {indicator} est un taux : remplissez les colonnes \
+                             numerateur et denominateur"
+                        ),
+                    ));
+                    continue;
+                }
+                ValueInput {
+                    numerator: l.numerator.clone(),
+                    denominator: l.denominator.clone(),
+                    ..ValueInput::default()
+                }
+            }
+            IndicatorKind::YesNo | IndicatorKind::Milestone => ValueInput {
+                answer: l.value.clone(),
+                ..ValueInput::default()
+            },
+            IndicatorKind::Text => ValueInput {
+                text: l.value.clone(),
+                ..ValueInput::default()
+            },
+            IndicatorKind::Count | IndicatorKind::Amount => ValueInput {
+                value: l.value.clone(),
+                ..ValueInput::default()
+            },
+        };
+        match read_value(t.kind, &input) {
+            Ok(value) => planned.push(Planned {
+                line: l.line,
+                declaration: t.id,
+                row_version: t.row_version,
+                value,
+            }),
+            Err(e) => errors.push(err(Some(bulk_column(e.field)), e.message)),
+        }
+    }
+    if lines.is_empty() {
+        errors.push(BulkError {
+            line: 0,
+            column: None,
+            message: "le fichier ne contient aucune ligne de valeurs".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(planned)
+    } else {
+        Err(errors)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Evidence.
 
 /// The kinds of evidence files accepted, recognised by their content.
@@ -574,9 +917,82 @@ mod tests {
     use super::*;
     use DeclarationState::*;
 
+    fn ns(
+        state: DeclarationState,
+        step: &Step,
+        actor: Actor,
+        open: bool,
+        has_value: bool,
+    ) -> Result<DeclarationState, Refused> {
+        next_state(
+            Situation {
+                state,
+                open,
+                has_value,
+                prefilled: false,
+            },
+            step,
+            actor,
+        )
+    }
+
+    #[test]
+    fn a_value_loaded_by_the_agency_is_confirmed_or_contested_not_typed() {
+        let at = |state, open| Situation {
+            state,
+            open,
+            has_value: true,
+            prefilled: true,
+        };
+        let contest = |c: &str| Step::Contest { comment: c.into() };
+        assert_eq!(
+            next_state(at(Draft, true), &Step::Confirm, Actor::Leader),
+            Ok(Submitted)
+        );
+        assert_eq!(
+            next_state(
+                at(Returned, false),
+                &contest("Séjours 2026 manquants"),
+                Actor::Leader
+            ),
+            Ok(Submitted),
+            "a returned declaration is answered after closing too"
+        );
+        let e = next_state(at(Draft, true), &contest("  "), Actor::Leader).expect_err("why");
+        assert!(e.0.contains("pourquoi"), "{}", e.0);
+        assert!(next_state(at(Draft, true), &Step::Confirm, Actor::Contributor).is_err());
+        assert!(next_state(at(Draft, true), &Step::Confirm, Actor::Agency).is_err());
+        assert!(next_state(at(Draft, false), &Step::Confirm, Actor::Leader).is_err());
+        assert!(next_state(at(Submitted, true), &Step::Confirm, Actor::Leader).is_err());
+        let e = next_state(at(Draft, true), &Step::SaveDraft, Actor::Contributor)
+            .expect_err("not typed");
+        assert!(e.0.starts_with("valeur fournie par l'ARS"), "{}", e.0);
+        assert!(next_state(at(Draft, true), &Step::Submit, Actor::Leader).is_err());
+        let typed = Situation {
+            prefilled: false,
+            ..at(Draft, true)
+        };
+        assert!(
+            next_state(typed, &Step::Confirm, Actor::Leader).is_err(),
+            "nothing loaded to confirm"
+        );
+        assert_eq!(
+            read_only_reason(Draft, true, true),
+            Some(PREFILLED),
+            "the reason is shown"
+        );
+        assert_eq!(
+            read_only_reason(Validated, true, true),
+            Some("valeur validée par l'ARS")
+        );
+        assert!(loadable(Draft).is_ok() && loadable(Returned).is_ok());
+        let e = loadable(Validated).expect_err("validated");
+        assert!(e.0.contains("rouvre"), "{}", e.0);
+    }
+
     #[test]
     fn the_establishment_enters_and_its_leader_submits_then_the_agency_decides() {
-        let save = |from, actor| next_state(from, &Step::SaveDraft, actor, true, false);
+        let save = |from, actor| ns(from, &Step::SaveDraft, actor, true, false);
         assert_eq!(save(ToDo, Actor::Contributor), Ok(Draft));
         assert_eq!(
             save(Returned, Actor::Leader),
@@ -585,7 +1001,7 @@ mod tests {
         );
         assert!(save(Submitted, Actor::Contributor).is_err());
         assert!(save(ToDo, Actor::Agency).is_err());
-        let submit = |from, actor, has| next_state(from, &Step::Submit, actor, true, has);
+        let submit = |from, actor, has| ns(from, &Step::Submit, actor, true, has);
         assert_eq!(submit(Draft, Actor::Leader, true), Ok(Submitted));
         assert!(
             submit(Draft, Actor::Contributor, true).is_err(),
@@ -594,23 +1010,23 @@ mod tests {
         let e = submit(Draft, Actor::Leader, false).expect_err("incomplete");
         assert!(e.0.contains("incomplète"));
         assert_eq!(
-            next_state(Submitted, &Step::Validate, Actor::Agency, true, true),
+            ns(Submitted, &Step::Validate, Actor::Agency, true, true),
             Ok(Validated)
         );
-        assert!(next_state(Submitted, &Step::Validate, Actor::Leader, true, true).is_err());
+        assert!(ns(Submitted, &Step::Validate, Actor::Leader, true, true).is_err());
         let back = Step::Return { reason: " ".into() };
         assert!(
-            next_state(Submitted, &back, Actor::Agency, true, true).is_err(),
+            ns(Submitted, &back, Actor::Agency, true, true).is_err(),
             "a reason"
         );
         let back = Step::Return {
             reason: "Justificatif illisible".into(),
         };
         assert_eq!(
-            next_state(Submitted, &back, Actor::Agency, true, true),
+            ns(Submitted, &back, Actor::Agency, true, true),
             Ok(Returned)
         );
-        assert!(next_state(Draft, &back, Actor::Agency, true, true).is_err());
+        assert!(ns(Draft, &back, Actor::Agency, true, true).is_err());
     }
 
     #[test]
@@ -629,29 +1045,29 @@ mod tests {
 
     #[test]
     fn a_closed_campaign_freezes_what_was_not_submitted_but_a_reopened_one_can_be_corrected() {
-        assert!(next_state(Draft, &Step::SaveDraft, Actor::Leader, false, true).is_err());
+        assert!(ns(Draft, &Step::SaveDraft, Actor::Leader, false, true).is_err());
         assert_eq!(
-            read_only_reason(Draft, false),
+            read_only_reason(Draft, false, false),
             Some("campagne close : la déclaration ne peut plus être saisie")
         );
         let reopen = Step::Reopen {
             reason: "Erreur de saisie signalée".into(),
         };
         assert_eq!(
-            next_state(Validated, &reopen, Actor::Agency, false, true),
+            ns(Validated, &reopen, Actor::Agency, false, true),
             Ok(Returned)
         );
-        assert!(next_state(Validated, &reopen, Actor::Leader, false, true).is_err());
-        assert_eq!(read_only_reason(Returned, false), None);
+        assert!(ns(Validated, &reopen, Actor::Leader, false, true).is_err());
+        assert_eq!(read_only_reason(Returned, false, false), None);
         assert_eq!(
-            next_state(Returned, &Step::Submit, Actor::Leader, false, true),
+            ns(Returned, &Step::Submit, Actor::Leader, false, true),
             Ok(Submitted)
         );
         assert_eq!(
-            read_only_reason(Validated, true),
+            read_only_reason(Validated, true, false),
             Some("valeur validée par l'ARS")
         );
-        assert!(read_only_reason(Submitted, true).is_some());
+        assert!(read_only_reason(Submitted, true, false).is_some());
     }
 
     #[test]
@@ -751,6 +1167,97 @@ mod tests {
             .is_err()
         );
         assert!(read_value(IndicatorKind::Text, &ValueInput::default()).is_err());
+    }
+
+    #[test]
+    fn a_file_of_values_is_matched_line_by_line_all_or_nothing() {
+        let target = |id, ej: &str, site: Option<&str>, ind: &str, kind, state| LoadTarget {
+            id,
+            ej: ej.into(),
+            site: site.map(str::to_owned),
+            indicator: ind.into(),
+            kind,
+            state,
+            row_version: 1,
+        };
+        let targets = vec![
+            target(1, "300780038", None, "IND-DMS", IndicatorKind::Count, Draft),
+            target(
+                2,
+                "300780038",
+                Some("300000049"),
+                "IND-TX",
+                IndicatorKind::Rate,
+                ToDo,
+            ),
+            target(
+                3,
+                "300780038",
+                None,
+                "IND-CERT",
+                IndicatorKind::YesNo,
+                Validated,
+            ),
+            target(
+                4,
+                "340780477",
+                None,
+                "IND-DMS",
+                IndicatorKind::Count,
+                Returned,
+            ),
+        ];
+        let line = |n, finess: &str, ind: &str, v: Option<&str>, num: Option<&str>| BulkLine {
+            line: n,
+            finess: finess.into(),
+            indicator: ind.into(),
+            year: Some("2026".into()),
+            value: v.map(str::to_owned),
+            numerator: num.map(str::to_owned),
+            denominator: num.map(|_| "200".to_owned()),
+        };
+        let good = vec![
+            line(2, "300780038", "IND-DMS", Some("5,4"), None),
+            line(3, "300000049", "IND-TX", None, Some("150")),
+            line(4, "340780477", "IND-DMS", Some("1 204"), None),
+        ];
+        let plan = plan_bulk(2026, &good, &targets).expect("valid file");
+        assert_eq!(plan.len(), 3);
+        assert_eq!(plan[1].declaration, 2);
+        assert_eq!(plan[1].value.display(), "150 / 200 = 75\u{a0}%");
+        assert_eq!(plan[2].value, Value::Number { value: 1204.0 });
+
+        let mut wrong_year = line(9, "340780477", "IND-DMS", Some("3"), None);
+        wrong_year.year = Some("2025".into());
+        let bad = vec![
+            line(2, "300780038", "IND-DMS", Some("douze"), None),
+            line(3, "300780038", "IND-TX", None, Some("150")),
+            line(4, "300780038", "IND-CERT", Some("oui"), None),
+            line(5, "999999999", "IND-DMS", Some("3"), None),
+            line(6, "340780477", "IND-TX", Some("3"), None),
+            line(7, "340780477", "IND-DMS", Some("3"), None),
+            line(8, "340780477", "IND-DMS", Some("4"), None),
+            wrong_year,
+            line(10, "300000049", "IND-TX", Some("75"), None),
+        ];
+        let errors = plan_bulk(2026, &bad, &targets).expect_err("every line is wrong but 7");
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "ligne 2, colonne valeur : Valeur : « douze » n'est pas un nombre (exemple : 1 234,5)",
+                "ligne 3 : l'indicateur IND-TX est suivi par site pour l'entité 300780038 : \
+                 indiquez le FINESS de chaque site",
+                "ligne 4 : déclaration déjà validée : l'ARS la rouvre avant d'y charger une valeur",
+                "ligne 5 : FINESS 999999999 : aucun contrat suivi dans cette campagne",
+                "ligne 6 : l'indicateur IND-TX n'est pas suivi pour 340780477 dans cette campagne",
+                "ligne 8 : même déclaration que la ligne 7 (340780477, IND-DMS)",
+                "ligne 9, colonne annee : année « 2025 » : la campagne suit l'année 2026",
+                "ligne 10, colonne valeur : l'indicateur IND-TX est un taux : remplissez les \
+                 colonnes numerateur et denominateur",
+            ]
+        );
+        assert!(plan_bulk(2026, &[], &targets).is_err(), "an empty file");
     }
 
     #[test]

@@ -280,7 +280,7 @@ pub fn write_xlsx(c: &Catalogue) -> Result<Vec<u8>, CatalogueError> {
 }
 
 /// Column letter of a 0-based column index (A, B, … Z, AA…).
-fn column_letter(mut col: usize) -> String {
+pub(crate) fn column_letter(mut col: usize) -> String {
     let mut out = Vec::new();
     loop {
         out.push(b'A' + (col % 26) as u8);
@@ -294,7 +294,7 @@ fn column_letter(mut col: usize) -> String {
 }
 
 /// The text of a cell: numbers without a useless ".0", booleans as oui/non.
-fn cell_text(d: &Data) -> String {
+pub(crate) fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_owned(),

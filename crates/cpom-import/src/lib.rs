@@ -9,6 +9,7 @@
 //! applies the records.
 
 pub mod authorisations;
+pub mod bulk_values;
 pub mod catalogue;
 pub mod catalogue_xlsx;
 pub mod finess;

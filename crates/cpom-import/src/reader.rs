@@ -64,6 +64,11 @@ pub fn checksum(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// SHA-256 of bytes in memory, hex-encoded.
+pub fn checksum_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// Detects the encoding in a first streaming pass: UTF-8 when every line is valid UTF-8;
 /// Latin-1 when no line holds a valid multi-byte UTF-8 sequence; otherwise the file is
 /// UTF-8 and the invalid lines are rejected later (a Latin-1 line pasted into a UTF-8 file).

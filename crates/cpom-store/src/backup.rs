@@ -22,7 +22,7 @@ use crate::entity::{
     contract_event, contract_file, contract_template, contract_version, declaration,
     declaration_evidence, declaration_history, entity_label, evidence, ght, ght_membership,
     import_run, legal_entity, login_attempt, notification, region_setting, reminder, session, site,
-    site_capacity, user,
+    site_capacity, user, value_import,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -117,6 +117,10 @@ macro_rules! with_entity {
             }
             "campaigns" => {
                 type $entity = campaign::Entity;
+                $body
+            }
+            "value_imports" => {
+                type $entity = value_import::Entity;
                 $body
             }
             "declarations" => {

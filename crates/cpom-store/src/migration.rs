@@ -20,12 +20,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0008ContractComments),
             Box::new(M0009ContractDocuments),
             Box::new(M0010Campaigns),
+            Box::new(M0011ValueImports),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 28] = [
+pub const TABLES: [&str; 29] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -43,6 +44,7 @@ pub const TABLES: [&str; 28] = [
     "contract_events",
     "notifications",
     "campaigns",
+    "value_imports",
     "declarations",
     "declaration_history",
     "evidence",
@@ -1652,5 +1654,114 @@ impl MigrationTrait for M0010Campaigns {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum ValueImports {
+    Table,
+    Id,
+    CampaignId,
+    RegionCode,
+    Source,
+    Detail,
+    FileName,
+    Checksum,
+    Lines,
+    Actor,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum DeclarationSource {
+    #[sea_orm(iden = "declarations")]
+    Table,
+    ValueImportId,
+    ValueSource,
+    Contested,
+}
+
+/// Values the agency loads in bulk into a campaign (PMSI, SAE, other bases): each import,
+/// and on each declaration the import its value came from and whether the establishment
+/// contested it.
+struct M0011ValueImports;
+
+impl MigrationName for M0011ValueImports {
+    fn name(&self) -> &str {
+        "m0011_value_imports"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0011ValueImports {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(ValueImports::Table)
+                .col(big_pk_auto(ValueImports::Id))
+                .col(big_integer(ValueImports::CampaignId))
+                .col(string_len(ValueImports::RegionCode, 8))
+                .col(string_len(ValueImports::Source, 16))
+                .col(text(ValueImports::Detail))
+                .col(string(ValueImports::FileName))
+                .col(string_len(ValueImports::Checksum, 64))
+                .col(big_integer(ValueImports::Lines))
+                .col(string(ValueImports::Actor))
+                .col(timestamp_with_time_zone(ValueImports::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_value_imports_campaign")
+                        .from(ValueImports::Table, ValueImports::CampaignId)
+                        .to(Campaigns::Table, Campaigns::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        // SQLite adds one column per ALTER TABLE statement.
+        for col in [
+            big_integer_null(DeclarationSource::ValueImportId),
+            string_len_null(DeclarationSource::ValueSource, 16),
+            boolean(DeclarationSource::Contested)
+                .default(false)
+                .to_owned(),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(DeclarationSource::Table)
+                    .add_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        // The history names steps such as "valeur fournie par l'ARS (PMSI, import n° 12)":
+        // wider than the 32 characters of m0010 (SQLite does not enforce lengths).
+        if m.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            m.alter_table(
+                Table::alter()
+                    .table(DeclarationHistory::Table)
+                    .modify_column(string_len(DeclarationHistory::Step, 128))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for col in [
+            DeclarationSource::Contested,
+            DeclarationSource::ValueSource,
+            DeclarationSource::ValueImportId,
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(DeclarationSource::Table)
+                    .drop_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        m.drop_table(Table::drop().table(ValueImports::Table).to_owned())
+            .await
     }
 }

@@ -233,6 +233,8 @@ pub struct DeclarationQuery {
     pub band: Option<String>,
     /// Account id of the contract's negotiator (the referent in charge).
     pub negotiator: Option<String>,
+    /// `true`: only the values the establishment contested.
+    pub contested: Option<String>,
     /// Page, from 1.
     pub page: Option<u64>,
     /// Page size (at most 200).
@@ -272,6 +274,16 @@ pub async fn declarations(
             ),
         },
         negotiator: services::account_id("negotiator", &q.negotiator)?,
+        contested_only: match blank(&q.contested).as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(AppError::field(
+                    "contested",
+                    format!("« {other} » : true ou false attendu"),
+                ));
+            }
+        },
     };
     let (page, per_page) = services::paging(q.page, q.per_page);
     let scope = list_filter(&cu.actor(), Listing::Declarations);
@@ -328,6 +340,10 @@ pub struct Abilities {
     pub can_review: bool,
     /// Reopen.
     pub can_reopen: bool,
+    /// Confirm or contest the value the agency loaded.
+    pub can_answer: bool,
+    /// File evidence (also for a value the agency loaded).
+    pub can_file: bool,
     /// Why the value is read-only for the establishment, if it is.
     pub read_only: Option<&'static str>,
 }
@@ -342,13 +358,17 @@ pub fn abilities(cu: &CurrentUser, d: &Declaration, c: &Campaign) -> Abilities {
         })
         .is_ok()
     };
-    let read_only = campaign::read_only_reason(d.state, c.open);
+    let prefilled = d.value_import.is_some();
+    let read_only = campaign::read_only_reason(d.state, c.open, prefilled);
+    let answerable = prefilled && campaign::read_only_reason(d.state, c.open, false).is_none();
     let review = cu
         .authorize(&Action::ReviewDeclaration(scope.clone()))
         .is_ok();
     Abilities {
         can_save: declare(false) && read_only.is_none(),
         can_submit: declare(true) && read_only.is_none(),
+        can_answer: declare(true) && answerable,
+        can_file: declare(false) && campaign::read_only_reason(d.state, c.open, false).is_none(),
         can_review: review && d.state == DeclarationState::Submitted,
         can_reopen: review
             && matches!(
@@ -362,7 +382,8 @@ pub fn abilities(cu: &CurrentUser, d: &Declaration, c: &Campaign) -> Abilities {
 /// A step as typed: what to do, the version read, the value and comment, the reason.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct StepInput {
-    /// `save`, `submit`, `validate`, `return` or `reopen`.
+    /// `save`, `submit`, `confirm` or `contest` (a value the agency loaded; the comment says
+    /// why it is contested), `validate`, `return` or `reopen`.
     #[serde(default)]
     pub action: String,
     /// `row_version` of the declaration when read.
@@ -394,8 +415,8 @@ pub async fn step(
     let scope = declaration_scope(&d);
     let reason = input.reason.clone().unwrap_or_default();
     let (step, side) = match input.action.trim() {
-        "save" | "submit" => {
-            let submit = input.action.trim() == "submit";
+        action @ ("save" | "submit" | "confirm" | "contest") => {
+            let submit = action != "save";
             cu.authorize(&Action::Declare {
                 scope: scope.clone(),
                 submit,
@@ -405,14 +426,15 @@ pub async fn step(
             } else {
                 Side::Contributor
             };
-            (
-                if submit {
-                    Step::Submit
-                } else {
-                    Step::SaveDraft
+            let step = match action {
+                "save" => Step::SaveDraft,
+                "submit" => Step::Submit,
+                "confirm" => Step::Confirm,
+                _ => Step::Contest {
+                    comment: input.comment.clone().unwrap_or_default(),
                 },
-                side,
-            )
+            };
+            (step, side)
         }
         "validate" | "return" | "reopen" => {
             cu.authorize(&Action::ReviewDeclaration(scope.clone()))?;
@@ -461,9 +483,16 @@ pub async fn step(
     } else {
         None
     };
-    let has_value = value.is_some() || d.value.is_some();
-    let to = campaign::next_state(d.state, &step, side, c.open, has_value)
-        .map_err(|e| AppError::Conflict(e.0))?;
+    let situation = campaign::Situation {
+        state: d.state,
+        open: c.open,
+        has_value: value.is_some() || d.value.is_some(),
+        prefilled: d.value_import.is_some(),
+    };
+    let to = campaign::next_state(situation, &step, side).map_err(|e| match &step {
+        Step::Contest { comment } if comment.trim().is_empty() => AppError::field("comment", e.0),
+        _ => AppError::Conflict(e.0),
+    })?;
     let comment = input.comment.as_deref().map(str::trim);
     if comment.is_some_and(|c| c.chars().count() > 5000) {
         return Err(AppError::field(
@@ -471,7 +500,7 @@ pub async fn step(
             "Commentaire : 5 000 caractères au plus",
         ));
     }
-    let establishment = matches!(step, Step::SaveDraft | Step::Submit);
+    let establishment = matches!(step, Step::SaveDraft | Step::Submit | Step::Contest { .. });
     let reason = match &step {
         Step::Return { reason } | Step::Reopen { reason } => Some(reason.trim()),
         _ => None,
@@ -492,6 +521,11 @@ pub async fn step(
                     None
                 },
                 reason,
+                contested: match step {
+                    Step::Confirm => Some(false),
+                    Step::Contest { .. } => Some(true),
+                    _ => None,
+                },
             },
         )
         .await?)
@@ -615,7 +649,8 @@ fn may_file(cu: &CurrentUser, d: &Declaration, c: &Campaign) -> Result<(), AppEr
         scope: declaration_scope(d),
         submit: false,
     })?;
-    if let Some(why) = campaign::read_only_reason(d.state, c.open) {
+    // Evidence may back a value the agency loaded too (to confirm or contest it).
+    if let Some(why) = campaign::read_only_reason(d.state, c.open, false) {
         return Err(AppError::Conflict(format!("justificatif refusé : {why}")));
     }
     Ok(())
@@ -686,6 +721,247 @@ pub async fn evidence_download(
         mime,
         bytes,
     })
+}
+
+// ---------------------------------------------------------------------------------------
+// Values loaded in bulk by the agency.
+
+/// Largest file of values accepted.
+pub const MAX_VALUES_FILE: u64 = 32 * 1024 * 1024;
+
+/// Longest description of an import.
+const MAX_DETAIL_CHARS: usize = 500;
+
+/// A line of a file of values, as it will be written.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PreviewLine {
+    /// Line of the file.
+    pub line: u64,
+    /// Declaration.
+    pub declaration: i64,
+    /// FINESS of the legal entity.
+    pub ej: String,
+    /// Site, for an engagement followed by site.
+    pub site: Option<String>,
+    /// Indicator code.
+    pub indicator: String,
+    /// The value, as shown.
+    pub value: String,
+    /// State of the declaration before (`to_do`, `draft`, `returned`).
+    pub state_before: String,
+}
+
+/// What a file of values gives: the lines to write, or every problem; and the import once
+/// written.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ValuesReport {
+    /// Campaign.
+    pub campaign_id: i64,
+    /// `pmsi`, `sae` or `other`.
+    pub source: String,
+    /// Description of the extraction.
+    pub detail: String,
+    /// Name of the file.
+    pub file_name: String,
+    /// SHA-256 of the file.
+    pub checksum: String,
+    /// The lines to write (empty when there are errors).
+    pub lines: Vec<PreviewLine>,
+    /// Every problem, with its line and column (nothing is written when there is one).
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<campaign::BulkError>,
+    /// Whether the values were written.
+    pub applied: bool,
+    /// The import recorded, once written.
+    pub import_id: Option<i64>,
+}
+
+/// A file of values sent by the agency.
+pub struct ValuesFile<'a> {
+    /// `pmsi`, `sae` or `other`.
+    pub source: &'a str,
+    /// Description of the extraction (optional).
+    pub detail: &'a str,
+    /// Name of the file.
+    pub file_name: &'a str,
+    /// Its content.
+    pub bytes: &'a [u8],
+}
+
+/// The campaign, if the actor may load values into it (its region's ARS administrators).
+pub async fn may_load(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Campaign, AppError> {
+    let c = campaign(state, cu, id).await?;
+    cu.authorize(&Action::ManageCampaigns(c.region.clone()))?;
+    Ok(c)
+}
+
+/// Reads a file of values for an open campaign (its region's ARS administrators) and
+/// matches it with the declarations; writes it, all or nothing, when `apply` (and, when
+/// given, only if the file is the one previewed: `expected_checksum`).
+pub async fn load_values(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    file: &ValuesFile<'_>,
+    apply: bool,
+    expected_checksum: Option<&str>,
+) -> Result<ValuesReport, AppError> {
+    let c = may_load(state, cu, id).await?;
+    if !c.open {
+        return Err(AppError::Conflict(
+            "la campagne est close : plus aucune valeur n'y est chargée".into(),
+        ));
+    }
+    let source = campaign::ValueSource::parse(file.source).ok_or_else(|| {
+        AppError::field(
+            "source",
+            "Source : choisissez PMSI, SAE ou une autre base de l'ARS",
+        )
+    })?;
+    let detail = file.detail.trim();
+    if detail.chars().count() > MAX_DETAIL_CHARS {
+        return Err(AppError::field(
+            "detail",
+            format!("Description : {MAX_DETAIL_CHARS} caractères au plus"),
+        ));
+    }
+    let checksum = cpom_import::reader::checksum_bytes(file.bytes);
+    if expected_checksum.is_some_and(|e| e != checksum) {
+        return Err(AppError::Conflict(
+            "le fichier a changé depuis l'aperçu : envoyez-le à nouveau".into(),
+        ));
+    }
+    let mut report = ValuesReport {
+        campaign_id: c.id,
+        source: source.as_str().into(),
+        detail: detail.into(),
+        file_name: file.file_name.into(),
+        checksum: checksum.clone(),
+        lines: vec![],
+        errors: vec![],
+        applied: false,
+        import_id: None,
+    };
+    let lines = match cpom_import::bulk_values::read(file.bytes) {
+        Ok(l) => l,
+        Err(errors) => {
+            report.errors = errors;
+            return Ok(report);
+        }
+    };
+    let targets = state.store.load_targets(c.id).await?;
+    let planned = match campaign::plan_bulk(c.year, &lines, &targets) {
+        Ok(p) => p,
+        Err(errors) => {
+            report.errors = errors;
+            return Ok(report);
+        }
+    };
+    let by_id: std::collections::HashMap<i64, &campaign::LoadTarget> =
+        targets.iter().map(|t| (t.id, t)).collect();
+    report.lines = planned
+        .iter()
+        .filter_map(|p| {
+            let t = by_id.get(&p.declaration)?;
+            Some(PreviewLine {
+                line: p.line,
+                declaration: p.declaration,
+                ej: t.ej.clone(),
+                site: t.site.clone(),
+                indicator: t.indicator.clone(),
+                value: p.value.display(),
+                state_before: t.state.as_str().into(),
+            })
+        })
+        .collect();
+    if apply {
+        let import = state
+            .store
+            .load_values(
+                &cu.user.audit_actor(),
+                &c,
+                &cpom_store::repo::campaigns::NewValueImport {
+                    source,
+                    detail,
+                    file_name: file.file_name,
+                    checksum: &checksum,
+                },
+                &planned,
+            )
+            .await?;
+        report.applied = true;
+        report.import_id = Some(import.id);
+    }
+    Ok(report)
+}
+
+/// The imports of values of a campaign (its region's ARS administrators and referents).
+pub async fn value_imports(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<(Campaign, Vec<cpom_store::repo::campaigns::ValueImport>), AppError> {
+    let c = campaign(state, cu, id).await?;
+    cu.authorize(&Action::ReviewDeclaration(Scope {
+        region: Some(c.region.clone()),
+        ej: None,
+    }))?;
+    let imports = state.store.list_value_imports(id).await?;
+    Ok((c, imports))
+}
+
+/// The import a declaration's value came from, if the actor sees the declaration.
+pub async fn value_import_of(
+    state: &AppState,
+    d: &Declaration,
+) -> Result<Option<cpom_store::repo::campaigns::ValueImport>, AppError> {
+    match d.value_import {
+        Some(i) => Ok(Some(state.store.value_import(i).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The template of a campaign's values (its region's ARS administrators): one line per
+/// declaration still waiting for a value, optionally of one indicator.
+pub async fn values_template(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    indicator: Option<&str>,
+) -> Result<crate::documents::Download, AppError> {
+    let c = may_load(state, cu, id).await?;
+    let waiting = state
+        .store
+        .waiting_declarations(id, indicator.map(str::trim).filter(|i| !i.is_empty()))
+        .await?;
+    let lines: Vec<cpom_import::bulk_values::TemplateLine> = waiting
+        .iter()
+        .map(|d| cpom_import::bulk_values::TemplateLine {
+            finess: d.site.as_ref().unwrap_or(&d.ej).to_string(),
+            establishment: d.ej_name.clone(),
+            indicator: d.indicator.clone(),
+            title: d.indicator_title.clone(),
+            expected: expected_value(d.kind).into(),
+            year: c.year,
+        })
+        .collect();
+    let bytes = cpom_import::bulk_values::write_template(&lines).map_err(AppError::Internal)?;
+    Ok(crate::documents::Download {
+        file_name: format!("valeurs-campagne-{}-{}.xlsx", c.id, c.year),
+        mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    })
+}
+
+/// What the file holds for an indicator of `kind`, in French.
+pub fn expected_value(kind: cpom_domain::catalogue::IndicatorKind) -> &'static str {
+    use cpom_domain::catalogue::IndicatorKind::*;
+    match kind {
+        Count | Amount => "nombre dans valeur",
+        Rate => "numerateur et denominateur",
+        YesNo | Milestone => "oui ou non dans valeur",
+        Text => "texte dans valeur",
+    }
 }
 
 /// A date as typed for a campaign, shown back.

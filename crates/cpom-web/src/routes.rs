@@ -258,6 +258,26 @@ pub fn table() -> Table {
     )
     .add(
         "GET",
+        "/campagnes/{id}/valeurs",
+        get(pages::campaigns::show_values),
+    )
+    .add(
+        "POST",
+        "/campagnes/{id}/valeurs",
+        post(pages::campaigns::upload_values).layer(upload_limit()),
+    )
+    .add(
+        "POST",
+        "/campagnes/{id}/valeurs/appliquer",
+        post(pages::campaigns::apply_values),
+    )
+    .add(
+        "GET",
+        "/campagnes/{id}/valeurs/modele.xlsx",
+        get(pages::campaigns::values_template),
+    )
+    .add(
+        "GET",
         "/declarations/{id}",
         get(pages::campaigns::declaration),
     )
@@ -665,6 +685,21 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/campaigns/{id}/validate",
         post(api::campaigns::validate_bulk),
+    )
+    .add(
+        "GET",
+        "/api/v1/campaigns/{id}/values",
+        get(api::campaigns::value_imports),
+    )
+    .add(
+        "POST",
+        "/api/v1/campaigns/{id}/values",
+        post(api::campaigns::load_values).layer(upload_limit()),
+    )
+    .add(
+        "GET",
+        "/api/v1/campaigns/{id}/values/template.xlsx",
+        get(api::campaigns::values_template),
     )
     .add(
         "GET",

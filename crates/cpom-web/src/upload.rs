@@ -20,6 +20,18 @@ pub struct Upload {
     pub file_name: String,
     /// Size in bytes.
     pub size: u64,
+    /// The other text fields of the form (a few, each cut at 4,000 characters).
+    pub fields: Vec<(String, String)>,
+}
+
+impl Upload {
+    /// The value of another text field of the form, if it was sent.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Keeps the last path component of a client-given name, without control characters, at
@@ -44,6 +56,7 @@ pub async fn receive(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upl
         .await
         .map_err(|e| AppError::Internal(format!("upload directory: {e}")))?;
     let mut kind = String::new();
+    let mut fields = vec![];
     let mut file: Option<(String, u64)> = None;
     while let Some(mut field) = form.next_field().await.map_err(|e| {
         bad(
@@ -83,6 +96,14 @@ pub async fn receive(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upl
                     .map_err(|e| AppError::Internal(format!("upload flush: {e}")))?;
                 file = Some((name, size));
             }
+            Some(other) if fields.len() < 16 => {
+                let name = other.to_owned();
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| bad(&name, format!("champ illisible : {e}")))?;
+                fields.push((name, text.chars().take(4000).collect()));
+            }
             _ => {}
         }
     }
@@ -93,6 +114,7 @@ pub async fn receive(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upl
             kind,
             file_name,
             size,
+            fields,
         }),
     }
 }

@@ -563,6 +563,7 @@ async fn load_campaign(store: &Store, actor: &AuditActor) -> anyhow::Result<()> 
                         value: Some(&v),
                         comment: None,
                         reason: *reason,
+                        contested: None,
                     },
                 )
                 .await?
@@ -572,6 +573,141 @@ async fn load_campaign(store: &Store, actor: &AuditActor) -> anyhow::Result<()> 
     println!(
         "Campagne de démonstration : {} déclarations, une dans chaque état.",
         declarations.len()
+    );
+    load_ars_values(store, actor, &region).await
+}
+
+/// A second demo campaign, for 2025, whose values come from the agency's PMSI extraction (a
+/// CSV read and loaded as an administrator would): the establishment confirms one (then
+/// validated), contests another, and the rest wait for its answer.
+async fn load_ars_values(
+    store: &Store,
+    actor: &AuditActor,
+    region: &cpom_domain::RegionCode,
+) -> anyhow::Result<()> {
+    use cpom_domain::campaign::{self, DeclarationState, ValueSource};
+    use cpom_domain::catalogue::IndicatorKind;
+    use cpom_store::repo::campaigns::{DeclarationStep, NewCampaign, NewValueImport, Perimeter};
+    let opened = store
+        .open_campaign(
+            actor,
+            &NewCampaign {
+                region: region.clone(),
+                year: 2025,
+                title: "Campagne 2025 (démonstration, valeurs PMSI)".into(),
+                deadline: chrono::NaiveDate::from_ymd_opt(2027, 1, 31).expect("a valid date"),
+                perimeter: Perimeter::Region,
+            },
+        )
+        .await;
+    let (campaign, _) = match opened {
+        Ok(c) => c,
+        Err(cpom_store::StoreError::Invalid { .. }) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let targets = store.load_targets(campaign.id).await?;
+    let mut csv = String::from("finess;indicateur;annee;valeur;numerateur;denominateur\n");
+    for (i, t) in targets.iter().enumerate() {
+        let finess = t.site.as_deref().unwrap_or(&t.ej);
+        let n = 40 + i * 7;
+        let line = match t.kind {
+            IndicatorKind::Count | IndicatorKind::Amount => format!("{n};;"),
+            IndicatorKind::Rate => format!(";{n};80"),
+            IndicatorKind::YesNo | IndicatorKind::Milestone => "oui;;".into(),
+            IndicatorKind::Text => "Mesuré par l'ARS.;;".into(),
+        };
+        csv.push_str(&format!("{finess};{};2025;{line}\n", t.indicator));
+    }
+    let lines = cpom_import::bulk_values::read(csv.as_bytes())
+        .map_err(|e| anyhow::anyhow!("demo values: {:?}", e))?;
+    let planned = campaign::plan_bulk(2025, &lines, &targets)
+        .map_err(|e| anyhow::anyhow!("demo values: {:?}", e))?;
+    let checksum = cpom_import::reader::checksum_bytes(csv.as_bytes());
+    store
+        .load_values(
+            actor,
+            &campaign,
+            &NewValueImport {
+                source: ValueSource::Pmsi,
+                detail: "PMSI MCO 2025, extraction de démonstration",
+                file_name: "pmsi-2025.csv",
+                checksum: &checksum,
+            },
+            &planned,
+        )
+        .await?;
+    let loaded = store
+        .list_declarations(
+            campaign.id,
+            &cpom_domain::ScopeFilter::All,
+            &Default::default(),
+            1,
+            100,
+        )
+        .await?
+        .items;
+    let leader = AuditActor {
+        label: "Direction du CHU (démonstration)".into(),
+        ..actor.clone()
+    };
+    // The first confirmed then validated, the second contested; the others wait.
+    if let Some(d) = loaded.first() {
+        let d = store
+            .record_declaration_step(
+                &leader,
+                d.id,
+                d.row_version,
+                &DeclarationStep {
+                    label: campaign::Step::Confirm.label(),
+                    to: DeclarationState::Submitted,
+                    value: None,
+                    comment: None,
+                    reason: None,
+                    contested: Some(false),
+                },
+            )
+            .await?;
+        store
+            .record_declaration_step(
+                actor,
+                d.id,
+                d.row_version,
+                &DeclarationStep {
+                    label: campaign::Step::Validate.label(),
+                    to: DeclarationState::Validated,
+                    value: None,
+                    comment: None,
+                    reason: None,
+                    contested: None,
+                },
+            )
+            .await?;
+    }
+    if let Some(d) = loaded.get(1) {
+        let comment =
+            "Le PMSI 2025 n'inclut pas les séjours de décembre du site de Serre-Cavalier.";
+        store
+            .record_declaration_step(
+                &leader,
+                d.id,
+                d.row_version,
+                &DeclarationStep {
+                    label: campaign::Step::Contest {
+                        comment: comment.into(),
+                    }
+                    .label(),
+                    to: DeclarationState::Submitted,
+                    value: None,
+                    comment: Some(Some(comment)),
+                    reason: None,
+                    contested: Some(true),
+                },
+            )
+            .await?;
+    }
+    println!(
+        "Campagne de démonstration 2025 : {} valeurs chargées depuis le PMSI, une confirmée et validée, une contestée.",
+        planned.len()
     );
     Ok(())
 }

@@ -23,6 +23,9 @@ pub struct Model {
     pub comment: Option<String>,
     pub row_version: i64,
     pub updated_at: DateTimeUtc,
+    pub value_import_id: Option<i64>,
+    pub value_source: Option<String>,
+    pub contested: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,3 +29,4 @@ pub mod session;
 pub mod site;
 pub mod site_capacity;
 pub mod user;
+pub mod value_import;

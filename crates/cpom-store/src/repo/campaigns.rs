@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use cpom_domain::campaign::{DeclarationState, Value};
+use cpom_domain::campaign::{DeclarationState, LoadTarget, Planned, Value, ValueSource};
 use cpom_domain::catalogue::IndicatorKind;
 use cpom_domain::{FinessId, RegionCode, ScopeFilter};
 use sea_orm::sea_query::Expr;
@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::audit::{self, AuditActor, Change};
 use crate::entity::{
     campaign, contract, declaration, declaration_evidence, declaration_history, evidence,
-    legal_entity,
+    legal_entity, value_import,
 };
 use crate::{Page, Store, StoreError};
 
@@ -173,6 +173,12 @@ pub struct Declaration {
     pub row_version: i64,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// The import of the agency the value came from, when it was loaded in bulk.
+    pub value_import: Option<i64>,
+    /// The source of that import.
+    pub value_source: Option<ValueSource>,
+    /// Whether the establishment contested the value the agency loaded.
+    pub contested: bool,
 }
 
 fn to_declaration(m: declaration::Model, ej_name: String) -> Result<Declaration, StoreError> {
@@ -207,7 +213,62 @@ fn to_declaration(m: declaration::Model, ej_name: String) -> Result<Declaration,
         comment: m.comment,
         row_version: m.row_version,
         updated_at: m.updated_at,
+        value_import: m.value_import_id,
+        value_source: m.value_source.as_deref().and_then(ValueSource::parse),
+        contested: m.contested,
     })
+}
+
+/// Values loaded in bulk by the agency into a campaign.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueImport {
+    /// Identifier.
+    pub id: i64,
+    /// Campaign.
+    pub campaign_id: i64,
+    /// Source.
+    pub source: ValueSource,
+    /// What the file holds (the extraction, its date…), as the agency described it.
+    pub detail: String,
+    /// Name of the file.
+    pub file_name: String,
+    /// SHA-256 of the file.
+    pub checksum: String,
+    /// Values loaded.
+    pub lines: i64,
+    /// Who loaded it.
+    pub actor: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<value_import::Model> for ValueImport {
+    fn from(m: value_import::Model) -> Self {
+        ValueImport {
+            id: m.id,
+            campaign_id: m.campaign_id,
+            source: ValueSource::parse(&m.source).unwrap_or(ValueSource::Other),
+            detail: m.detail,
+            file_name: m.file_name,
+            checksum: m.checksum,
+            lines: m.lines,
+            actor: m.actor,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// An import of values to record.
+#[derive(Debug, Clone)]
+pub struct NewValueImport<'a> {
+    /// Source.
+    pub source: ValueSource,
+    /// Description.
+    pub detail: &'a str,
+    /// Name of the file.
+    pub file_name: &'a str,
+    /// SHA-256 of the file.
+    pub checksum: &'a str,
 }
 
 /// One step of a declaration's history.
@@ -246,6 +307,8 @@ pub struct DeclarationFilter {
     pub band: Option<cpom_domain::registry::SizeBand>,
     /// Of the contracts of this negotiator.
     pub negotiator: Option<i64>,
+    /// Only the values the establishment contested.
+    pub contested_only: bool,
 }
 
 /// A step to record on a declaration.
@@ -261,9 +324,15 @@ pub struct DeclarationStep<'a> {
     pub comment: Option<Option<&'a str>>,
     /// The reason of a return or reopening.
     pub reason: Option<&'a str>,
+    /// Whether the value is now contested by the establishment, if that changes.
+    pub contested: Option<bool>,
 }
 
 const BATCH: usize = 500;
+
+/// A declaration as read to match a file of values: id, legal entity, site, indicator,
+/// kind, state, version.
+type TargetRow = (i64, String, Option<String>, String, String, String, i64);
 
 /// An evidence file of an establishment's library.
 #[derive(Debug, Clone, Serialize)]
@@ -597,6 +666,9 @@ impl Store {
         if let Some(i) = &filter.indicator {
             cond = cond.add(declaration::Column::IndicatorCode.eq(i.as_str()));
         }
+        if filter.contested_only {
+            cond = cond.add(declaration::Column::Contested.eq(true));
+        }
         if let Some(ej) = &filter.ej {
             cond = cond.add(declaration::Column::EjFiness.eq(ej.as_str()));
         }
@@ -720,6 +792,10 @@ impl Store {
             .col_expr(declaration::Column::State, Expr::value(step.to.as_str()))
             .col_expr(declaration::Column::Value, Expr::value(value_json.clone()))
             .col_expr(declaration::Column::Comment, Expr::value(comment.clone()))
+            .col_expr(
+                declaration::Column::Contested,
+                Expr::value(step.contested.unwrap_or(row.contested)),
+            )
             .col_expr(
                 declaration::Column::RowVersion,
                 Expr::value(row_version + 1),
@@ -1006,7 +1082,8 @@ impl Store {
     }
 
     /// Validates, at their current version, the submitted declarations among `ids` of a
-    /// campaign (the caller checked the agency's right on each); returns how many.
+    /// campaign, except the contested ones (the caller checked the agency's right on each);
+    /// returns how many.
     pub async fn validate_declarations(
         &self,
         actor: &AuditActor,
@@ -1017,6 +1094,8 @@ impl Store {
             .filter(declaration::Column::CampaignId.eq(campaign_id))
             .filter(declaration::Column::Id.is_in(ids.iter().copied()))
             .filter(declaration::Column::State.eq(DeclarationState::Submitted.as_str()))
+            // A contested value is decided one by one.
+            .filter(declaration::Column::Contested.eq(false))
             .all(self.db())
             .await?;
         let mut done = 0;
@@ -1032,6 +1111,7 @@ impl Store {
                         value: None,
                         comment: None,
                         reason: None,
+                        contested: None,
                     },
                 )
                 .await
@@ -1110,5 +1190,222 @@ impl Store {
         .await;
         // A reminder recorded at the same moment by another run hits the unique index.
         Ok(inserted.is_ok())
+    }
+
+    /// The declarations of a campaign as matching a file of values needs them.
+    pub async fn load_targets(&self, campaign_id: i64) -> Result<Vec<LoadTarget>, StoreError> {
+        let rows: Vec<TargetRow> = declaration::Entity::find()
+            .select_only()
+            .columns([
+                declaration::Column::Id,
+                declaration::Column::EjFiness,
+                declaration::Column::SiteFiness,
+                declaration::Column::IndicatorCode,
+                declaration::Column::Kind,
+                declaration::Column::State,
+                declaration::Column::RowVersion,
+            ])
+            .filter(declaration::Column::CampaignId.eq(campaign_id))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        rows.into_iter()
+            .map(|(id, ej, site, indicator, kind, state, row_version)| {
+                let corrupt = |field: &'static str| StoreError::Invalid {
+                    field,
+                    message: format!("valeur enregistrée invalide pour la déclaration {id}"),
+                };
+                Ok(LoadTarget {
+                    id,
+                    ej,
+                    site,
+                    indicator,
+                    kind: IndicatorKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+                    state: DeclarationState::parse(&state).ok_or_else(|| corrupt("state"))?,
+                    row_version,
+                })
+            })
+            .collect()
+    }
+
+    /// Writes the values of a file the agency loads into a campaign, all or nothing: each
+    /// declaration at the version it was matched at (else nothing is written and the line is
+    /// named), marked with the import and its source, its contestation cleared, kept in its
+    /// history; a to-do declaration becomes a draft, a returned one stays returned. One
+    /// audit row for the import.
+    pub async fn load_values(
+        &self,
+        actor: &AuditActor,
+        campaign: &Campaign,
+        new: &NewValueImport<'_>,
+        planned: &[Planned],
+    ) -> Result<ValueImport, StoreError> {
+        let txn = self.db().begin().await?;
+        let now = Utc::now();
+        let created = value_import::ActiveModel {
+            campaign_id: Set(campaign.id),
+            region_code: Set(campaign.region.to_string()),
+            source: Set(new.source.as_str().to_owned()),
+            detail: Set(new.detail.to_owned()),
+            file_name: Set(new.file_name.to_owned()),
+            checksum: Set(new.checksum.to_owned()),
+            lines: Set(planned.len() as i64),
+            actor: Set(actor.label.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let label = format!(
+            "valeur fournie par l'ARS ({}, import n° {})",
+            new.source.label(),
+            created.id
+        );
+        let states: HashMap<i64, String> = declaration::Entity::find()
+            .select_only()
+            .columns([declaration::Column::Id, declaration::Column::State])
+            .filter(declaration::Column::CampaignId.eq(campaign.id))
+            .into_tuple::<(i64, String)>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect();
+        let mut history = Vec::with_capacity(planned.len());
+        for p in planned {
+            let from = states.get(&p.declaration).cloned().unwrap_or_default();
+            let to = if from == DeclarationState::Returned.as_str() {
+                DeclarationState::Returned
+            } else {
+                DeclarationState::Draft
+            };
+            let value_json = serde_json::to_string(&p.value).map_err(|e| StoreError::Invalid {
+                field: "value",
+                message: e.to_string(),
+            })?;
+            let done = declaration::Entity::update_many()
+                .col_expr(declaration::Column::State, Expr::value(to.as_str()))
+                .col_expr(declaration::Column::Value, Expr::value(value_json.clone()))
+                .col_expr(declaration::Column::ValueImportId, Expr::value(created.id))
+                .col_expr(
+                    declaration::Column::ValueSource,
+                    Expr::value(new.source.as_str()),
+                )
+                .col_expr(declaration::Column::Contested, Expr::value(false))
+                .col_expr(
+                    declaration::Column::RowVersion,
+                    Expr::value(p.row_version + 1),
+                )
+                .col_expr(declaration::Column::UpdatedAt, Expr::value(now))
+                .filter(declaration::Column::Id.eq(p.declaration))
+                .filter(declaration::Column::CampaignId.eq(campaign.id))
+                .filter(declaration::Column::RowVersion.eq(p.row_version))
+                .exec(&txn)
+                .await?;
+            if done.rows_affected != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "ligne {} : la déclaration a changé depuis l'aperçu ; envoyez à nouveau le fichier",
+                    p.line
+                )));
+            }
+            history.push(declaration_history::ActiveModel {
+                declaration_id: Set(p.declaration),
+                step: Set(label.clone()),
+                state_from: Set(from),
+                state_to: Set(to.as_str().to_owned()),
+                value: Set(Some(value_json)),
+                comment: Set(None),
+                reason: Set(None),
+                author: Set(actor.label.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            });
+            if history.len() == BATCH {
+                declaration_history::Entity::insert_many(std::mem::take(&mut history))
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+        if !history.is_empty() {
+            declaration_history::Entity::insert_many(history)
+                .exec(&txn)
+                .await?;
+        }
+        audit::record(
+            &txn,
+            actor,
+            Change {
+                action: "campaign.values_loaded",
+                entity_type: "campaign",
+                entity_id: campaign.id.to_string(),
+                region_code: Some(campaign.region.to_string()),
+                ej_finess: None,
+                before: None,
+                after: Some(serde_json::json!({
+                    "import": created.id, "source": new.source.as_str(), "detail": new.detail,
+                    "file": new.file_name, "checksum": new.checksum, "lines": planned.len(),
+                })),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(created.into())
+    }
+
+    /// The imports of values of a campaign, latest first.
+    pub async fn list_value_imports(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<ValueImport>, StoreError> {
+        Ok(value_import::Entity::find()
+            .filter(value_import::Column::CampaignId.eq(campaign_id))
+            .order_by_desc(value_import::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// One import of values.
+    pub async fn value_import(&self, id: i64) -> Result<ValueImport, StoreError> {
+        value_import::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .map(Into::into)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The declarations of a campaign still waiting for a value (to do, draft, returned),
+    /// optionally of one indicator, by entity then engagement: the lines of the template.
+    pub async fn waiting_declarations(
+        &self,
+        campaign_id: i64,
+        indicator: Option<&str>,
+    ) -> Result<Vec<Declaration>, StoreError> {
+        let mut q = declaration::Entity::find()
+            .filter(declaration::Column::CampaignId.eq(campaign_id))
+            .filter(declaration::Column::State.is_in([
+                DeclarationState::ToDo.as_str(),
+                DeclarationState::Draft.as_str(),
+                DeclarationState::Returned.as_str(),
+            ]));
+        if let Some(i) = indicator {
+            q = q.filter(declaration::Column::IndicatorCode.eq(i));
+        }
+        let rows = q
+            .order_by_asc(declaration::Column::EjFiness)
+            .order_by_asc(declaration::Column::ContractId)
+            .order_by_asc(declaration::Column::Id)
+            .all(self.db())
+            .await?;
+        let mut finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
+        finess.dedup();
+        let names = self.entity_names(&finess).await?;
+        rows.into_iter()
+            .map(|r| {
+                let name = names.get(&r.ej_finess).cloned().unwrap_or_default();
+                to_declaration(r, name)
+            })
+            .collect()
     }
 }

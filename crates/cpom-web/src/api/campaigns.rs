@@ -223,6 +223,13 @@ pub struct DeclarationDto {
     pub row_version: i64,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// When the value was loaded by the agency: its source (`pmsi`, `sae`, `other`); the
+    /// establishment then confirms or contests it instead of typing it.
+    pub value_source: Option<String>,
+    /// The import of values it came from (`GET /api/v1/campaigns/{id}/values`).
+    pub value_import_id: Option<i64>,
+    /// Whether the establishment contested the value the agency loaded.
+    pub contested: bool,
     /// Every step: `step`, `from`, `to`, `value`, `comment`, `reason`, `author`, `at`
     /// (only in `GET /api/v1/declarations/{id}`).
     #[schema(value_type = Vec<Object>)]
@@ -254,6 +261,9 @@ fn declaration_dto(d: &Declaration, history: Option<&[HistoryStep]>) -> Declarat
         comment: d.comment.clone(),
         row_version: d.row_version,
         updated_at: d.updated_at,
+        value_source: d.value_source.map(|s| s.as_str().to_owned()),
+        value_import_id: d.value_import,
+        contested: d.contested,
         history: history
             .map(|h| serde_json::to_value(h).unwrap_or_default())
             .unwrap_or(serde_json::Value::Null),
@@ -392,8 +402,9 @@ pub async fn download_evidence(
 }
 
 /// A step on a declaration: `save` or `submit` (the establishment; only its leader
-/// submits) with the value, `validate`, `return` or `reopen` (the agency; a reason to
-/// return or reopen).
+/// submits) with the value; `confirm` or `contest` a value the agency loaded (its leader; a
+/// comment to contest); `validate`, `return` or `reopen` (the agency; a reason to return or
+/// reopen).
 #[utoipa::path(post, path = "/api/v1/declarations/{id}/steps", tag = "campagnes",
     params(("id" = i64, Path, description = "Identifiant de la déclaration")), request_body = StepInput,
     responses((status = 200, body = DeclarationDto), (status = 403, body = ApiErrorBody),
@@ -408,4 +419,141 @@ pub async fn step(
     campaigns::step(&state, &cu, id, &input).await?;
     let (d, _, history) = campaigns::declaration(&state, &cu, id).await?;
     Ok(Json(declaration_dto(&d, Some(&history))))
+}
+
+/// An import of values loaded by the agency.
+#[derive(Serialize, ToSchema)]
+pub struct ValueImportDto {
+    /// Identifier.
+    pub id: i64,
+    /// Campaign.
+    pub campaign_id: i64,
+    /// `pmsi`, `sae` or `other`.
+    pub source: String,
+    /// Description of the extraction.
+    pub detail: String,
+    /// Name of the file.
+    pub file_name: String,
+    /// SHA-256 of the file.
+    pub checksum: String,
+    /// Values loaded.
+    pub lines: i64,
+    /// Who loaded it.
+    pub actor: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The imports of values of a campaign, latest first (the agency of its region).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/values", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne")),
+    responses((status = 200, body = Vec<ValueImportDto>), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn value_imports(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ValueImportDto>>, ApiError> {
+    let (_, imports) = campaigns::value_imports(&state, &cu, id).await?;
+    Ok(Json(
+        imports
+            .into_iter()
+            .map(|i| ValueImportDto {
+                id: i.id,
+                campaign_id: i.campaign_id,
+                source: i.source.as_str().into(),
+                detail: i.detail,
+                file_name: i.file_name,
+                checksum: i.checksum,
+                lines: i.lines,
+                actor: i.actor,
+                created_at: i.created_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Query of a load of values.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ValuesQuery {
+    /// `true` to preview without writing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// The multipart form of a file of values.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ValuesForm {
+    /// `pmsi`, `sae` or `other`.
+    source: String,
+    /// Description of the extraction (optional).
+    detail: Option<String>,
+    /// CSV or XLSX: `finess`, `indicateur`, `annee` (optional), `valeur`, or `numerateur`
+    /// and `denominateur` for a rate; 32 MB at most.
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+}
+
+/// Loads values measured by the agency (PMSI, SAE, other bases) into an open campaign, all
+/// or nothing (its region's ARS administrators); with `dry_run=true`, only previews. Every
+/// problem is listed with its line and column, and then nothing is written.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/values", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne"), ValuesQuery),
+    request_body(content = ValuesForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "Aperçu, ou valeurs chargées", body = campaigns::ValuesReport),
+        (status = 422, description = "Erreurs (rien n'est écrit)", body = campaigns::ValuesReport),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody)))]
+pub async fn load_values(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ValuesQuery>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<campaigns::ValuesReport>), ApiError> {
+    let dir = state.store.files_dir().join("imports");
+    let (upload, bytes) =
+        crate::upload::receive_small(multipart, &dir, campaigns::MAX_VALUES_FILE).await?;
+    let file = campaigns::ValuesFile {
+        source: upload.field("source").unwrap_or_default(),
+        detail: upload.field("detail").unwrap_or_default(),
+        file_name: &upload.file_name,
+        bytes: &bytes,
+    };
+    let report = campaigns::load_values(&state, &cu, id, &file, !q.dry_run, None).await?;
+    let status = if report.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(report)))
+}
+
+/// Query of the template of values.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateQuery {
+    /// Only the declarations of this indicator.
+    pub indicator: Option<String>,
+}
+
+/// The template of a campaign's values (XLSX): one line per declaration still waiting for a
+/// value, with the columns to fill (its region's ARS administrators).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/values/template.xlsx", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne"), TemplateQuery),
+    responses((status = 200, description = "Le modèle",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = crate::api::documents::FileContent), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn values_template(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<TemplateQuery>,
+) -> Result<Response, ApiError> {
+    Ok(crate::pages::send_file(
+        campaigns::values_template(&state, &cu, id, q.indicator.as_deref()).await?,
+    ))
 }

@@ -132,6 +132,8 @@ pub struct DeclarationLine {
     state: &'static str,
     value: String,
     submitted: bool,
+    source: &'static str,
+    contested: bool,
 }
 
 /// One campaign and its declarations.
@@ -148,6 +150,7 @@ pub struct CampaignPage {
     row_version: i64,
     can_close: bool,
     can_review: bool,
+    contested_only: bool,
     states: Vec<Choice>,
     bands: Vec<Choice>,
     negotiators: Vec<Choice>,
@@ -171,16 +174,23 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let (c, p) = campaigns::declarations(&state, &cu, id, &q).await?;
     let current = q.state.clone().unwrap_or_default();
-    let href = |page: u64| {
-        format!(
-            "/campagnes/{id}?page={page}{}",
-            if current.is_empty() {
-                String::new()
-            } else {
-                format!("&state={current}")
-            }
-        )
+    // The pages keep every filter.
+    let params: Vec<(&str, &str)> = [
+        ("state", &q.state),
+        ("indicator", &q.indicator),
+        ("department", &q.department),
+        ("band", &q.band),
+        ("negotiator", &q.negotiator),
+        ("contested", &q.contested),
+    ]
+    .iter()
+    .filter_map(|(k, v)| crate::services::blank_to_none(v).map(|v| (*k, v)))
+    .collect();
+    let filters = match serde_urlencoded::to_string(&params).unwrap_or_default() {
+        f if f.is_empty() => f,
+        f => format!("&{f}"),
     };
+    let href = |page: u64| format!("/campagnes/{id}?page={page}{filters}");
     let pages = p.page_count();
     render(&CampaignPage {
         layout: Layout::new(&state, &session, &cu, &c.title, "/campagnes").await?,
@@ -199,6 +209,7 @@ pub async fn show(
             .iter()
             .map(|s| Choice::new(s.as_str(), s.label(), &current))
             .collect(),
+        contested_only: q.contested.as_deref() == Some("true"),
         can_review: cu
             .authorize(&cpom_domain::Action::ReviewDeclaration(
                 cpom_domain::policy::Scope {
@@ -248,6 +259,8 @@ pub async fn show(
                     .map(cpom_domain::campaign::Value::display)
                     .unwrap_or_default(),
                 submitted: d.state == DeclarationState::Submitted,
+                source: d.value_source.map_or("", |s| s.label()),
+                contested: d.contested,
             })
             .collect(),
         total: p.total,
@@ -299,6 +312,10 @@ pub struct DeclarationPage {
     can_submit: bool,
     can_review: bool,
     can_reopen: bool,
+    can_answer: bool,
+    can_file: bool,
+    source: String,
+    contested: bool,
     history: Vec<String>,
     evidence: Vec<(i64, String)>,
     library: Vec<Choice>,
@@ -330,7 +347,22 @@ async fn declaration_page(
     .into_iter()
     .filter_map(|(k, v)| v.filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
     .collect();
-    let library = if a.can_save {
+    let source = match campaigns::value_import_of(state, &d).await? {
+        Some(i) => format!(
+            "{} — import n° {} du {}{} (fichier {})",
+            i.source.label(),
+            i.id,
+            datetime_fr(i.created_at),
+            if i.detail.is_empty() {
+                String::new()
+            } else {
+                format!(", « {} »", i.detail)
+            },
+            i.file_name
+        ),
+        None => String::new(),
+    };
+    let library = if a.can_file {
         state
             .store
             .evidence_library(&d.ej)
@@ -403,6 +435,10 @@ async fn declaration_page(
         can_submit: a.can_submit,
         can_review: a.can_review,
         can_reopen: a.can_reopen,
+        can_answer: a.can_answer,
+        can_file: a.can_file,
+        source,
+        contested: d.contested,
         history: history
             .iter()
             .map(|h| {
@@ -543,4 +579,340 @@ pub async fn validate_bulk(
         .collect();
     campaigns::validate_bulk(&state, &cu, id, &ids).await?;
     Ok(Redirect::to(&format!("/campagnes/{id}?state=submitted")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Values loaded in bulk by the agency.
+
+/// Session key of the file of values previewed and waiting for confirmation.
+const PENDING_VALUES: &str = "pending_values";
+
+/// A file of values previewed and waiting for the administrator's confirmation.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct PendingValues {
+    token: String,
+    campaign_id: i64,
+    source: String,
+    detail: String,
+    file_name: String,
+    checksum: String,
+}
+
+/// Most lines or errors listed on the page (the API lists them all).
+const SHOWN_LINES: usize = 200;
+
+/// A preview or an import, as shown.
+pub struct ValuesReportView {
+    applied: bool,
+    source: String,
+    file_name: String,
+    checksum: String,
+    count: String,
+    lines: Vec<(String, String, String, String, &'static str)>,
+    errors: Vec<(String, String, String)>,
+    more: String,
+    import_id: String,
+}
+
+fn values_report_view(r: &campaigns::ValuesReport) -> ValuesReportView {
+    let total = if r.errors.is_empty() {
+        r.lines.len()
+    } else {
+        r.errors.len()
+    };
+    ValuesReportView {
+        applied: r.applied,
+        source: cpom_domain::campaign::ValueSource::parse(&r.source)
+            .map_or_else(|| r.source.clone(), |s| s.label().to_owned()),
+        file_name: r.file_name.clone(),
+        checksum: r.checksum.clone(),
+        count: crate::view::count_fr(r.lines.len() as u64),
+        lines: r
+            .lines
+            .iter()
+            .take(SHOWN_LINES)
+            .map(|l| {
+                (
+                    l.line.to_string(),
+                    l.site.clone().unwrap_or_else(|| l.ej.clone()),
+                    l.indicator.clone(),
+                    l.value.clone(),
+                    DeclarationState::parse(&l.state_before).map_or("", |s| s.label()),
+                )
+            })
+            .collect(),
+        errors: r
+            .errors
+            .iter()
+            .take(SHOWN_LINES)
+            .map(|e| {
+                (
+                    if e.line == 0 {
+                        "—".into()
+                    } else {
+                        e.line.to_string()
+                    },
+                    e.column.clone().unwrap_or_default(),
+                    e.message.clone(),
+                )
+            })
+            .collect(),
+        more: if total > SHOWN_LINES {
+            crate::view::count_fr((total - SHOWN_LINES) as u64)
+        } else {
+            String::new()
+        },
+        import_id: r.import_id.map(|i| i.to_string()).unwrap_or_default(),
+    }
+}
+
+/// One past import of values.
+pub struct ValueImportLine {
+    id: i64,
+    at: String,
+    source: &'static str,
+    detail: String,
+    file_name: String,
+    lines: String,
+    actor: String,
+}
+
+/// The values the agency loads into a campaign.
+#[derive(Template)]
+#[template(path = "campaigns/values.html")]
+pub struct ValuesPage {
+    layout: Layout,
+    id: i64,
+    title: String,
+    year: i32,
+    open: bool,
+    can_load: bool,
+    sources: Vec<Choice>,
+    source: String,
+    detail: String,
+    imports: Vec<ValueImportLine>,
+    report: Option<ValuesReportView>,
+    pending_token: String,
+    errors: FormErrors,
+}
+
+async fn values_page(
+    state: &AppState,
+    session: &Session,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<ValuesPage, AppError> {
+    let (c, imports) = campaigns::value_imports(state, cu, id).await?;
+    let can_load = c.open
+        && cu
+            .authorize(&cpom_domain::Action::ManageCampaigns(c.region.clone()))
+            .is_ok();
+    Ok(ValuesPage {
+        layout: Layout::new(
+            state,
+            session,
+            cu,
+            "Valeurs fournies par l'ARS",
+            "/campagnes",
+        )
+        .await?,
+        id,
+        title: c.title.clone(),
+        year: c.year,
+        open: c.open,
+        can_load,
+        sources: sources(""),
+        source: String::new(),
+        detail: String::new(),
+        imports: imports
+            .into_iter()
+            .map(|i| ValueImportLine {
+                id: i.id,
+                at: datetime_fr(i.created_at),
+                source: i.source.label(),
+                detail: i.detail,
+                file_name: i.file_name,
+                lines: crate::view::count_fr(i.lines as u64),
+                actor: i.actor,
+            })
+            .collect(),
+        report: None,
+        pending_token: String::new(),
+        errors: FormErrors::default(),
+    })
+}
+
+fn sources(current: &str) -> Vec<Choice> {
+    cpom_domain::campaign::ValueSource::ALL
+        .iter()
+        .map(|s| Choice::new(s.as_str(), s.label(), current))
+        .collect()
+}
+
+fn session_error(e: tower_sessions::session::Error) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn pending_values_path(state: &AppState, token: &str) -> std::path::PathBuf {
+    state
+        .store
+        .files_dir()
+        .join("imports")
+        .join(format!("{token}.values"))
+}
+
+/// GET `/campagnes/{id}/valeurs`.
+pub async fn show_values(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    render(&values_page(&state, &session, &cu, id).await?)
+}
+
+/// GET `/campagnes/{id}/valeurs/modele.xlsx` (`indicator` optional).
+pub async fn values_template(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<DeclarationQuery>,
+) -> Result<Response, PageError> {
+    Ok(super::send_file(
+        campaigns::values_template(&state, &cu, id, q.indicator.as_deref()).await?,
+    ))
+}
+
+/// POST `/campagnes/{id}/valeurs?csrf_token=` (multipart `source`, `detail`, `file`):
+/// previews the file and keeps it for confirmation when it has no error.
+pub async fn upload_values(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let dir = state.store.files_dir().join("imports");
+    let mut sent = (String::new(), String::new());
+    let result = async {
+        let (upload, bytes) =
+            crate::upload::receive_small(multipart, &dir, campaigns::MAX_VALUES_FILE).await?;
+        sent = (
+            upload.field("source").unwrap_or_default().to_owned(),
+            upload.field("detail").unwrap_or_default().to_owned(),
+        );
+        let file = campaigns::ValuesFile {
+            source: &sent.0,
+            detail: &sent.1,
+            file_name: &upload.file_name,
+            bytes: &bytes,
+        };
+        let report = campaigns::load_values(&state, &cu, id, &file, false, None).await?;
+        Ok::<_, AppError>((report, bytes))
+    }
+    .await;
+    let mut page = values_page(&state, &session, &cu, id).await?;
+    page.sources = sources(&sent.0);
+    page.source = sent.0.clone();
+    page.detail = sent.1.clone();
+    match result {
+        Ok((report, bytes)) => {
+            if let Some(old) = session
+                .remove::<PendingValues>(PENDING_VALUES)
+                .await
+                .map_err(session_error)?
+            {
+                let _ = tokio::fs::remove_file(pending_values_path(&state, &old.token)).await;
+            }
+            let status = if report.errors.is_empty() {
+                let token = hex::encode(rand::random::<[u8; 16]>());
+                tokio::fs::write(pending_values_path(&state, &token), &bytes)
+                    .await
+                    .map_err(|e| AppError::Internal(format!("pending values: {e}")))?;
+                session
+                    .insert(
+                        PENDING_VALUES,
+                        PendingValues {
+                            token: token.clone(),
+                            campaign_id: id,
+                            source: report.source.clone(),
+                            detail: report.detail.clone(),
+                            file_name: report.file_name.clone(),
+                            checksum: report.checksum.clone(),
+                        },
+                    )
+                    .await
+                    .map_err(session_error)?;
+                page.pending_token = token;
+                axum::http::StatusCode::OK
+            } else {
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY
+            };
+            page.report = Some(values_report_view(&report));
+            render_status(&page, status)
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            page.errors = FormErrors::refused(e, "file");
+            render_status(&page, status)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST `/campagnes/{id}/valeurs/appliquer` (`token`): writes the file previewed in this
+/// session, if it has not changed since.
+pub async fn apply_values(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+    Form(pairs): Form<FormPairs>,
+) -> Result<Response, PageError> {
+    campaigns::may_load(&state, &cu, id).await?;
+    let token = form_value(&pairs, "token").unwrap_or_default();
+    let pending: Option<PendingValues> =
+        session.get(PENDING_VALUES).await.map_err(session_error)?;
+    let Some(pending) = pending.filter(|p| p.token == token && p.campaign_id == id) else {
+        let mut page = values_page(&state, &session, &cu, id).await?;
+        page.errors = FormErrors::refused(
+            AppError::Conflict("Aucun aperçu en attente : envoyez à nouveau le fichier.".into()),
+            "file",
+        );
+        return render_status(&page, axum::http::StatusCode::CONFLICT);
+    };
+    session
+        .remove::<PendingValues>(PENDING_VALUES)
+        .await
+        .map_err(session_error)?;
+    let path = pending_values_path(&state, &pending.token);
+    let bytes = tokio::fs::read(&path).await;
+    let _ = tokio::fs::remove_file(&path).await;
+    let bytes = bytes.map_err(|e| AppError::Internal(format!("pending values: {e}")))?;
+    let file = campaigns::ValuesFile {
+        source: &pending.source,
+        detail: &pending.detail,
+        file_name: &pending.file_name,
+        bytes: &bytes,
+    };
+    let result =
+        campaigns::load_values(&state, &cu, id, &file, true, Some(&pending.checksum)).await;
+    let mut page = values_page(&state, &session, &cu, id).await?;
+    match result {
+        Ok(report) => {
+            let status = if report.errors.is_empty() {
+                axum::http::StatusCode::OK
+            } else {
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY
+            };
+            page.report = Some(values_report_view(&report));
+            render_status(&page, status)
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            page.errors = FormErrors::refused(e, "file");
+            render_status(&page, status)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -981,6 +981,57 @@ fn matrix() -> Vec<Case> {
             [401, 422, 422, 422, 404, 404, 403],
             None,
         ),
+        // Values of the agency: loaded by its administrators, the imports read by its
+        // referents too; an empty source is refused (422), no preview to apply (409).
+        case(
+            "GET",
+            "/campagnes/{id}/valeurs",
+            Page,
+            [303, 200, 200, 200, 404, 404, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/campagnes/{id}/valeurs",
+            Upload,
+            [303, 422, 422, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/campagnes/{id}/valeurs/appliquer",
+            Form,
+            [303, 409, 409, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/campagnes/{id}/valeurs/modele.xlsx",
+            Page,
+            [303, 200, 200, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/campaigns/{id}/values",
+            Api,
+            [401, 200, 200, 200, 404, 404, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/api/v1/campaigns/{id}/values",
+            Upload,
+            [401, 422, 422, 403, 404, 404, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/campaigns/{id}/values/template.xlsx",
+            Api,
+            [401, 200, 200, 403, 404, 404, 403],
+            None,
+        ),
         case(
             "GET",
             "/declarations/{id}",

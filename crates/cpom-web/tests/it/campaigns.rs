@@ -535,3 +535,288 @@ async fn reminders_go_once_a_day_to_those_who_still_have_to_act() {
         );
     });
 }
+
+/// The values of the agency: a file checked all or nothing with its errors by line, loaded
+/// with its source, then confirmed or contested by the establishment instead of typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_loaded_by_the_agency_are_confirmed_or_contested() {
+    crate::on_each_backend!(|app| {
+        let sys = AuditActor::system();
+        app.store()
+            .import_catalogue(&sys, &shipped("occitanie-2025-2029"), true)
+            .await
+            .expect("catalogue");
+        crate::support::signed_contract(app.store(), OWN_EJ, "CPOM_CT_6").await;
+        let (campaign, _) = app
+            .store()
+            .open_campaign(
+                &sys,
+                &cpom_store::repo::campaigns::NewCampaign {
+                    region: cpom_domain::RegionCode::parse("76").expect("region"),
+                    year: 2026,
+                    title: "Campagne 2026".into(),
+                    deadline: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).expect("date"),
+                    perimeter: cpom_store::repo::campaigns::Perimeter::Region,
+                },
+            )
+            .await
+            .expect("campaign");
+        let cid = campaign.id;
+        let mut admin = app.signed_in("ars-admin").await;
+        let mut referent = app.signed_in("ars-referent").await;
+        let mut leader = app.signed_in("establishment-leader").await;
+        let mut contributor = app.signed_in("establishment-contributor").await;
+
+        // The template lists the declaration waiting for a value.
+        let r = admin
+            .get(&format!("/api/v1/campaigns/{cid}/values/template.xlsx"))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let template = cpom_import::bulk_values::read(&r.bytes).expect("template");
+        assert_eq!(template.len(), 1);
+        assert_eq!(template[0].finess, OWN_EJ);
+        let indicator = template[0].indicator.clone();
+        let declaration = leader
+            .get(&format!("/api/v1/campaigns/{cid}/declarations"))
+            .await
+            .json()["items"][0]["id"]
+            .as_i64()
+            .expect("declaration");
+        let url = format!("/api/v1/campaigns/{cid}/values");
+        let fields = [("source", "pmsi"), ("detail", "PMSI MCO 2026")];
+
+        // Every error, by line; nothing written.
+        let bad = format!(
+            "finess;indicateur;annee;valeur\n{OWN_EJ};{indicator};2026;beaucoup\n999999999;{indicator};2026;3\n"
+        );
+        let r = admin
+            .upload_with(&url, &fields, "pmsi.csv", bad.into_bytes())
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let errors = r.json()["errors"].clone();
+        assert_eq!(errors[0]["line"], 2);
+        assert_eq!(errors[0]["column"], "valeur");
+        assert_eq!(errors[1]["line"], 3);
+        assert!(
+            errors[1]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("aucun contrat suivi"),
+            "{errors}"
+        );
+        let good = format!("finess;indicateur;annee;valeur\n{OWN_EJ};{indicator};2026;1 204\n");
+        // Only the region's administrators load values.
+        let r = referent
+            .upload_with(&url, &fields, "pmsi.csv", good.clone().into_bytes())
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = leader
+            .upload_with(&url, &fields, "pmsi.csv", good.clone().into_bytes())
+            .await;
+        assert!(matches!(r.status.as_u16(), 403 | 404), "{}", r.status);
+        // A preview writes nothing.
+        let r = admin
+            .upload_with(
+                &format!("{url}?dry_run=true"),
+                &fields,
+                "pmsi.csv",
+                good.clone().into_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["applied"], false);
+        assert_eq!(r.json()["lines"][0]["value"], "1\u{202f}204");
+        let d = leader
+            .get(&format!("/api/v1/declarations/{declaration}"))
+            .await;
+        assert_eq!(d.json()["state"], "to_do");
+        // Loaded: marked with its source and import, pre-filled.
+        let r = admin
+            .upload_with(&url, &fields, "pmsi.csv", good.clone().into_bytes())
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let first_import = r.json()["import_id"].as_i64().expect("import");
+        let d = leader
+            .get(&format!("/api/v1/declarations/{declaration}"))
+            .await
+            .json();
+        assert_eq!(d["state"], "draft");
+        assert_eq!(d["value_source"], "pmsi");
+        assert_eq!(d["value_import_id"], first_import);
+        assert_eq!(d["value"]["value"], 1204.0);
+        let page = leader.get(&format!("/declarations/{declaration}")).await;
+        assert!(page.text.contains("Confirmer la valeur"), "{}", page.text);
+        assert!(page.text.contains("PMSI — import n°"), "{}", page.text);
+
+        // The establishment does not type it again; only its leader answers, with a reason
+        // to contest.
+        let step = |action: &str, rv: i64, comment: &str, value: &str| {
+            serde_json::json!({"action": action, "row_version": rv, "comment": comment,
+                "value": value, "reason": comment})
+        };
+        let steps = format!("/api/v1/declarations/{declaration}/steps");
+        let rv = d["row_version"].as_i64().expect("rv");
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &steps,
+                Some(step("save", rv, "", "12")),
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert!(r.text.contains("valeur fournie par l'ARS"), "{}", r.text);
+        let r = contributor
+            .json(
+                reqwest::Method::POST,
+                &steps,
+                Some(step("confirm", rv, "", "")),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &steps,
+                Some(step("contest", rv, " ", "")),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &steps,
+                Some(step(
+                    "contest",
+                    rv,
+                    "Il manque les séjours de décembre.",
+                    "",
+                )),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["state"], "submitted");
+        assert_eq!(r.json()["contested"], true);
+        let rv = r.json()["row_version"].as_i64().expect("rv");
+        let history = r.json()["history"].clone();
+        assert!(
+            history[0]["step"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("valeur fournie par l'ARS (PMSI"),
+            "{history}"
+        );
+        // Listed as contested, and left out of bulk validation.
+        let q = referent
+            .get(&format!(
+                "/api/v1/campaigns/{cid}/declarations?contested=true"
+            ))
+            .await;
+        assert_eq!(q.json()["total"], 1, "{}", q.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/campaigns/{cid}/validate"),
+                Some(serde_json::json!({"ids": [declaration]})),
+            )
+            .await;
+        assert_eq!(r.json()["validated"], 0, "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &steps,
+                Some(step("return", rv, "Valeur corrigée à venir", "")),
+            )
+            .await;
+        assert_eq!(r.json()["state"], "returned", "{}", r.text);
+
+        // The corrected value through the pages: preview, then apply.
+        let corrected =
+            format!("finess;indicateur;annee;valeur\n{OWN_EJ};{indicator};2026;1 310\n");
+        let page = admin.get(&format!("/campagnes/{cid}/valeurs")).await;
+        assert_eq!(page.status, 200);
+        let r = admin
+            .upload_with(
+                &format!("/campagnes/{cid}/valeurs"),
+                &[("source", "pmsi"), ("detail", "PMSI MCO 2026, corrigé")],
+                "pmsi-corrige.csv",
+                corrected.into_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.text.contains("1 valeur(s) prête(s)"), "{}", r.text);
+        let token = r
+            .text
+            .split("name=\"token\" value=\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .expect("token")
+            .to_owned();
+        let r = admin
+            .post_form(
+                &format!("/campagnes/{cid}/valeurs/appliquer"),
+                &[("token", &token)],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.text.contains("valeur(s) chargée(s)"), "{}", r.text);
+        // The same preview cannot be applied twice.
+        let r = admin
+            .post_form(
+                &format!("/campagnes/{cid}/valeurs/appliquer"),
+                &[("token", &token)],
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        let d = leader
+            .get(&format!("/api/v1/declarations/{declaration}"))
+            .await
+            .json();
+        assert_eq!(d["state"], "returned", "stays returned until answered");
+        assert_eq!(d["contested"], false);
+        assert_eq!(d["value"]["value"], 1310.0);
+        let rv = d["row_version"].as_i64().expect("rv");
+        let r = leader
+            .json(
+                reqwest::Method::POST,
+                &steps,
+                Some(step("confirm", rv, "", "")),
+            )
+            .await;
+        assert_eq!(r.json()["state"], "submitted", "{}", r.text);
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/campaigns/{cid}/validate"),
+                Some(serde_json::json!({"ids": [declaration]})),
+            )
+            .await;
+        assert_eq!(r.json()["validated"], 1, "{}", r.text);
+
+        // A validated declaration receives no value until reopened.
+        let again = format!("finess;indicateur;valeur\n{OWN_EJ};{indicator};7\n");
+        let r = admin
+            .upload_with(&url, &fields, "pmsi.csv", again.into_bytes())
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("déjà validée"), "{}", r.text);
+        // The imports, for the agency only.
+        let r = referent.get(&url).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json().as_array().map(Vec::len), Some(2));
+        assert_eq!(r.json()[0]["detail"], "PMSI MCO 2026, corrigé");
+        assert_eq!(leader.get(&url).await.status, 403);
+        let audit = app
+            .store()
+            .list_audit(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 200)
+            .await
+            .expect("audit");
+        assert_eq!(
+            audit
+                .items
+                .iter()
+                .filter(|e| e.action == "campaign.values_loaded")
+                .count(),
+            2
+        );
+    });
+}

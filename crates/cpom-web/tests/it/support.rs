@@ -409,12 +409,26 @@ impl Agent {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Resp {
-        let form = reqwest::multipart::Form::new()
-            .text("kind", kind.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
-            );
+        self.upload_with(path, &[("kind", kind)], file_name, bytes)
+            .await
+    }
+
+    /// Sends a file as a multipart form with the given text fields, like [`Agent::upload`].
+    pub async fn upload_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Resp {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text((*k).to_owned(), (*v).to_owned());
+        }
+        let form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
         let api = path.starts_with("/api/");
         let mut url = format!("{}{path}", self.base);
         let mut rb_header = None;

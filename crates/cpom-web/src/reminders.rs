@@ -5,18 +5,45 @@
 
 use std::path::PathBuf;
 
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
 use chrono::NaiveDate;
 use cpom_domain::ScopeFilter;
 use cpom_store::repo::notifications::Audience;
 use cpom_store::{Store, StoreError};
 
 /// Where e-mails go.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Transport {
     /// Written to the log (the default).
     Log,
     /// Written as `.eml` files into a folder (for a mail relay to pick up, or to read).
     File(PathBuf),
+    /// Sent to an SMTP server.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Log => write!(f, "Log"),
+            Transport::File(dir) => write!(f, "File({})", dir.display()),
+            Transport::Smtp(_) => write!(f, "Smtp"),
+        }
+    }
+}
+
+impl Transport {
+    /// An SMTP transport from a URL: `smtp://host:25` (plain), `smtp://user:password@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:password@host:465` (TLS from the start). The server's
+    /// certificate is checked against the system's certificate store.
+    pub fn smtp(url: &str) -> Result<Self, String> {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url.trim())
+            .map(|b| Transport::Smtp(b.build()))
+            .map_err(|e| format!("adresse SMTP invalide ({e}) : attendu smtp://hôte:port, smtp://utilisateur:motdepasse@hôte:587?tls=required ou smtps://hôte:465"))
+    }
 }
 
 /// What a run did.
@@ -28,41 +55,56 @@ pub struct Summary {
     pub sent: usize,
     /// Reminders already sent that day, not sent again.
     pub skipped: usize,
+    /// E-mails that could not be delivered (the in-app notification was given; logged).
+    pub failed: usize,
 }
 
-/// An e-mail as RFC 5322 text, the subject encoded for non-ASCII letters.
-fn message(from: &str, to: &str, subject: &str, body: &str) -> String {
-    use base64::Engine;
-    use std::fmt::Write;
-    let mut encoded = String::new();
-    for chunk in subject.as_bytes().chunks(45) {
-        let _ = write!(
-            encoded,
-            " =?UTF-8?B?{}?=",
-            base64::engine::general_purpose::STANDARD.encode(chunk)
-        );
-    }
-    format!(
-        "From: {from}\r\nTo: {to}\r\nSubject:{encoded}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
-        body.replace('\n', "\r\n")
-    )
+/// A plain-text e-mail in UTF-8.
+fn message(from: &str, to: &str, subject: &str, body: &str) -> Result<Message, String> {
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e| format!("expéditeur « {from} » invalide : {e}"))?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("destinataire « {to} » invalide : {e}"))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.to_owned())
+        .map_err(|e| format!("message invalide : {e}"))
 }
 
-fn deliver(transport: &Transport, n: usize, to: &str, mail: &str) -> Result<(), StoreError> {
+async fn deliver(transport: &Transport, n: usize, mail: &Message) -> Result<(), String> {
     match transport {
         Transport::Log => {
-            tracing::info!(to, bytes = mail.len(), "reminder e-mail");
+            let to: Vec<String> = mail
+                .envelope()
+                .to()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            tracing::info!(to = ?to, bytes = mail.formatted().len(), "reminder e-mail");
             Ok(())
         }
         Transport::File(dir) => {
-            std::fs::create_dir_all(dir)?;
             let name = format!(
                 "{}-{n:05}.eml",
                 chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f")
             );
-            std::fs::write(dir.join(name), mail)?;
-            Ok(())
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+            tokio::fs::write(dir.join(name), mail.formatted())
+                .await
+                .map_err(|e| format!("{}: {e}", dir.display()))
         }
+        Transport::Smtp(smtp) => smtp
+            .send(mail.clone())
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("SMTP : {e}")),
     }
 }
 
@@ -132,8 +174,14 @@ pub async fn send(
                     account.display_name
                 ),
             );
-            deliver(transport, summary.sent, account.email.as_str(), &mail)?;
-            summary.sent += 1;
+            // The in-app notification is given; a mail that cannot go is logged and counted.
+            match async { deliver(transport, summary.sent, &mail?).await }.await {
+                Ok(()) => summary.sent += 1,
+                Err(error) => {
+                    tracing::warn!(user, error, "reminder e-mail not delivered");
+                    summary.failed += 1;
+                }
+            }
         }
     }
     Ok(summary)
@@ -144,9 +192,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn subjects_are_encoded_and_lines_end_with_crlf() {
-        let m = message("a@b.fr", "c@d.fr", "Échéance", "ligne 1\nligne 2");
-        assert!(m.contains("Subject: =?UTF-8?B?w4ljaMOpYW5jZQ==?="), "{m}");
-        assert!(m.ends_with("ligne 1\r\nligne 2\r\n"));
+    fn subjects_are_encoded_and_bad_addresses_refused() {
+        let m = message("a@b.fr", "c@d.fr", "Échéance", "ligne 1\nligne 2").expect("message");
+        let text = String::from_utf8(m.formatted()).expect("utf-8");
+        assert!(
+            text.contains("Subject: =?utf-8?b?w4ljaMOpYW5jZQ==?="),
+            "{text}"
+        );
+        assert!(text.contains("From: a@b.fr\r\n"), "{text}");
+        let e = message("pas une adresse", "c@d.fr", "s", "b").expect_err("bad sender");
+        assert!(
+            e.starts_with("expéditeur « pas une adresse » invalide"),
+            "{e}"
+        );
+        assert!(Transport::smtp("smtp://relais.ars.fr:587?tls=required").is_ok());
+        assert!(Transport::smtp("http://relais").is_err());
     }
 }

@@ -33,8 +33,9 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Send the campaign reminders due today (run it daily, e.g. from cron): in-app
-    /// notifications and e-mails through CPOM_MAIL_TRANSPORT (`log`, the default, or `file`:
-    /// `.eml` files in CPOM_MAIL_DIR, default `<data>/mail`), from CPOM_MAIL_FROM.
+    /// notifications and e-mails through CPOM_MAIL_TRANSPORT (`log`, the default; `file`:
+    /// `.eml` files in CPOM_MAIL_DIR, default `<data>/mail`; `smtp`: the server of
+    /// CPOM_SMTP_URL), from CPOM_MAIL_FROM.
     Remind {
         /// Days before a campaign's deadline from which its reminders go out.
         #[arg(long, default_value_t = 7)]
@@ -218,8 +219,20 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                         .filter(|d| !d.trim().is_empty())
                         .map_or_else(|| config.data_dir.join("mail"), std::path::PathBuf::from),
                 ),
+                Some("smtp") => {
+                    let url = std::env::var("CPOM_SMTP_URL").unwrap_or_default();
+                    if url.trim().is_empty() {
+                        anyhow::bail!(
+                            "CPOM_MAIL_TRANSPORT=smtp : indiquez le serveur dans CPOM_SMTP_URL (ex. smtp://utilisateur:motdepasse@relais.ars.fr:587?tls=required)"
+                        );
+                    }
+                    cpom_web::reminders::Transport::smtp(&url)
+                        .map_err(|e| anyhow::anyhow!("CPOM_SMTP_URL : {e}"))?
+                }
                 Some(other) => {
-                    anyhow::bail!("CPOM_MAIL_TRANSPORT : « {other} » n'est ni log ni file")
+                    anyhow::bail!(
+                        "CPOM_MAIL_TRANSPORT : « {other} » n'est ni log, ni file, ni smtp"
+                    )
                 }
             };
             let from = std::env::var("CPOM_MAIL_FROM")
@@ -229,9 +242,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let today = cpom_web::services::today();
             let s = cpom_web::reminders::send(&store, &transport, &from, days, today).await?;
             println!(
-                "Rappels : {} campagne(s) concernée(s), {} rappel(s) envoyé(s), {} déjà envoyé(s) aujourd'hui.",
-                s.campaigns, s.sent, s.skipped
+                "Rappels : {} campagne(s) concernée(s), {} rappel(s) envoyé(s), {} déjà envoyé(s) aujourd'hui, {} e-mail(s) non remis (voir le journal).",
+                s.campaigns, s.sent, s.skipped, s.failed
             );
+            if s.failed > 0 {
+                anyhow::bail!("{} e-mail(s) de rappel non remis", s.failed);
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -520,9 +520,43 @@ async fn reminders_go_once_a_day_to_those_who_still_have_to_act() {
             .await
             .expect("send");
         assert_eq!((s.sent, s.skipped), (0, users.len()));
+        // Through SMTP the next day: each one is delivered to its address.
+        let (url, received) = smtp_sink().await;
+        let smtp = cpom_web::reminders::Transport::smtp(&url).expect("smtp");
+        let tomorrow = today + chrono::Duration::days(1);
+        let s = cpom_web::reminders::send(app.store(), &smtp, "cpom@ars.fr", 7, tomorrow)
+            .await
+            .expect("send");
+        assert_eq!((s.sent, s.failed), (users.len(), 0));
+        let got = received.lock().expect("sink").clone();
+        assert_eq!(got.len(), users.len());
+        let mut emails = vec![];
+        for u in &users {
+            emails.push(format!(
+                "<{}>",
+                app.store().get_user(*u).await.expect("user").email.as_str()
+            ));
+        }
+        for (to, data) in &got {
+            assert!(emails.contains(&to[0]), "{to:?} not among {emails:?}");
+            assert!(data.contains("From: cpom@ars.fr"), "{data}");
+            assert!(data.contains("Subject: "), "{data}");
+        }
+        // A server that does not answer: counted as failed, the notification still given.
+        let down = cpom_web::reminders::Transport::smtp("smtp://127.0.0.1:9").expect("smtp");
+        let s = cpom_web::reminders::send(
+            app.store(),
+            &down,
+            "cpom@ars.fr",
+            7,
+            today + chrono::Duration::days(2),
+        )
+        .await
+        .expect("send");
+        assert_eq!((s.sent, s.failed), (0, users.len()));
         let mut leader = app.signed_in("establishment-leader").await;
         let told = leader.get("/api/v1/notifications").await.json();
-        assert_eq!(told["total"], 1);
+        assert_eq!(told["total"], 3, "one notification a day");
         assert!(
             told["items"][0]["message"]
                 .as_str()
@@ -819,4 +853,60 @@ async fn values_loaded_by_the_agency_are_confirmed_or_contested() {
             2
         );
     });
+}
+
+/// What the SMTP sink received: the envelope recipients and the data of each message.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A minimal SMTP server on a free local port, standing for the agency's mail relay: it
+/// accepts every message and keeps it. Returns its `smtp://` URL.
+async fn smtp_sink() -> (String, Received) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("smtp://{}", listener.local_addr().expect("addr"));
+    let received: Received = Default::default();
+    let keep = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut to = vec![];
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        to.push(line[8..].trim().to_owned());
+                        b"250 OK\r\n"
+                    } else if upper == "DATA" {
+                        let _ = write.write_all(b"354 go ahead\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        keep.lock()
+                            .expect("sink")
+                            .push((std::mem::take(&mut to), data));
+                        b"250 queued\r\n"
+                    } else if upper == "QUIT" {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (url, received)
 }

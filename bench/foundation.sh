@@ -16,6 +16,8 @@ bin="$target_dir/release/cpom"
 port=18931
 base="http://127.0.0.1:$port"
 password="benchmark-password-2026"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 now_ms() { date +%s%3N; }
 
@@ -28,14 +30,6 @@ wait_ready() {
   echo "server not ready" >&2; exit 1
 }
 
-wrk_run() { # url [cookie]
-  local args=(-t2 -c32 -d"${duration}s" --latency)
-  [ -n "${2:-}" ] && args+=(-H "Cookie: cpom_session=$2")
-  wrk "${args[@]}" "$1" | awk '
-    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
-    /Non-2xx/ {errors=$NF} /Socket errors/ {serr=$0}
-    END {printf "%s req/s, p50 %s, p99 %s, non-2xx %s%s\n", rps, p50, p99, (errors==""?0:errors), (serr==""?"":", "serr)}'
-}
 
 run_backend() { # name url data_dir
   local name=$1 url=$2 dir=$3
@@ -47,29 +41,14 @@ run_backend() { # name url data_dir
   CPOM_PASSWORD="$password" "$bin" user create --email bench@cpom.bench --role national-admin --name "Banc d'essai" >/dev/null
   start=$(now_ms); "$bin" serve & pid=$!
   warm=$(wait_ready "$start")
-  # Sign in through the form, as a browser does.
-  local jar; jar=$(mktemp)
-  local csrf; csrf=$(curl -fs -c "$jar" "$base/connexion" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
-  curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "email=bench@cpom.bench" --data-urlencode "password=$password" --data-urlencode "csrf_token=$csrf" "$base/connexion"
-  local cookie; cookie=$(awk '$6=="cpom_session"{print $7}' "$jar")
+  local cookie; cookie=$(sign_in bench@cpom.bench)
   [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: cpom_session=$cookie" "$base/")" = 200 ] || { echo "sign-in failed" >&2; exit 1; }
   echo "### $name"
   echo "- start to ready: ${cold} ms on an empty database (migrations included), ${warm} ms on restart"
   echo "- GET /readyz, 32 connections, ${duration} s: $(wrk_run "$base/readyz")"
-  echo "- GET / signed in, 32 connections, ${duration} s: $(wrk_run "$base/" "$cookie")"
+  echo "- GET / signed in, 32 connections, ${duration} s: $(wrk_run "$base/" "Cookie: cpom_session=$cookie")"
   echo "- peak RSS of the server: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"
   kill -TERM $pid; wait $pid || true
-  rm -f "$jar"
 }
 
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); cpom $(git rev-parse --short HEAD)"
-sqlite_dir=$(mktemp -d)
-run_backend SQLite "sqlite://$sqlite_dir/cpom.sqlite?mode=rwc" "$sqlite_dir"
-rm -rf "$sqlite_dir"
-
-db="cpom_bench_$$"
-psql "$pg_admin" -qc "CREATE DATABASE $db" >/dev/null
-pg_dir=$(mktemp -d)
-run_backend PostgreSQL "${pg_admin%/*}/$db" "$pg_dir"
-psql "$pg_admin" -qc "DROP DATABASE $db" >/dev/null
-rm -rf "$pg_dir"
+on_both_backends cpom_bench

@@ -19,6 +19,8 @@ bin="$target_dir/release/cpom"
 port=18932
 base="http://127.0.0.1:$port"
 password="benchmark-password-2026"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 files=("finess $data/finess_etabs_hopitaux_france_FHOFF.csv" "sae-id $data/SAE_2023_ID_2023r.csv" "sae-capacity $data/SAE_2023_SYGEN_2023r.csv")
 
 now_ms() { date +%s%3N; }
@@ -34,15 +36,6 @@ import_all() { # prints "total ms (finess a ms, sae-id b ms, sae-capacity c ms)"
   local IFS=','; echo "$total ms (${parts[*]})"
 }
 
-wrk_run() { # url header...
-  local url=$1; shift
-  local args=(-t2 -c32 -d"${duration}s" --latency)
-  for h in "$@"; do args+=(-H "$h"); done
-  wrk "${args[@]}" "$url" | awk '
-    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /^Requests\/sec/ {rps=$2}
-    /Non-2xx/ {errors=$NF} /Socket errors/ {serr=$0}
-    END {printf "%s req/s, p50 %s, p99 %s, non-2xx %s%s\n", rps, p50, p99, (errors==""?0:errors), (serr==""?"":", "serr)}'
-}
 
 run_backend() { # name url data_dir
   local name=$1 url=$2 dir=$3
@@ -57,10 +50,7 @@ run_backend() { # name url data_dir
   local token; token=$("$bin" token create --email bench@cpom.bench)
   "$bin" serve & local pid=$!
   for _ in $(seq 1 1000); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.01; done
-  local jar; jar=$(mktemp)
-  local csrf; csrf=$(curl -fs -c "$jar" "$base/connexion" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
-  curl -fs -b "$jar" -c "$jar" -o /dev/null --data-urlencode "email=bench@cpom.bench" --data-urlencode "password=$password" --data-urlencode "csrf_token=$csrf" "$base/connexion"
-  local cookie; cookie=$(awk '$6=="cpom_session"{print $7}' "$jar")
+  local cookie; cookie=$(sign_in bench@cpom.bench)
   local total; total=$(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/legal-entities?per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
   echo "- legal entities in the registry: $total"
   echo "- GET /registre?q=centre (htmx fragment, signed in), 32 connections, ${duration} s: $(wrk_run "$base/registre?q=centre" "Cookie: cpom_session=$cookie" "HX-Request: true")"
@@ -69,17 +59,6 @@ run_backend() { # name url data_dir
   echo "- GET /api/v1/legal-entities/010780054, 32 connections, ${duration} s: $(wrk_run "$base/api/v1/legal-entities/010780054" "Authorization: Bearer $token")"
   echo "- peak RSS of the server: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"
   kill -TERM $pid; wait $pid || true
-  rm -f "$jar"
 }
 
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); cpom $(git rev-parse --short HEAD)"
-sqlite_dir=$(mktemp -d)
-run_backend SQLite "sqlite://$sqlite_dir/cpom.sqlite?mode=rwc" "$sqlite_dir"
-rm -rf "$sqlite_dir"
-
-db="cpom_bench_$$"
-psql "$pg_admin" -qc "CREATE DATABASE $db" >/dev/null
-pg_dir=$(mktemp -d)
-run_backend PostgreSQL "${pg_admin%/*}/$db" "$pg_dir"
-psql "$pg_admin" -qc "DROP DATABASE $db" >/dev/null
-rm -rf "$pg_dir"
+on_both_backends cpom_bench

@@ -1,18 +1,22 @@
 //! Times the opening of a campaign at national scale, for `bench/campaigns.sh`:
 //! `bench_campaign <database-url> <data-dir> [contracts] [indicators per contract]`.
 //!
-//! On a fresh database: legal entities and signed contracts of one region, each with that many
-//! engagements (each with an indicator), then `open_campaign` for the region, timed.
+//! On a fresh database: the shipped Occitanie catalogue, legal entities and signed contracts of
+//! one region, each with that many engagements (each with an indicator of the catalogue),
+//! then `open_campaign` for the region, timed. With `BENCH_SUBMIT=1`, every tenth
+//! declaration is then submitted with a value (for the validation queue of
+//! `bench/campaign_pages.sh`), and the ids to request are printed.
 
 use std::time::Instant;
 
 use chrono::NaiveDate;
+use cpom_domain::campaign::{DeclarationState, Value};
 use cpom_domain::catalogue::IndicatorKind;
 use cpom_domain::contract::{
     ChosenIndicator, ContractContent, ContractState, Engagement, Signatory, SignatoryRole,
 };
 use cpom_domain::{FinessId, RegionCode};
-use cpom_store::repo::campaigns::{NewCampaign, Perimeter};
+use cpom_store::repo::campaigns::{DeclarationStep, NewCampaign, Perimeter};
 use cpom_store::repo::contracts::NewContract;
 use cpom_store::{AuditActor, Store};
 
@@ -30,6 +34,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let region = RegionCode::parse("76")?;
     let date = NaiveDate::from_ymd_opt(2025, 2, 1).ok_or("date")?;
     let setup = Instant::now();
+    let catalogue = cpom_import::catalogue::read_toml(include_str!(
+        "../../../catalogues/occitanie-2025-2029.toml"
+    ))
+    .map_err(|e| format!("catalogue: {e:?}"))?;
+    store.import_catalogue(&actor, &catalogue, true).await?;
+    let indicators: Vec<_> = catalogue.indicators.iter().collect();
     for i in 0..contracts {
         let ej = FinessId::parse(&format!("34{:07}", i + 1))?;
         store
@@ -44,11 +54,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 title: format!("Engagement {k}"),
                 title_locked: false,
                 mandatory: false,
-                indicator: Some(ChosenIndicator {
-                    code: format!("IND_{k}"),
-                    title: format!("Indicateur {k}"),
-                    kind: IndicatorKind::Count,
-                    unit: None,
+                indicator: Some({
+                    // The catalogue's indicators in turn (the same one may serve twice).
+                    let ind = indicators[(k - 1) % indicators.len()];
+                    ChosenIndicator {
+                        code: ind.code.clone(),
+                        title: ind.title.clone(),
+                        kind: ind.kind,
+                        unit: ind.unit.clone(),
+                    }
                 }),
                 sites: vec![],
                 targets: vec![],
@@ -65,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 &NewContract {
                     region: region.clone(),
                     ej: ej.clone(),
-                    catalogue_slug: "banc".into(),
+                    catalogue_slug: catalogue.slug.clone(),
                     catalogue_version: 1,
                     title: format!("CPOM {}", i + 1),
                     start_year: 2025,
@@ -125,5 +139,67 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         start.elapsed().as_secs_f64(),
         campaign.id
     );
+    if std::env::var("BENCH_SUBMIT").as_deref() == Ok("1") {
+        let start = Instant::now();
+        let all = cpom_domain::ScopeFilter::All;
+        let mut submitted = 0;
+        let mut page = 1;
+        loop {
+            let p = store
+                .list_declarations(campaign.id, &all, &Default::default(), page, 500)
+                .await?;
+            for d in p.items.iter().step_by(10) {
+                let value = match d.kind {
+                    IndicatorKind::Rate => Value::Rate {
+                        numerator: 45.0,
+                        denominator: 60.0,
+                    },
+                    IndicatorKind::YesNo => Value::YesNo { answer: true },
+                    IndicatorKind::Milestone => Value::Milestone { reached: true },
+                    IndicatorKind::Text => Value::Text {
+                        text: "Réalisé.".into(),
+                    },
+                    IndicatorKind::Count | IndicatorKind::Amount => Value::Number { value: 12.0 },
+                };
+                store
+                    .record_declaration_step(
+                        &actor,
+                        d.id,
+                        d.row_version,
+                        &DeclarationStep {
+                            label: "soumission",
+                            to: DeclarationState::Submitted,
+                            value: Some(&value),
+                            comment: None,
+                            reason: None,
+                            contested: None,
+                        },
+                    )
+                    .await?;
+                submitted += 1;
+            }
+            if page >= p.page_count() {
+                break;
+            }
+            page += 1;
+        }
+        let first = store
+            .list_declarations(
+                campaign.id,
+                &cpom_domain::ScopeFilter::LegalEntity(FinessId::parse("340000001")?),
+                &Default::default(),
+                1,
+                1,
+            )
+            .await?;
+        println!(
+            "submitted: {submitted} declarations in {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+        println!(
+            "BENCH campaign={} declaration={}",
+            campaign.id, first.items[0].id
+        );
+    }
     Ok(())
 }

@@ -80,6 +80,8 @@ pub struct Store {
     files_dir: PathBuf,
     /// The registry's search index (see [`repo::search_index`]).
     search: std::sync::Arc<repo::search_index::SearchCache>,
+    /// Catalogue versions read, once no longer drafts (their content never changes then).
+    catalogues: repo::catalogues::CatalogueCache,
 }
 
 /// The default database URL: a SQLite file in the data directory.
@@ -118,6 +120,7 @@ impl Store {
             db,
             files_dir,
             search: Default::default(),
+            catalogues: Default::default(),
         })
     }
 

@@ -1733,6 +1733,36 @@ impl MigrationTrait for M0011ValueImports {
             )
             .await?;
         }
+        // The validation queue: a campaign's declarations in a state (and of an indicator),
+        // in the order listed (entity, contract, id), read a page at a time without sorting
+        // the campaign, and counted from the index alone (the region is the scope of the
+        // agency's users).
+        for (name, with_indicator, with_state) in [
+            ("ix_declarations_queue", false, true),
+            ("ix_declarations_indicator", true, true),
+            ("ix_declarations_listed", false, false),
+        ] {
+            let mut index = Index::create();
+            index
+                .name(name)
+                .table(Declarations::Table)
+                .col(Declarations::CampaignId);
+            if with_indicator {
+                index.col(Declarations::IndicatorCode);
+            }
+            if with_state {
+                index.col(Declarations::State);
+            }
+            m.create_index(
+                index
+                    .col(Declarations::RegionCode)
+                    .col(Declarations::EjFiness)
+                    .col(Declarations::ContractId)
+                    .col(Declarations::Id)
+                    .to_owned(),
+            )
+            .await?;
+        }
         // The history names steps such as "valeur fournie par l'ARS (PMSI, import n° 12)":
         // wider than the 32 characters of m0010 (SQLite does not enforce lengths).
         if m.get_database_backend() == sea_orm::DatabaseBackend::Postgres {

@@ -574,13 +574,9 @@ pub async fn fiche(state: &AppState, d: &Declaration, c: &Campaign) -> Result<Fi
                 TargetYear::Year(_) => t.text.clone(),
             })
     });
-    let (_, catalogue) = state
+    let catalogue = state
         .store
-        .catalogue(
-            &contract.catalogue_slug,
-            Some(contract.catalogue_version),
-            true,
-        )
+        .catalogue_version(&contract.catalogue_slug, contract.catalogue_version)
         .await?;
     let indicator = catalogue.indicators.iter().find(|i| i.code == d.indicator);
     let last_year = state

@@ -521,6 +521,13 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
+        // Tens of thousands of rows just written: refresh PostgreSQL's statistics now, or its
+        // planner keeps estimating an empty table and walks the whole campaign for each page
+        // of the validation queue until autovacuum gets to it.
+        if self.backend() == sea_orm::DatabaseBackend::Postgres {
+            use sea_orm::ConnectionTrait;
+            self.db().execute_unprepared("ANALYZE declarations").await?;
+        }
         Ok((to_campaign(created)?, total))
     }
 
@@ -701,14 +708,26 @@ impl Store {
             cond = cond.add(declaration::Column::ContractId.is_in(contracts));
         }
         let page = page.max(1);
-        let paginator = declaration::Entity::find()
+        // A plain COUNT, which the queue's index answers alone (the paginator's count wraps
+        // the whole query in a subquery).
+        let total: i64 = declaration::Entity::find()
+            .select_only()
+            .column_as(declaration::Column::Id.count(), "n")
+            .filter(cond.clone())
+            .into_tuple()
+            .one(self.db())
+            .await?
+            .unwrap_or(0);
+        let rows = declaration::Entity::find()
             .filter(cond)
             .order_by_asc(declaration::Column::EjFiness)
             .order_by_asc(declaration::Column::ContractId)
             .order_by_asc(declaration::Column::Id)
-            .paginate(self.db(), per_page);
-        let total = paginator.num_items().await?;
-        let rows = paginator.fetch_page(page - 1).await?;
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+            .all(self.db())
+            .await?;
+        let total = total.max(0) as u64;
         let finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
         let names = self.entity_names(&finess).await?;
         let items = rows

@@ -4,6 +4,8 @@
 //! generation starts as a copy. The content is stored as the canonical text of the catalogue
 //! format, so two versions compare as text.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use cpom_domain::catalogue::{Catalogue, CatalogueKind, CatalogueState, TargetRule, TargetYear};
 use cpom_domain::{RegionCode, ScopeFilter};
@@ -111,6 +113,15 @@ pub enum ImportOutcome {
     /// The same content was already there.
     Unchanged,
 }
+
+/// Parsed catalogue versions by (slug, version), kept once they are no longer drafts: a
+/// published or archived version's content never changes, and reading its text again for each
+/// declaration form costs more than the rest of the page.
+#[derive(Clone, Debug, Default)]
+pub struct CatalogueCache(std::sync::Arc<std::sync::RwLock<CachedVersions>>);
+
+/// Parsed catalogues by (slug, version).
+type CachedVersions = HashMap<(String, i32), std::sync::Arc<Catalogue>>;
 
 fn to_doc(m: &catalogue::Model) -> Result<Catalogue, StoreError> {
     read_toml(&m.document).map_err(|errors| StoreError::Invalid {
@@ -324,6 +335,38 @@ impl Store {
         }
         .ok_or(StoreError::NotFound)?;
         Ok((CatalogueVersion::try_from(row)?, to_doc(row)?))
+    }
+
+    /// One version of a catalogue that is no longer a draft (the version a contract was
+    /// built on), read once and then served from memory.
+    pub async fn catalogue_version(
+        &self,
+        slug: &str,
+        version: i32,
+    ) -> Result<std::sync::Arc<Catalogue>, StoreError> {
+        let key = (slug.to_owned(), version);
+        if let Some(c) = self
+            .catalogues
+            .0
+            .read()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return Ok(c);
+        }
+        let row = catalogue::Entity::find()
+            .filter(catalogue::Column::Slug.eq(slug))
+            .filter(catalogue::Column::Version.eq(version))
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let doc = std::sync::Arc::new(to_doc(&row)?);
+        if row.state != CatalogueState::Draft.as_str()
+            && let Ok(mut m) = self.catalogues.0.write()
+        {
+            m.insert(key, doc.clone());
+        }
+        Ok(doc)
     }
 
     /// The region of a catalogue (for the access policy), whatever its versions.

@@ -95,6 +95,32 @@ async fn a_catalogue_goes_from_draft_to_published_and_a_change_makes_a_new_versi
             draft.indicators[0].targets[0].rule,
             TargetRule::YesNo { expected: true }
         );
+        // The versions kept in memory for the forms: a draft is read again after each change.
+        let cached = |v| db.store.catalogue_version("occitanie-2025-2029", v);
+        assert_eq!(cached(1).await.expect("v1").as_ref(), &occ);
+        assert_eq!(
+            cached(2).await.expect("v2").indicators[0].targets[0].rule,
+            TargetRule::YesNo { expected: true }
+        );
+        let mut redrafted = changed.clone();
+        redrafted.indicators[0].targets[0].rule = TargetRule::YesNo { expected: false };
+        db.store
+            .import_catalogue(&actor, &redrafted, false)
+            .await
+            .expect("draft replaced");
+        assert_eq!(
+            cached(2).await.expect("v2").indicators[0].targets[0].rule,
+            TargetRule::YesNo { expected: false },
+            "a draft is never served from memory"
+        );
+        let v2 = db
+            .store
+            .catalogue_versions("occitanie-2025-2029")
+            .await
+            .expect("versions")
+            .into_iter()
+            .find(|v| v.version == 2)
+            .expect("v2");
         // Publishing v2 archives v1.
         db.store
             .publish_catalogue(&actor, "occitanie-2025-2029", 2, v2.row_version)

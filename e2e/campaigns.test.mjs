@@ -152,13 +152,13 @@ describe('campagnes', () => {
         await page.getByLabel('Fichier CSV ou XLSX').setInputFiles(bad);
         await page.getByRole('button', { name: 'Prévisualiser' }).click();
         await page.locator('#rapport').waitFor();
-        assert.match(await page.locator('#rapport').innerText(), /la campagne suit l'année 2025/);
+        assert.match(await page.locator('main').innerText(), /la campagne suit l'année 2025/);
         await page.getByLabel('Source').selectOption('pmsi');
         await page.getByLabel('Description (facultative)').fill('PMSI MCO 2025, corrigé');
         await page.getByLabel('Fichier CSV ou XLSX').setInputFiles(csv);
         await page.getByRole('button', { name: 'Prévisualiser' }).click();
         await page.locator('#rapport').waitFor();
-        assert.match(await page.locator('#rapport').innerText(), /1 valeur\(s\) prête\(s\)/);
+        assert.match(await page.locator('main').innerText(), /1 valeur\(s\) prête\(s\)/);
         await checkA11y(page, 'aperçu des valeurs');
         await page.getByRole('button', { name: /Charger ces 1 valeur/ }).click();
         await page.locator('.fr-alert--success').waitFor();
@@ -181,7 +181,7 @@ describe('campagnes', () => {
         await page.getByRole('button', { name: 'Contester la valeur' }).click();
         await page.waitForURL(declarationUrl);
         const after = await page.locator('main').innerText();
-        assert.match(after, /contestée par l'établissement/);
+        assert.match(after, /contestée par l'établissement/i);
         assert.match(after, /contestation de la valeur fournie par l'ARS/);
       });
 

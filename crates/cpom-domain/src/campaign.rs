@@ -636,6 +636,8 @@ impl std::fmt::Display for BulkError {
 pub struct LoadTarget {
     /// Identifier.
     pub id: i64,
+    /// Its contract.
+    pub contract: i64,
     /// Legal entity.
     pub ej: String,
     /// Site, for an engagement followed by site.
@@ -1173,6 +1175,7 @@ mod tests {
     fn a_file_of_values_is_matched_line_by_line_all_or_nothing() {
         let target = |id, ej: &str, site: Option<&str>, ind: &str, kind, state| LoadTarget {
             id,
+            contract: 1,
             ej: ej.into(),
             site: site.map(str::to_owned),
             indicator: ind.into(),

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod contract;
 pub mod contract_document;
 pub mod error;
+pub mod evaluation;
 pub mod ids;
 pub mod policy;
 pub mod region;

@@ -173,6 +173,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                             comment: None,
                             reason: None,
                             contested: None,
+                            overridden: None,
                         },
                     )
                     .await?;

@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0009ContractDocuments),
             Box::new(M0010Campaigns),
             Box::new(M0011ValueImports),
+            Box::new(M0012Evaluation),
         ]
     }
 }
@@ -1793,5 +1794,91 @@ impl MigrationTrait for M0011ValueImports {
         }
         m.drop_table(Table::drop().table(ValueImports::Table).to_owned())
             .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum DeclarationVerdict {
+    #[sea_orm(iden = "declarations")]
+    Table,
+    Verdict,
+    VerdictReason,
+    OverrideVerdict,
+    OverrideReason,
+}
+
+/// Evaluation: each declaration's verdict and its reason (kept up to date on every change of
+/// a value, a target or an override), and the agency's override with its justification.
+struct M0012Evaluation;
+
+impl MigrationName for M0012Evaluation {
+    fn name(&self) -> &str {
+        "m0012_evaluation"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0012Evaluation {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite adds one column per ALTER TABLE statement.
+        for col in [
+            string_len_null(DeclarationVerdict::Verdict, 32),
+            text_null(DeclarationVerdict::VerdictReason),
+            string_len_null(DeclarationVerdict::OverrideVerdict, 32),
+            text_null(DeclarationVerdict::OverrideReason),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(DeclarationVerdict::Table)
+                    .add_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        // The dashboards count verdicts by campaign.
+        m.create_index(
+            Index::create()
+                .name("ix_declarations_verdict")
+                .table(Declarations::Table)
+                .col(Declarations::CampaignId)
+                .col(DeclarationVerdict::Verdict)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_declarations_contract")
+                .table(Declarations::Table)
+                .col(Declarations::ContractId)
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for name in ["ix_declarations_contract", "ix_declarations_verdict"] {
+            m.drop_index(
+                Index::drop()
+                    .name(name)
+                    .table(Declarations::Table)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        for col in [
+            DeclarationVerdict::OverrideReason,
+            DeclarationVerdict::OverrideVerdict,
+            DeclarationVerdict::VerdictReason,
+            DeclarationVerdict::Verdict,
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(DeclarationVerdict::Table)
+                    .drop_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

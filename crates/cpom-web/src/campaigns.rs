@@ -310,10 +310,13 @@ pub async fn validate_bulk(
     if ids.is_empty() {
         return Err(AppError::field("ids", "cochez au moins une déclaration"));
     }
-    Ok(state
+    let contracts = state
         .store
         .validate_declarations(&cu.user.audit_actor(), id, ids)
-        .await?)
+        .await?;
+    let validated = contracts.len() as u64;
+    crate::evaluation::refresh_contracts(&state.store, contracts).await?;
+    Ok(validated)
 }
 
 /// One declaration the actor sees, with its campaign and history.
@@ -383,7 +386,8 @@ pub fn abilities(cu: &CurrentUser, d: &Declaration, c: &Campaign) -> Abilities {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct StepInput {
     /// `save`, `submit`, `confirm` or `contest` (a value the agency loaded; the comment says
-    /// why it is contested), `validate`, `return` or `reopen`.
+    /// why it is contested), `validate`, `return` or `reopen`; `override` (a verdict and its
+    /// justification in `reason`) or `clear_override` on a validated declaration.
     #[serde(default)]
     pub action: String,
     /// `row_version` of the declaration when read.
@@ -400,8 +404,11 @@ pub struct StepInput {
     pub text: Option<String>,
     /// The establishment's comment.
     pub comment: Option<String>,
-    /// Why it is returned or reopened.
+    /// Why it is returned or reopened; the justification of an override.
     pub reason: Option<String>,
+    /// The agency's verdict (`override`): `atteint`, `partiellement_atteint`, `non_atteint`,
+    /// `sans_objet`, `non_renseigne` or `a_apprecier`.
+    pub verdict: Option<String>,
 }
 
 /// Takes a step on a declaration the actor sees.
@@ -444,6 +451,10 @@ pub async fn step(
                 _ => Step::Reopen { reason },
             };
             (step, Side::Agency)
+        }
+        "override" | "clear_override" => {
+            cu.authorize(&Action::ReviewDeclaration(scope.clone()))?;
+            return override_verdict(state, cu, &d, input).await;
         }
         other => {
             return Err(AppError::field(
@@ -505,7 +516,7 @@ pub async fn step(
         Step::Return { reason } | Step::Reopen { reason } => Some(reason.trim()),
         _ => None,
     };
-    Ok(state
+    state
         .store
         .record_declaration_step(
             &cu.user.audit_actor(),
@@ -526,9 +537,80 @@ pub async fn step(
                     Step::Contest { .. } => Some(true),
                     _ => None,
                 },
+                overridden: None,
             },
         )
-        .await?)
+        .await?;
+    crate::evaluation::refresh_contract(&state.store, d.contract_id).await?;
+    Ok(state.store.declaration(id).await?.0)
+}
+
+/// Sets (`override`: `verdict` and its justification in `reason`) or removes
+/// (`clear_override`) the agency's verdict on a validated declaration, kept in its history.
+async fn override_verdict(
+    state: &AppState,
+    cu: &CurrentUser,
+    d: &Declaration,
+    input: &StepInput,
+) -> Result<Declaration, AppError> {
+    let row_version = input.row_version.ok_or_else(|| {
+        AppError::field(
+            "row_version",
+            "version de la déclaration manquante : rechargez la page",
+        )
+    })?;
+    if d.state != DeclarationState::Validated {
+        return Err(AppError::Conflict(format!(
+            "seule une valeur validée s'apprécie ; celle-ci est {}",
+            d.state.label()
+        )));
+    }
+    let o = if input.action.trim() == "override" {
+        Some(
+            cpom_domain::evaluation::read_override(
+                input.verdict.as_deref().unwrap_or_default(),
+                input.reason.as_deref().unwrap_or_default(),
+            )
+            .map_err(|m| {
+                let field = if m.starts_with("verdict") {
+                    "verdict"
+                } else {
+                    "reason"
+                };
+                AppError::field(field, m)
+            })?,
+        )
+    } else {
+        if d.overridden.is_none() {
+            return Err(AppError::Conflict(
+                "aucune appréciation de l'ARS à retirer".into(),
+            ));
+        }
+        None
+    };
+    state
+        .store
+        .record_declaration_step(
+            &cu.user.audit_actor(),
+            d.id,
+            row_version,
+            &DeclarationStep {
+                label: if o.is_some() {
+                    "appréciation de l'ARS"
+                } else {
+                    "retrait de l'appréciation de l'ARS"
+                },
+                to: d.state,
+                value: None,
+                comment: None,
+                reason: None,
+                contested: None,
+                overridden: Some(o.as_ref()),
+            },
+        )
+        .await?;
+    crate::evaluation::refresh_contract(&state.store, d.contract_id).await?;
+    Ok(state.store.declaration(d.id).await?.0)
 }
 
 /// What the declaration form shows besides the value: the fiche, the target for the
@@ -887,6 +969,10 @@ pub async fn load_values(
             .await?;
         report.applied = true;
         report.import_id = Some(import.id);
+        let contracts = planned
+            .iter()
+            .filter_map(|p| by_id.get(&p.declaration).map(|t| t.contract));
+        crate::evaluation::refresh_contracts(&state.store, contracts).await?;
     }
     Ok(report)
 }

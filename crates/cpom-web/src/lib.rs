@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod csrf;
 pub mod documents;
 pub mod error;
+pub mod evaluation;
 pub mod pages;
 pub mod reminders;
 pub mod routes;

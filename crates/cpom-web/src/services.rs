@@ -2063,6 +2063,8 @@ pub async fn sign_contract(
             Some(&content),
         )
         .await?;
+    // An avenant may change the targets: the verdicts follow.
+    crate::evaluation::refresh_contract(&state.store, id).await?;
     notify_contract(
         state,
         cu,

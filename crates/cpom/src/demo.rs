@@ -564,6 +564,7 @@ async fn load_campaign(store: &Store, actor: &AuditActor) -> anyhow::Result<()> 
                         comment: None,
                         reason: *reason,
                         contested: None,
+                        overridden: None,
                     },
                 )
                 .await?
@@ -664,6 +665,7 @@ async fn load_ars_values(
                     comment: None,
                     reason: None,
                     contested: Some(false),
+                    overridden: None,
                 },
             )
             .await?;
@@ -679,6 +681,7 @@ async fn load_ars_values(
                     comment: None,
                     reason: None,
                     contested: None,
+                    overridden: None,
                 },
             )
             .await?;
@@ -701,6 +704,7 @@ async fn load_ars_values(
                     comment: Some(Some(comment)),
                     reason: None,
                     contested: Some(true),
+                    overridden: None,
                 },
             )
             .await?;
@@ -733,6 +737,13 @@ pub async fn seed(
     }
     load_contracts(store, &actor).await?;
     load_campaign(store, &actor).await?;
+    // The verdicts of the demo's declarations, as the server keeps them after each change.
+    let contracts = store
+        .list_contracts(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 1000)
+        .await?;
+    cpom_web::evaluation::refresh_contracts(store, contracts.items.iter().map(|c| c.id))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut printed = Vec::new();
     for (role, email, name, region, ej) in ACCOUNTS {
         // An account of a legal entity the registry loaded does not have is not created.

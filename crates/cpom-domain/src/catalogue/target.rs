@@ -489,6 +489,11 @@ impl Verdict {
         }
     }
 
+    /// Parses a stable identifier.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == raw.trim())
+    }
+
     /// French label.
     pub fn label(self) -> &'static str {
         match self {

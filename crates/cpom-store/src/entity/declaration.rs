@@ -26,6 +26,12 @@ pub struct Model {
     pub value_import_id: Option<i64>,
     pub value_source: Option<String>,
     pub contested: bool,
+    pub verdict: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub verdict_reason: Option<String>,
+    pub override_verdict: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub override_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

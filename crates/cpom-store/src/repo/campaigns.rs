@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpom_domain::campaign::{DeclarationState, LoadTarget, Planned, Value, ValueSource};
 use cpom_domain::catalogue::IndicatorKind;
+use cpom_domain::catalogue::Verdict;
+use cpom_domain::evaluation::Override;
 use cpom_domain::{FinessId, RegionCode, ScopeFilter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -179,6 +181,12 @@ pub struct Declaration {
     pub value_source: Option<ValueSource>,
     /// Whether the establishment contested the value the agency loaded.
     pub contested: bool,
+    /// The verdict, kept up to date with the value, the targets and the override.
+    pub verdict: Option<Verdict>,
+    /// Why.
+    pub verdict_reason: Option<String>,
+    /// The agency's override, if any.
+    pub overridden: Option<Override>,
 }
 
 fn to_declaration(m: declaration::Model, ej_name: String) -> Result<Declaration, StoreError> {
@@ -216,6 +224,18 @@ fn to_declaration(m: declaration::Model, ej_name: String) -> Result<Declaration,
         value_import: m.value_import_id,
         value_source: m.value_source.as_deref().and_then(ValueSource::parse),
         contested: m.contested,
+        verdict: m.verdict.as_deref().and_then(Verdict::parse),
+        verdict_reason: m.verdict_reason,
+        overridden: match (
+            m.override_verdict.as_deref().and_then(Verdict::parse),
+            m.override_reason,
+        ) {
+            (Some(verdict), Some(justification)) => Some(Override {
+                verdict,
+                justification,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -326,13 +346,24 @@ pub struct DeclarationStep<'a> {
     pub reason: Option<&'a str>,
     /// Whether the value is now contested by the establishment, if that changes.
     pub contested: Option<bool>,
+    /// The agency's override, if that changes (`Some(None)` removes it).
+    pub overridden: Option<Option<&'a Override>>,
 }
 
 const BATCH: usize = 500;
 
-/// A declaration as read to match a file of values: id, legal entity, site, indicator,
-/// kind, state, version.
-type TargetRow = (i64, String, Option<String>, String, String, String, i64);
+/// A declaration as read to match a file of values: id, contract, legal entity, site,
+/// indicator, kind, state, version.
+type TargetRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    i64,
+);
 
 /// An evidence file of an establishment's library.
 #[derive(Debug, Clone, Serialize)]
@@ -479,6 +510,8 @@ impl Store {
                     state: Set(DeclarationState::ToDo.as_str().to_owned()),
                     value: Set(None),
                     comment: Set(None),
+                    verdict: Set(Some(Verdict::NonRenseigne.as_str().to_owned())),
+                    verdict_reason: Set(Some(format!("valeur {} non encore soumise", new.year))),
                     row_version: Set(1),
                     updated_at: Set(now),
                     ..Default::default()
@@ -807,6 +840,13 @@ impl Store {
             Some(c) => c.map(str::to_owned),
             None => row.comment.clone(),
         };
+        let (override_verdict, override_reason) = match step.overridden {
+            Some(o) => (
+                o.map(|o| o.verdict.as_str().to_owned()),
+                o.map(|o| o.justification.clone()),
+            ),
+            None => (row.override_verdict.clone(), row.override_reason.clone()),
+        };
         let done = declaration::Entity::update_many()
             .col_expr(declaration::Column::State, Expr::value(step.to.as_str()))
             .col_expr(declaration::Column::Value, Expr::value(value_json.clone()))
@@ -814,6 +854,14 @@ impl Store {
             .col_expr(
                 declaration::Column::Contested,
                 Expr::value(step.contested.unwrap_or(row.contested)),
+            )
+            .col_expr(
+                declaration::Column::OverrideVerdict,
+                Expr::value(override_verdict),
+            )
+            .col_expr(
+                declaration::Column::OverrideReason,
+                Expr::value(override_reason.clone()),
             )
             .col_expr(
                 declaration::Column::RowVersion,
@@ -836,7 +884,10 @@ impl Store {
             state_to: Set(step.to.as_str().to_owned()),
             value: Set(value_json.clone()),
             comment: Set(comment.clone()),
-            reason: Set(step.reason.map(str::to_owned)),
+            reason: Set(match step.overridden {
+                Some(Some(o)) => Some(format!("{} : {}", o.verdict.label(), o.justification)),
+                _ => step.reason.map(str::to_owned),
+            }),
             author: Set(actor.label.clone()),
             created_at: Set(Utc::now()),
             ..Default::default()
@@ -855,7 +906,7 @@ impl Store {
                 before: Some(serde_json::json!({"state": row.state, "value": row.value})),
                 after: Some(serde_json::json!({
                     "step": step.label, "state": step.to.as_str(), "value": value_json,
-                    "reason": step.reason,
+                    "reason": step.reason, "override": override_reason,
                 })),
             },
         )
@@ -1102,13 +1153,13 @@ impl Store {
 
     /// Validates, at their current version, the submitted declarations among `ids` of a
     /// campaign, except the contested ones (the caller checked the agency's right on each);
-    /// returns how many.
+    /// returns the contract of each one validated.
     pub async fn validate_declarations(
         &self,
         actor: &AuditActor,
         campaign_id: i64,
         ids: &[i64],
-    ) -> Result<u64, StoreError> {
+    ) -> Result<Vec<i64>, StoreError> {
         let rows = declaration::Entity::find()
             .filter(declaration::Column::CampaignId.eq(campaign_id))
             .filter(declaration::Column::Id.is_in(ids.iter().copied()))
@@ -1117,7 +1168,7 @@ impl Store {
             .filter(declaration::Column::Contested.eq(false))
             .all(self.db())
             .await?;
-        let mut done = 0;
+        let mut done = vec![];
         for r in rows {
             match self
                 .record_declaration_step(
@@ -1131,11 +1182,12 @@ impl Store {
                         comment: None,
                         reason: None,
                         contested: None,
+                        overridden: None,
                     },
                 )
                 .await
             {
-                Ok(_) => done += 1,
+                Ok(_) => done.push(r.contract_id),
                 // Changed meanwhile: left for a look one by one.
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),
@@ -1217,6 +1269,7 @@ impl Store {
             .select_only()
             .columns([
                 declaration::Column::Id,
+                declaration::Column::ContractId,
                 declaration::Column::EjFiness,
                 declaration::Column::SiteFiness,
                 declaration::Column::IndicatorCode,
@@ -1229,21 +1282,24 @@ impl Store {
             .all(self.db())
             .await?;
         rows.into_iter()
-            .map(|(id, ej, site, indicator, kind, state, row_version)| {
-                let corrupt = |field: &'static str| StoreError::Invalid {
-                    field,
-                    message: format!("valeur enregistrée invalide pour la déclaration {id}"),
-                };
-                Ok(LoadTarget {
-                    id,
-                    ej,
-                    site,
-                    indicator,
-                    kind: IndicatorKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
-                    state: DeclarationState::parse(&state).ok_or_else(|| corrupt("state"))?,
-                    row_version,
-                })
-            })
+            .map(
+                |(id, contract, ej, site, indicator, kind, state, row_version)| {
+                    let corrupt = |field: &'static str| StoreError::Invalid {
+                        field,
+                        message: format!("valeur enregistrée invalide pour la déclaration {id}"),
+                    };
+                    Ok(LoadTarget {
+                        id,
+                        contract,
+                        ej,
+                        site,
+                        indicator,
+                        kind: IndicatorKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+                        state: DeclarationState::parse(&state).ok_or_else(|| corrupt("state"))?,
+                        row_version,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -1426,5 +1482,58 @@ impl Store {
                 to_declaration(r, name)
             })
             .collect()
+    }
+
+    /// Every declaration of a contract, in every campaign, with its campaign's year.
+    pub async fn contract_declarations(
+        &self,
+        contract_id: i64,
+    ) -> Result<Vec<(i32, Declaration)>, StoreError> {
+        let rows = declaration::Entity::find()
+            .filter(declaration::Column::ContractId.eq(contract_id))
+            .order_by_asc(declaration::Column::Id)
+            .all(self.db())
+            .await?;
+        let campaign_ids: Vec<i64> = rows.iter().map(|r| r.campaign_id).collect();
+        let years: HashMap<i64, i32> = campaign::Entity::find()
+            .select_only()
+            .columns([campaign::Column::Id, campaign::Column::Year])
+            .filter(campaign::Column::Id.is_in(campaign_ids))
+            .into_tuple::<(i64, i32)>()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .collect();
+        rows.into_iter()
+            .map(|r| {
+                let year = years.get(&r.campaign_id).copied().unwrap_or_default();
+                Ok((year, to_declaration(r, String::new())?))
+            })
+            .collect()
+    }
+
+    /// Records verdicts computed for declarations (derived from their values, targets and
+    /// overrides: their version does not change), in one transaction.
+    pub async fn set_verdicts(
+        &self,
+        verdicts: &[(i64, Verdict, String)],
+    ) -> Result<(), StoreError> {
+        if verdicts.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db().begin().await?;
+        for (id, verdict, reason) in verdicts {
+            declaration::Entity::update_many()
+                .col_expr(declaration::Column::Verdict, Expr::value(verdict.as_str()))
+                .col_expr(
+                    declaration::Column::VerdictReason,
+                    Expr::value(reason.clone()),
+                )
+                .filter(declaration::Column::Id.eq(*id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(())
     }
 }

@@ -230,6 +230,14 @@ pub struct DeclarationDto {
     pub value_import_id: Option<i64>,
     /// Whether the establishment contested the value the agency loaded.
     pub contested: bool,
+    /// The verdict: `atteint`, `partiellement_atteint`, `non_atteint`, `sans_objet`,
+    /// `non_renseigne` (until the value is validated) or `a_apprecier`; live.
+    pub verdict: Option<String>,
+    /// Why, in French ("85 % ≥ cible 80 %").
+    pub verdict_reason: Option<String>,
+    /// The agency's override, if any: `{verdict, justification}`.
+    #[schema(value_type = Option<Object>)]
+    pub r#override: Option<serde_json::Value>,
     /// Every step: `step`, `from`, `to`, `value`, `comment`, `reason`, `author`, `at`
     /// (only in `GET /api/v1/declarations/{id}`).
     #[schema(value_type = Vec<Object>)]
@@ -264,6 +272,11 @@ fn declaration_dto(d: &Declaration, history: Option<&[HistoryStep]>) -> Declarat
         value_source: d.value_source.map(|s| s.as_str().to_owned()),
         value_import_id: d.value_import,
         contested: d.contested,
+        verdict: d.verdict.map(|v| v.as_str().to_owned()),
+        verdict_reason: d.verdict_reason.clone(),
+        r#override: d.overridden.as_ref().map(|o| {
+            serde_json::json!({"verdict": o.verdict.as_str(), "justification": o.justification})
+        }),
         history: history
             .map(|h| serde_json::to_value(h).unwrap_or_default())
             .unwrap_or(serde_json::Value::Null),

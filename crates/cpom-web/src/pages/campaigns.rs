@@ -134,6 +134,8 @@ pub struct DeclarationLine {
     submitted: bool,
     source: &'static str,
     contested: bool,
+    verdict: &'static str,
+    verdict_badge: &'static str,
 }
 
 /// One campaign and its declarations.
@@ -261,6 +263,8 @@ pub async fn show(
                 submitted: d.state == DeclarationState::Submitted,
                 source: d.value_source.map_or("", |s| s.label()),
                 contested: d.contested,
+                verdict: d.verdict.map_or("", |v| v.label()),
+                verdict_badge: d.verdict.map_or("", verdict_badge),
             })
             .collect(),
         total: p.total,
@@ -281,6 +285,18 @@ pub async fn close(
     let rv = form_value(&pairs, "row_version").and_then(|v| v.trim().parse().ok());
     campaigns::close(&state, &cu, id, rv).await?;
     Ok(Redirect::to(&format!("/campagnes/{id}")).into_response())
+}
+
+/// The DSFR badge class of a verdict.
+pub fn verdict_badge(v: cpom_domain::catalogue::Verdict) -> &'static str {
+    use cpom_domain::catalogue::Verdict::*;
+    match v {
+        Atteint => "fr-badge--success",
+        PartiellementAtteint => "fr-badge--warning",
+        NonAtteint => "fr-badge--error",
+        AApprecier => "fr-badge--new",
+        SansObjet | NonRenseigne => "",
+    }
 }
 
 /// One declaration's form.
@@ -316,6 +332,12 @@ pub struct DeclarationPage {
     can_file: bool,
     source: String,
     contested: bool,
+    verdict: &'static str,
+    verdict_badge: &'static str,
+    verdict_reason: String,
+    overridden: bool,
+    can_override: bool,
+    verdicts: Vec<Choice>,
     history: Vec<String>,
     evidence: Vec<(i64, String)>,
     library: Vec<Choice>,
@@ -439,6 +461,21 @@ async fn declaration_page(
         can_file: a.can_file,
         source,
         contested: d.contested,
+        verdict: d.verdict.map_or("", |v| v.label()),
+        verdict_badge: d.verdict.map_or("", verdict_badge),
+        verdict_reason: d.verdict_reason.clone().unwrap_or_default(),
+        overridden: d.overridden.is_some(),
+        can_override: a.can_reopen && d.state == DeclarationState::Validated,
+        verdicts: cpom_domain::catalogue::Verdict::ALL
+            .iter()
+            .map(|v| {
+                Choice::new(
+                    v.as_str(),
+                    v.label(),
+                    d.overridden.as_ref().map_or("", |o| o.verdict.as_str()),
+                )
+            })
+            .collect(),
         history: history
             .iter()
             .map(|h| {

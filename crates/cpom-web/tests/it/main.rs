@@ -7,6 +7,7 @@ mod campaigns;
 mod catalogues;
 mod contracts;
 mod documents;
+mod evaluation;
 mod registry;
 mod registry_web;
 mod security;

@@ -490,12 +490,23 @@ pub async fn signed_contract(
     ej: &str,
     action: &str,
 ) -> cpom_store::repo::contracts::Contract {
+    let c = crate::catalogues::shipped("occitanie-2025-2029");
+    let content =
+        cpom_domain::contract::add_engagement(&Default::default(), &c, action, None, None, None)
+            .expect("engagement");
+    signed_contract_with(store, ej, content).await
+}
+
+/// A contract of `ej` (region 76) on the Occitanie 2025–2029 catalogue with these
+/// engagements, moved through negotiation to signed by the store.
+pub async fn signed_contract_with(
+    store: &Store,
+    ej: &str,
+    mut content: cpom_domain::contract::ContractContent,
+) -> cpom_store::repo::contracts::Contract {
     use cpom_domain::contract::{ContractState, Signatory, SignatoryRole};
     let sys = AuditActor::system();
     let c = crate::catalogues::shipped("occitanie-2025-2029");
-    let mut content =
-        cpom_domain::contract::add_engagement(&Default::default(), &c, action, None, None, None)
-            .expect("engagement");
     let contract = store
         .create_contract(
             &sys,

@@ -1,0 +1,286 @@
+//! Verdicts over HTTP, on SQLite and PostgreSQL: computed from the contract's targets by the
+//! target engine once a value is validated, recomputed at once when a value of another year
+//! changes (an increment needs last year's value), overridden by the agency with a
+//! justification, and following the targets of a signed avenant.
+
+use cpom_domain::catalogue::{Comparison, IndicatorKind, TargetRule, TargetYear};
+use cpom_domain::contract::{ChosenIndicator, ContractContent, ContractTarget, Engagement};
+use cpom_store::AuditActor;
+
+use crate::catalogues::shipped;
+use crate::support::OWN_EJ;
+
+fn target(year: i32, rule: TargetRule) -> ContractTarget {
+    ContractTarget {
+        year: TargetYear::Year(year),
+        text: rule.to_string(),
+        rule,
+        source: "négocié".into(),
+    }
+}
+
+fn content(increment_2027: f64) -> ContractContent {
+    ContractContent {
+        engagements: vec![Engagement {
+            key: "E1".into(),
+            objective: "O1".into(),
+            objective_title: "Objectif".into(),
+            action: None,
+            title: "Séjours en ambulatoire".into(),
+            title_locked: false,
+            mandatory: false,
+            indicator: Some(ChosenIndicator {
+                code: "IND-AMBU".into(),
+                title: "Séjours en ambulatoire".into(),
+                kind: IndicatorKind::Count,
+                unit: None,
+            }),
+            sites: vec![],
+            targets: vec![
+                target(
+                    2026,
+                    TargetRule::Threshold {
+                        op: Comparison::AtLeast,
+                        value: 10.0,
+                    },
+                ),
+                target(
+                    2027,
+                    TargetRule::Increment {
+                        delta: increment_2027,
+                    },
+                ),
+            ],
+            new_authorisation: false,
+        }],
+        ..ContractContent::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verdicts_follow_values_overrides_and_avenants() {
+    crate::on_each_backend!(|app| {
+        let sys = AuditActor::system();
+        app.store()
+            .import_catalogue(&sys, &shipped("occitanie-2025-2029"), true)
+            .await
+            .expect("catalogue");
+        let contract =
+            crate::support::signed_contract_with(app.store(), OWN_EJ, content(2.0)).await;
+        let mut declarations = vec![];
+        for year in [2026, 2027] {
+            let (campaign, _) = app
+                .store()
+                .open_campaign(
+                    &sys,
+                    &cpom_store::repo::campaigns::NewCampaign {
+                        region: cpom_domain::RegionCode::parse("76").expect("region"),
+                        year,
+                        title: format!("Campagne {year}"),
+                        deadline: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).expect("date"),
+                        perimeter: cpom_store::repo::campaigns::Perimeter::Region,
+                    },
+                )
+                .await
+                .expect("campaign");
+            let d = app
+                .store()
+                .list_declarations(
+                    campaign.id,
+                    &cpom_domain::ScopeFilter::All,
+                    &Default::default(),
+                    1,
+                    1,
+                )
+                .await
+                .expect("declarations")
+                .items[0]
+                .id;
+            declarations.push(d);
+        }
+        let (d2026, d2027) = (declarations[0], declarations[1]);
+        let mut leader = app.signed_in("establishment-leader").await;
+        let mut referent = app.signed_in("ars-referent").await;
+        async fn act(
+            agent: &mut crate::support::Agent,
+            id: i64,
+            body: serde_json::Value,
+        ) -> crate::support::Resp {
+            let rv = agent
+                .get(&format!("/api/v1/declarations/{id}"))
+                .await
+                .json()["row_version"]
+                .as_i64()
+                .expect("rv");
+            let mut body = body;
+            body["row_version"] = serde_json::json!(rv);
+            agent
+                .json(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/declarations/{id}/steps"),
+                    Some(body),
+                )
+                .await
+        }
+        let verdict = |r: &crate::support::Resp| {
+            (
+                r.json()["verdict"].as_str().unwrap_or_default().to_owned(),
+                r.json()["verdict_reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        };
+        // Submitted: nothing is judged before the agency validates.
+        let r = act(
+            &mut leader,
+            d2026,
+            serde_json::json!({"action": "submit", "value": "12"}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(verdict(&r).0, "non_renseigne");
+        assert!(
+            verdict(&r).1.contains("en attente de validation"),
+            "{}",
+            r.text
+        );
+        let r = act(
+            &mut referent,
+            d2026,
+            serde_json::json!({"action": "validate"}),
+        )
+        .await;
+        assert_eq!(
+            verdict(&r),
+            ("atteint".to_owned(), "12 ≥ cible 10".to_owned())
+        );
+        // 2027: +1 where +2 was expected.
+        act(
+            &mut leader,
+            d2027,
+            serde_json::json!({"action": "submit", "value": "13"}),
+        )
+        .await;
+        let r = act(
+            &mut referent,
+            d2027,
+            serde_json::json!({"action": "validate"}),
+        )
+        .await;
+        assert_eq!(verdict(&r).0, "non_atteint", "{}", r.text);
+        // 2026 reopened: 2027 has no N-1 value any more, at once.
+        let r = act(
+            &mut referent,
+            d2026,
+            serde_json::json!({"action": "reopen", "reason": "Erreur de saisie signalée"}),
+        )
+        .await;
+        assert_eq!(r.json()["state"], "returned", "{}", r.text);
+        let r = referent.get(&format!("/api/v1/declarations/{d2027}")).await;
+        assert_eq!(verdict(&r).0, "non_renseigne");
+        assert!(verdict(&r).1.contains("2026 (année N-1)"), "{}", r.text);
+        // Corrected to 11 and validated: +2 in 2027, met.
+        act(
+            &mut leader,
+            d2026,
+            serde_json::json!({"action": "submit", "value": "11"}),
+        )
+        .await;
+        act(
+            &mut referent,
+            d2026,
+            serde_json::json!({"action": "validate"}),
+        )
+        .await;
+        let r = referent.get(&format!("/api/v1/declarations/{d2027}")).await;
+        assert_eq!(verdict(&r).0, "atteint", "{}", r.text);
+
+        // The agency's override: a justification is required; the establishment may not.
+        let r = act(
+            &mut referent,
+            d2027,
+            serde_json::json!({"action": "override", "verdict": "partiellement_atteint", "reason": " "}),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let r = act(
+            &mut leader,
+            d2027,
+            serde_json::json!({"action": "override", "verdict": "atteint", "reason": "moi"}),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = act(
+            &mut referent,
+            d2027,
+            serde_json::json!({"action": "override", "verdict": "partiellement_atteint",
+                "reason": "Hausse due à un transfert d'activité, hors effort propre."}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(verdict(&r).0, "partiellement_atteint");
+        assert_eq!(r.json()["override"]["verdict"], "partiellement_atteint");
+        let history = r.json()["history"].to_string();
+        assert!(history.contains("appréciation de l'ARS"), "{history}");
+        let r = act(
+            &mut referent,
+            d2027,
+            serde_json::json!({"action": "clear_override"}),
+        )
+        .await;
+        assert_eq!(verdict(&r).0, "atteint", "{}", r.text);
+
+        // An avenant raises the 2027 target to +5: the verdict follows at signature.
+        let rv = app
+            .store()
+            .contract(contract.id)
+            .await
+            .expect("contract")
+            .row_version;
+        let c = app
+            .store()
+            .propose_avenant(&sys, contract.id, rv, Some("cible 2027 relevée"))
+            .await
+            .expect("avenant");
+        let c = app
+            .store()
+            .save_contract_content(
+                &sys,
+                c.id,
+                c.row_version,
+                &content(5.0),
+                "cibles",
+                None,
+                None,
+            )
+            .await
+            .expect("content");
+        let mut rv = c.row_version;
+        for to in [
+            cpom_domain::contract::ContractState::Negotiation,
+            cpom_domain::contract::ContractState::ReadyToSign,
+        ] {
+            rv = app
+                .store()
+                .move_contract(&sys, c.id, rv, to, None, None)
+                .await
+                .expect("move")
+                .row_version;
+        }
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{}/signature", c.id),
+                Some(serde_json::json!({"row_version": rv, "signatories": [
+                    {"role": "dg_ars", "name": "Directrice générale", "function": "DG ARS", "date": "27/11/2026"},
+                    {"role": "legal_representative", "name": "Directeur", "function": "Directeur", "date": "27/11/2026"}
+                ]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = referent.get(&format!("/api/v1/declarations/{d2027}")).await;
+        assert_eq!(verdict(&r).0, "non_atteint", "{}", r.text);
+        assert!(verdict(&r).1.contains("+5"), "{}", r.text);
+    });
+}

@@ -89,3 +89,147 @@ pub async fn refresh_contracts(
     }
     Ok(())
 }
+
+/// One cell of a contract's scorecard: the declaration of an engagement for a year.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ScoreCell {
+    /// Year.
+    pub year: i32,
+    /// The declaration.
+    pub declaration: i64,
+    /// Its state.
+    pub state: String,
+    /// Its verdict (`atteint`, …).
+    pub verdict: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+    /// The value as shown.
+    pub value: Option<String>,
+}
+
+/// One line of a scorecard: an engagement (and site).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ScoreRow {
+    /// Engagement key.
+    pub engagement: String,
+    /// Its title.
+    pub title: String,
+    /// Indicator code and title.
+    pub indicator: String,
+    /// Site, for an engagement followed by site.
+    pub site: Option<String>,
+    /// One cell per year declared.
+    pub cells: Vec<ScoreCell>,
+}
+
+/// Counts and attainment rate of a set of declarations.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TallyDto {
+    /// Declarations by verdict.
+    #[schema(value_type = Object)]
+    pub counts: serde_json::Value,
+    /// Declarations evaluated (met, partially met, not met).
+    pub evaluated: u64,
+    /// Met ÷ evaluated, in percent (`null` when nothing is evaluated).
+    pub rate: Option<f64>,
+}
+
+impl From<evaluation::Tally> for TallyDto {
+    fn from(t: evaluation::Tally) -> Self {
+        TallyDto {
+            counts: serde_json::Value::Object(
+                t.counts
+                    .iter()
+                    .map(|(v, n)| (v.as_str().to_owned(), serde_json::json!(n)))
+                    .collect(),
+            ),
+            evaluated: t.evaluated,
+            rate: t.rate,
+        }
+    }
+}
+
+/// A contract's scorecard: engagements × years, with the attainment rate overall and by year.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Scorecard {
+    /// Contract.
+    pub contract_id: i64,
+    /// Its title.
+    pub title: String,
+    /// Years with declarations, in order.
+    pub years: Vec<i32>,
+    /// Lines.
+    pub rows: Vec<ScoreRow>,
+    /// Every declaration.
+    pub tally: TallyDto,
+    /// By year.
+    pub by_year: Vec<(i32, TallyDto)>,
+}
+
+/// The scorecard of a contract the caller sees (as the contract page).
+pub async fn scorecard(
+    state: &crate::AppState,
+    cu: &crate::auth::CurrentUser,
+    id: i64,
+) -> Result<Scorecard, AppError> {
+    let c = crate::services::contract(state, cu, id).await?;
+    let declarations = state.store.contract_declarations(c.id).await?;
+    let mut years: Vec<i32> = declarations.iter().map(|(y, _)| *y).collect();
+    years.sort_unstable();
+    years.dedup();
+    let mut rows: Vec<ScoreRow> = vec![];
+    for (year, d) in &declarations {
+        let site = d.site.as_ref().map(ToString::to_string);
+        let at = rows
+            .iter()
+            .position(|r| r.engagement == d.engagement && r.site == site);
+        let row = match at {
+            Some(i) => &mut rows[i],
+            None => {
+                let title = c
+                    .content
+                    .engagements
+                    .iter()
+                    .find(|e| e.key == d.engagement)
+                    .map(|e| e.title.clone())
+                    .unwrap_or_default();
+                rows.push(ScoreRow {
+                    engagement: d.engagement.clone(),
+                    title,
+                    indicator: format!("{} — {}", d.indicator, d.indicator_title),
+                    site,
+                    cells: vec![],
+                });
+                let last = rows.len() - 1;
+                &mut rows[last]
+            }
+        };
+        row.cells.push(ScoreCell {
+            year: *year,
+            declaration: d.id,
+            state: d.state.as_str().into(),
+            verdict: d.verdict.map(|v| v.as_str().to_owned()),
+            reason: d.verdict_reason.clone(),
+            value: d.value.as_ref().map(cpom_domain::campaign::Value::display),
+        });
+    }
+    let verdict_of = |year: Option<i32>| {
+        evaluation::tally(
+            declarations
+                .iter()
+                .filter(|(y, _)| year.is_none_or(|w| w == *y))
+                .filter_map(|(_, d)| d.verdict),
+        )
+    };
+    Ok(Scorecard {
+        contract_id: c.id,
+        title: c.title.clone(),
+        by_year: years
+            .iter()
+            .map(|y| (*y, verdict_of(Some(*y)).into()))
+            .collect(),
+        tally: verdict_of(None).into(),
+        years,
+        rows,
+    })
+}

@@ -377,6 +377,11 @@ pub fn table() -> Table {
     )
     .add(
         "GET",
+        "/contrats/{id}/bilan",
+        get(pages::contracts::show_scorecard),
+    )
+    .add(
+        "GET",
         "/contrats/{id}/versions/{n}",
         get(pages::contracts::show_version),
     )
@@ -745,6 +750,11 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/contracts/{id}/avenant",
         post(api::contracts::propose_avenant),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/scorecard",
+        get(api::contracts::scorecard),
     )
     .add(
         "GET",

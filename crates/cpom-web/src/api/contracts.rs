@@ -803,3 +803,17 @@ pub async fn put_negotiator(
     services::set_negotiator(&state, &cu, id, &input).await?;
     Ok(Json(contract_dto(&state, &cu, id).await?))
 }
+
+/// The scorecard of a contract: its engagements × the years of its campaigns, each with the
+/// declaration's verdict and reason, and the attainment rate (met ÷ evaluated) overall and by
+/// year; live.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/scorecard", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat")),
+    responses((status = 200, body = crate::evaluation::Scorecard), (status = 404, body = ApiErrorBody)))]
+pub async fn scorecard(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<crate::evaluation::Scorecard>, ApiError> {
+    Ok(Json(crate::evaluation::scorecard(&state, &cu, id).await?))
+}

@@ -102,6 +102,7 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::record_event,
         contracts::due_steps,
         contracts::list_versions,
+        contracts::scorecard,
         documents::version_pdf,
         documents::document_pdf,
         documents::document_docx,

@@ -1941,3 +1941,102 @@ pub async fn set_negotiator(
     services::set_negotiator(&state, &cu, id, &input).await?;
     Ok(Redirect::to(&format!("/contrats/{id}")).into_response())
 }
+
+/// A cell of the scorecard page.
+pub struct ScoreCellView {
+    href: String,
+    verdict: &'static str,
+    badge: &'static str,
+    reason: String,
+    value: String,
+}
+
+/// The scorecard page of a contract.
+#[derive(Template)]
+#[template(path = "contracts/scorecard.html")]
+pub struct ScorecardPage {
+    layout: Layout,
+    id: i64,
+    title: String,
+    years: Vec<i32>,
+    rows: Vec<(String, String, String, Vec<Option<ScoreCellView>>)>,
+    rate: String,
+    by_year: Vec<(i32, String)>,
+    counts: Vec<(&'static str, u64)>,
+}
+
+fn rate_text(t: &crate::evaluation::TallyDto) -> String {
+    match t.rate {
+        Some(r) => format!(
+            "{} % ({} évalué(s))",
+            cpom_domain::catalogue::number::format_number(r),
+            t.evaluated
+        ),
+        None => "aucune valeur évaluée".into(),
+    }
+}
+
+/// GET `/contrats/{id}/bilan`.
+pub async fn show_scorecard(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    use cpom_domain::catalogue::Verdict;
+    let s = crate::evaluation::scorecard(&state, &cu, id).await?;
+    let rows = s
+        .rows
+        .iter()
+        .map(|r| {
+            let cells = s
+                .years
+                .iter()
+                .map(|y| {
+                    r.cells.iter().find(|c| c.year == *y).map(|c| {
+                        let v = c.verdict.as_deref().and_then(Verdict::parse);
+                        ScoreCellView {
+                            href: format!("/declarations/{}", c.declaration),
+                            verdict: v.map_or("—", |v| v.label()),
+                            badge: v.map_or("", crate::pages::campaigns::verdict_badge),
+                            reason: c.reason.clone().unwrap_or_default(),
+                            value: c.value.clone().unwrap_or_default(),
+                        }
+                    })
+                })
+                .collect();
+            (
+                r.engagement.clone(),
+                r.title.clone(),
+                format!(
+                    "{}{}",
+                    r.indicator,
+                    r.site
+                        .as_ref()
+                        .map(|s| format!(" (site {s})"))
+                        .unwrap_or_default()
+                ),
+                cells,
+            )
+        })
+        .collect();
+    let counts = Verdict::ALL
+        .iter()
+        .map(|v| {
+            (
+                v.label(),
+                s.tally.counts[v.as_str()].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    render(&ScorecardPage {
+        layout: Layout::new(&state, &session, &cu, "Bilan du contrat", "/contrats").await?,
+        id,
+        title: s.title.clone(),
+        years: s.years.clone(),
+        rows,
+        rate: rate_text(&s.tally),
+        by_year: s.by_year.iter().map(|(y, t)| (*y, rate_text(t))).collect(),
+        counts,
+    })
+}

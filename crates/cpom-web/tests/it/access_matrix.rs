@@ -907,6 +907,21 @@ fn matrix() -> Vec<Case> {
             API_CONTRACT_READERS_200,
             Some(API_FOREIGN_ENTITY),
         ),
+        // The scorecard: whoever reads the contract.
+        case(
+            "GET",
+            "/contrats/{id}/bilan",
+            Page,
+            CONTRACT_READERS_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/scorecard",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
         case(
             "GET",
             "/contrats/{id}/versions/{n}",

@@ -282,5 +282,24 @@ async fn verdicts_follow_values_overrides_and_avenants() {
         let r = referent.get(&format!("/api/v1/declarations/{d2027}")).await;
         assert_eq!(verdict(&r).0, "non_atteint", "{}", r.text);
         assert!(verdict(&r).1.contains("+5"), "{}", r.text);
+
+        // The scorecard, by hand: 2026 met, 2027 not met → 50 %.
+        let card = leader
+            .get(&format!("/api/v1/contracts/{}/scorecard", contract.id))
+            .await;
+        assert_eq!(card.status, 200, "{}", card.text);
+        let card = card.json();
+        assert_eq!(card["years"], serde_json::json!([2026, 2027]));
+        assert_eq!(card["rows"].as_array().map(Vec::len), Some(1));
+        assert_eq!(card["rows"][0]["cells"][0]["verdict"], "atteint");
+        assert_eq!(card["rows"][0]["cells"][1]["verdict"], "non_atteint");
+        assert_eq!(card["tally"]["evaluated"], 2);
+        assert_eq!(card["tally"]["rate"], 50.0);
+        assert_eq!(card["by_year"][0][1]["rate"], 100.0);
+        let page = leader
+            .get(&format!("/contrats/{}/bilan", contract.id))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("50 % (2 évalué(s))"), "{}", page.text);
     });
 }

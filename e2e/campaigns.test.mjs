@@ -113,6 +113,28 @@ describe('campagnes', () => {
         assert.match(main, /renvoi pour correction/);
         assert.match(main, /validation/);
         await checkA11y(page, 'déclaration validée');
+        // Its verdict, at once in the contract's scorecard and the campaign's dashboard.
+        const verdict = (await page.locator('dt:has-text("Évaluation") + dd .fr-badge').innerText()).trim();
+        assert.notEqual(verdict.toLowerCase(), 'non renseigné');
+        const id = declarationUrl.split('/').pop();
+        const { contract_id: contract, campaign_id: campaign } = await page.evaluate(async (did) => {
+          const r = await fetch(`/api/v1/declarations/${did}`);
+          return r.json();
+        }, id);
+        await page.goto(`${server.baseUrl}/contrats/${contract}`);
+        await page.getByRole('link', { name: /Bilan du contrat/ }).click();
+        await page.waitForURL(/\/bilan$/);
+        assert.equal((await page.locator(`a[href="/declarations/${id}"]`).innerText()).trim(), verdict);
+        await checkA11y(page, 'bilan du contrat');
+        await page.goto(`${server.baseUrl}/campagnes/${campaign}`);
+        await page.getByRole('link', { name: 'Tableau de bord de la campagne' }).click();
+        await page.waitForURL(/\/tableau-de-bord$/);
+        const board = await page.locator('main').innerText();
+        for (const chart of ['Avancement par département', 'Atteinte par indicateur', 'Atteinte par tranche de taille']) {
+          assert.match(board, new RegExp(`${chart} \\(tableau\\)`));
+        }
+        assert.equal(await page.locator('main svg[role="img"]').count(), await page.locator('main table').count());
+        await checkA11y(page, 'tableau de bord');
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

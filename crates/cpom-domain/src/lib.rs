@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod catalogue;
 pub mod contract;
 pub mod contract_document;
+pub mod dashboard;
 pub mod error;
 pub mod evaluation;
 pub mod ids;

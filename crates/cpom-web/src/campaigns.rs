@@ -1050,3 +1050,21 @@ pub fn expected_value(kind: cpom_domain::catalogue::IndicatorKind) -> &'static s
 pub fn date_input(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
+
+/// The dashboard of a campaign, over the declarations the actor sees (the agency: its
+/// region's; an establishment: its own), computed live from the stored verdicts.
+pub async fn dashboard(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<(Campaign, cpom_domain::dashboard::Dashboard), AppError> {
+    let c = campaign(state, cu, id).await?;
+    let scope = list_filter(&cu.actor(), Listing::Declarations);
+    let facts = state.store.campaign_facts(id, &scope).await?;
+    let settings = state.store.band_settings(&c.region).await?;
+    let d = cpom_domain::dashboard::build(&facts, |b| {
+        cpom_domain::registry::SizeBand::parse(b)
+            .map_or_else(|| b.to_owned(), |s| s.label(&settings))
+    });
+    Ok((c, d))
+}

@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod campaigns;
+pub mod charts;
 pub mod csrf;
 pub mod documents;
 pub mod error;

@@ -262,6 +262,11 @@ pub fn table() -> Table {
         get(pages::campaigns::show_values),
     )
     .add(
+        "GET",
+        "/campagnes/{id}/tableau-de-bord",
+        get(pages::campaigns::show_dashboard),
+    )
+    .add(
         "POST",
         "/campagnes/{id}/valeurs",
         post(pages::campaigns::upload_values).layer(upload_limit()),
@@ -695,6 +700,11 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/campaigns/{id}/values",
         get(api::campaigns::value_imports),
+    )
+    .add(
+        "GET",
+        "/api/v1/campaigns/{id}/dashboard",
+        get(api::campaigns::dashboard),
     )
     .add(
         "POST",

@@ -1536,4 +1536,69 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
+
+    /// One line per declaration of a campaign that a scope sees, with its entity's
+    /// department and size band: what the campaign's dashboard is computed from.
+    pub async fn campaign_facts(
+        &self,
+        campaign_id: i64,
+        scope: &ScopeFilter,
+    ) -> Result<Vec<cpom_domain::dashboard::Fact>, StoreError> {
+        let Some(in_scope) = crate::scope_condition(
+            scope,
+            declaration::Column::RegionCode,
+            declaration::Column::EjFiness,
+        ) else {
+            return Ok(vec![]);
+        };
+        let rows: Vec<(String, String, String, Option<String>)> = declaration::Entity::find()
+            .select_only()
+            .columns([
+                declaration::Column::EjFiness,
+                declaration::Column::IndicatorCode,
+                declaration::Column::State,
+                declaration::Column::Verdict,
+            ])
+            .filter(declaration::Column::CampaignId.eq(campaign_id))
+            .filter(in_scope)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let mut finess: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        finess.sort_unstable();
+        finess.dedup();
+        let mut entities: HashMap<String, (String, String, String)> = HashMap::new();
+        for chunk in finess.chunks(BATCH) {
+            for e in legal_entity::Entity::find()
+                .filter(legal_entity::Column::Finess.is_in(chunk.iter().map(String::as_str)))
+                .all(self.db())
+                .await?
+            {
+                let band = e
+                    .band_override
+                    .clone()
+                    .or(e.size_band.clone())
+                    .unwrap_or_default();
+                entities.insert(
+                    e.finess.clone(),
+                    (e.name, e.department.unwrap_or_default(), band),
+                );
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(ej, indicator, state, verdict)| {
+                let (name, department, band) = entities.get(&ej).cloned().unwrap_or_default();
+                cpom_domain::dashboard::Fact {
+                    ej,
+                    ej_name: name,
+                    department,
+                    band,
+                    indicator,
+                    state: DeclarationState::parse(&state).unwrap_or(DeclarationState::ToDo),
+                    verdict: verdict.as_deref().and_then(Verdict::parse),
+                }
+            })
+            .collect())
+    }
 }

@@ -570,3 +570,19 @@ pub async fn values_template(
         campaigns::values_template(&state, &cu, id, q.indicator.as_deref()).await?,
     ))
 }
+
+/// The dashboard of a campaign over the declarations the caller sees: completion (overall,
+/// by department, by establishment) and attainment (overall, by indicator, size band and
+/// department), computed live from the verdicts.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/dashboard", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne")),
+    responses((status = 200, description = "Le tableau de bord", body = Object),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (_, d) = campaigns::dashboard(&state, &cu, id).await?;
+    Ok(Json(serde_json::to_value(d).unwrap_or_default()))
+}

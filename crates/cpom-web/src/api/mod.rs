@@ -94,6 +94,7 @@ use crate::error::{ApiErrorBody, FieldError};
         campaigns::value_imports,
         campaigns::load_values,
         campaigns::values_template,
+        campaigns::dashboard,
         contracts::put_negotiator,
         notifications::list,
         notifications::mark_read,

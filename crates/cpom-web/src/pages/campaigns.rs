@@ -953,3 +953,201 @@ pub async fn apply_values(
         Err(e) => Err(e.into()),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Dashboard.
+
+/// A chart with its table.
+pub struct ChartView {
+    title: String,
+    svg: String,
+    head: Vec<&'static str>,
+    rows: Vec<(String, String, Vec<String>)>,
+}
+
+/// The dashboard of a campaign.
+#[derive(Template)]
+#[template(path = "campaigns/dashboard.html")]
+pub struct DashboardPage {
+    layout: Layout,
+    id: i64,
+    title: String,
+    completion: String,
+    attainment: String,
+    charts: Vec<ChartView>,
+}
+
+fn percent(v: f64) -> String {
+    format!(
+        "{}\u{a0}%",
+        cpom_domain::catalogue::number::format_number(v)
+    )
+}
+
+fn completion_chart(
+    title: &str,
+    items: &[cpom_domain::dashboard::Completion],
+    drill: impl Fn(&str) -> String,
+) -> ChartView {
+    ChartView {
+        title: title.into(),
+        svg: crate::charts::bars(
+            title,
+            &items
+                .iter()
+                .map(|c| crate::charts::Bar {
+                    label: c.label.clone(),
+                    percent: c.rate,
+                    text: format!("{} ({}/{})", percent(c.rate), c.validated, c.total),
+                })
+                .collect::<Vec<_>>(),
+        ),
+        head: vec![
+            "Déclarations",
+            "Soumises ou validées",
+            "Validées",
+            "Taux de validation",
+        ],
+        rows: items
+            .iter()
+            .map(|c| {
+                (
+                    c.label.clone(),
+                    drill(&c.key),
+                    vec![
+                        c.total.to_string(),
+                        c.submitted.to_string(),
+                        c.validated.to_string(),
+                        percent(c.rate),
+                    ],
+                )
+            })
+            .collect(),
+    }
+}
+
+fn attainment_chart(
+    title: &str,
+    items: &[cpom_domain::dashboard::Attainment],
+    drill: impl Fn(&str) -> String,
+) -> ChartView {
+    use cpom_domain::catalogue::Verdict;
+    let n = |t: &cpom_domain::evaluation::Tally, v: Verdict| {
+        t.counts
+            .iter()
+            .find(|(w, _)| *w == v)
+            .map_or(0, |(_, n)| *n)
+            .to_string()
+    };
+    ChartView {
+        title: title.into(),
+        svg: crate::charts::bars(
+            title,
+            &items
+                .iter()
+                .map(|a| crate::charts::Bar {
+                    label: a.label.clone(),
+                    percent: a.tally.rate.unwrap_or(0.0),
+                    text: a.tally.rate.map_or_else(
+                        || "non évalué".into(),
+                        |r| format!("{} ({} évalué(s))", percent(r), a.tally.evaluated),
+                    ),
+                })
+                .collect::<Vec<_>>(),
+        ),
+        head: vec![
+            "Atteints",
+            "Partiellement",
+            "Non atteints",
+            "Non renseignés",
+            "Taux d'atteinte",
+        ],
+        rows: items
+            .iter()
+            .map(|a| {
+                (
+                    a.label.clone(),
+                    drill(&a.key),
+                    vec![
+                        n(&a.tally, Verdict::Atteint),
+                        n(&a.tally, Verdict::PartiellementAtteint),
+                        n(&a.tally, Verdict::NonAtteint),
+                        n(&a.tally, Verdict::NonRenseigne),
+                        a.tally.rate.map_or_else(|| "—".into(), percent),
+                    ],
+                )
+            })
+            .collect(),
+    }
+}
+
+/// GET `/campagnes/{id}/tableau-de-bord`.
+pub async fn show_dashboard(
+    State(state): State<AppState>,
+    session: Session,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let (c, d) = campaigns::dashboard(&state, &cu, id).await?;
+    let queue = |param: &'static str| {
+        move |key: &str| {
+            if key.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "/campagnes/{id}?{}",
+                    serde_urlencoded::to_string([(param, key)]).unwrap_or_default()
+                )
+            }
+        }
+    };
+    let establishments: Vec<_> = d.by_establishment.iter().take(30).cloned().collect();
+    render(&DashboardPage {
+        layout: Layout::new(&state, &session, &cu, "Tableau de bord", "/campagnes").await?,
+        id,
+        title: c.title.clone(),
+        completion: format!(
+            "{} des {} déclarations validées ({} soumises ou validées)",
+            percent(d.completion.rate),
+            d.completion.total,
+            d.completion.submitted
+        ),
+        attainment: d.attainment.rate.map_or_else(
+            || "aucune valeur évaluée".into(),
+            |r| {
+                format!(
+                    "{} ({} déclarations évaluées)",
+                    percent(r),
+                    d.attainment.evaluated
+                )
+            },
+        ),
+        charts: vec![
+            completion_chart(
+                "Avancement par département",
+                &d.by_department,
+                queue("department"),
+            ),
+            completion_chart(
+                "Avancement par établissement (les 30 moins avancés)",
+                &establishments,
+                queue("ej"),
+            ),
+            attainment_chart(
+                "Atteinte par indicateur",
+                &d.attainment_by_indicator,
+                queue("indicator"),
+            ),
+            attainment_chart(
+                "Atteinte par tranche de taille",
+                &d.attainment_by_band,
+                queue("band"),
+            ),
+            attainment_chart(
+                "Atteinte par département",
+                &d.attainment_by_department,
+                queue("department"),
+            ),
+        ],
+    })
+}

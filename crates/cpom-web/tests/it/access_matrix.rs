@@ -1026,6 +1026,21 @@ fn matrix() -> Vec<Case> {
             [303, 200, 200, 403, 404, 404, 403],
             None,
         ),
+        // The dashboard: whoever sees the campaign, over the declarations it sees.
+        case(
+            "GET",
+            "/campagnes/{id}/tableau-de-bord",
+            Page,
+            [303, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/campaigns/{id}/dashboard",
+            Api,
+            [401, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
         case(
             "GET",
             "/api/v1/campaigns/{id}/values",

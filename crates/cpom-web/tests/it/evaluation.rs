@@ -68,6 +68,7 @@ async fn verdicts_follow_values_overrides_and_avenants() {
         let contract =
             crate::support::signed_contract_with(app.store(), OWN_EJ, content(2.0)).await;
         let mut declarations = vec![];
+        let mut campaigns = vec![];
         for year in [2026, 2027] {
             let (campaign, _) = app
                 .store()
@@ -97,6 +98,7 @@ async fn verdicts_follow_values_overrides_and_avenants() {
                 .items[0]
                 .id;
             declarations.push(d);
+            campaigns.push(campaign.id);
         }
         let (d2026, d2027) = (declarations[0], declarations[1]);
         let mut leader = app.signed_in("establishment-leader").await;
@@ -301,5 +303,24 @@ async fn verdicts_follow_values_overrides_and_avenants() {
             .await;
         assert_eq!(page.status, 200);
         assert!(page.text.contains("50 % (2 évalué(s))"), "{}", page.text);
+
+        // The dashboards, live: 2026 met, 2027 not met, both validated.
+        for (campaign, rate) in [(campaigns[0], 100.0), (campaigns[1], 0.0)] {
+            let d = referent
+                .get(&format!("/api/v1/campaigns/{campaign}/dashboard"))
+                .await
+                .json();
+            assert_eq!(d["completion"]["validated"], 1, "{d}");
+            assert_eq!(d["completion"]["rate"], 100.0);
+            assert_eq!(d["attainment"]["rate"], rate, "{d}");
+            assert_eq!(d["attainment_by_indicator"][0]["key"], "IND-AMBU");
+        }
+        let page = referent
+            .get(&format!("/campagnes/{}/tableau-de-bord", campaigns[1]))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("<svg"), "{}", page.text);
+        assert!(page.text.contains("Atteinte par indicateur (tableau)"));
+        assert!(page.text.contains("/campagnes/"), "drill-down links");
     });
 }

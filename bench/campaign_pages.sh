@@ -4,8 +4,9 @@
 # indicators of the shipped Occitanie catalogue each, opens the campaign (N × K declarations)
 # and submits every tenth declaration; then cpom serves that database and wrk drives, at 32
 # connections, the declaration form (page and API, as the establishment's leader) and the
-# validation queue (page and API, as a referent of the region), with /readyz as the stack's
-# own ceiling; p50/p99, requests per second, non-2xx responses, peak RSS.
+# validation queue, the campaign's dashboard (page and API, as a referent of the region) and
+# the contract's scorecard, with /readyz as the stack's own ceiling; p50/p99, requests per
+# second, non-2xx responses; the campaign's XLSX export (every declaration) timed; peak RSS.
 # Usage: bench/campaign_pages.sh [contracts, default 2000] [indicators, default 25] [seconds, default 15]
 # Needs: wrk (installed from Debian when missing), the local PostgreSQL at 127.0.0.1:5432
 # (CPOM_BENCH_POSTGRES_URL to use another server).
@@ -58,6 +59,14 @@ run_backend() { # name url data_dir
   echo "- GET /campagnes/{id}?state=submitted (queue page, referent), 32 connections, ${duration} s: $(wrk_run "$base/campagnes/$campaign?state=submitted" "Cookie: cpom_session=$ref_cookie")"
   echo "- GET /campagnes/{id}?state=submitted&indicator=$indicator (queue of one indicator), 32 connections, ${duration} s: $(wrk_run "$base/campagnes/$campaign?state=submitted&indicator=$indicator" "Cookie: cpom_session=$ref_cookie")"
   echo "- GET /api/v1/campaigns/{id}/declarations?state=submitted (referent's token), 32 connections, ${duration} s: $(wrk_run "$base/api/v1/campaigns/$campaign/declarations?state=submitted" "Authorization: Bearer $ref_token")"
+  local contract; contract=$(curl -fs -H "Authorization: Bearer $lead_token" "$base/api/v1/declarations/$declaration" | python3 -c 'import json,sys; print(json.load(sys.stdin)["contract_id"])')
+  echo "- GET /campagnes/{id}/tableau-de-bord (dashboard page, referent), 32 connections, ${duration} s: $(wrk_run "$base/campagnes/$campaign/tableau-de-bord" "Cookie: cpom_session=$ref_cookie")"
+  echo "- GET /api/v1/campaigns/{id}/dashboard (referent's token), 32 connections, ${duration} s: $(wrk_run "$base/api/v1/campaigns/$campaign/dashboard" "Authorization: Bearer $ref_token")"
+  echo "- GET /contrats/{id}/bilan (scorecard page, leader), 32 connections, ${duration} s: $(wrk_run "$base/contrats/$contract/bilan" "Cookie: cpom_session=$lead_cookie")"
+  echo "- GET /api/v1/contracts/{id}/scorecard (leader's token), 32 connections, ${duration} s: $(wrk_run "$base/api/v1/contracts/$contract/scorecard" "Authorization: Bearer $lead_token")"
+  for i in 1 2 3; do
+    echo "- GET /api/v1/campaigns/{id}/export.xlsx (every declaration), run $i: $(curl -fs -o /dev/null -w '%{time_total} s, %{size_download} bytes' -H "Authorization: Bearer $ref_token" "$base/api/v1/campaigns/$campaign/export.xlsx")"
+  done
   echo "- peak RSS of the server: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"
   kill -TERM $pid; wait $pid || true
 }

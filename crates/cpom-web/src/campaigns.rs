@@ -1068,3 +1068,139 @@ pub async fn dashboard(
     });
     Ok((c, d))
 }
+
+/// The campaign as an XLSX workbook, over the declarations the actor sees: every
+/// declaration (entity, department, size band, engagement, indicator, site, state, value,
+/// verdict and reason, source, contestation, comment), then each table of the dashboard.
+pub async fn export(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<crate::documents::Download, AppError> {
+    use cpom_docs::xlsx::{CellValue as V, TableSheet};
+    let (c, d) = dashboard(state, cu, id).await?;
+    let scope = list_filter(&cu.actor(), Listing::Declarations);
+    let facts = state.store.campaign_facts(id, &scope).await?;
+    let places: std::collections::HashMap<&str, (&str, &str)> = facts
+        .iter()
+        .map(|f| (f.ej.as_str(), (f.department.as_str(), f.band.as_str())))
+        .collect();
+    let declarations = state.store.all_declarations(id, &scope).await?;
+    let text = |s: &str| V::Text(s.to_owned());
+    let opt = |s: Option<&str>| s.map_or(V::Empty, |s| V::Text(s.to_owned()));
+    let rows = declarations
+        .iter()
+        .map(|x| {
+            let (department, band) = places.get(x.ej.as_str()).copied().unwrap_or_default();
+            let number = match &x.value {
+                Some(campaign::Value::Number { value }) => V::Number(*value),
+                Some(campaign::Value::Rate {
+                    numerator,
+                    denominator,
+                }) => V::Number(numerator * 100.0 / denominator),
+                _ => V::Empty,
+            };
+            vec![
+                text(x.ej.as_str()),
+                text(&x.ej_name),
+                text(department),
+                text(band),
+                text(&x.engagement),
+                text(&x.indicator),
+                text(&x.indicator_title),
+                opt(x.site.as_ref().map(FinessId::as_str)),
+                text(x.state.label()),
+                opt(x.value.as_ref().map(campaign::Value::display).as_deref()),
+                number,
+                opt(x.verdict.map(|v| v.label())),
+                opt(x.verdict_reason.as_deref()),
+                opt(x.value_source.map(|s| s.label())),
+                text(if x.contested { "oui" } else { "non" }),
+                opt(x.comment.as_deref()),
+            ]
+        })
+        .collect();
+    let headers = |h: &[&str]| h.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let completion = |name: &str, items: &[cpom_domain::dashboard::Completion]| TableSheet {
+        name: name.into(),
+        headers: headers(&[
+            "Groupe",
+            "Libellé",
+            "Déclarations",
+            "Soumises ou validées",
+            "Validées",
+            "Taux de validation (%)",
+        ]),
+        rows: items
+            .iter()
+            .map(|x| {
+                vec![
+                    text(&x.key),
+                    text(&x.label),
+                    V::Number(x.total as f64),
+                    V::Number(x.submitted as f64),
+                    V::Number(x.validated as f64),
+                    V::Number(x.rate),
+                ]
+            })
+            .collect(),
+    };
+    let attainment = |name: &str, items: &[cpom_domain::dashboard::Attainment]| TableSheet {
+        name: name.into(),
+        headers: {
+            let mut h = headers(&["Groupe", "Libellé"]);
+            h.extend(
+                cpom_domain::catalogue::Verdict::ALL
+                    .iter()
+                    .map(|v| v.label().to_owned()),
+            );
+            h.extend(headers(&["Évalués", "Taux d'atteinte (%)"]));
+            h
+        },
+        rows: items
+            .iter()
+            .map(|x| {
+                let mut r = vec![text(&x.key), text(&x.label)];
+                r.extend(x.tally.counts.iter().map(|(_, n)| V::Number(*n as f64)));
+                r.push(V::Number(x.tally.evaluated as f64));
+                r.push(x.tally.rate.map_or(V::Empty, V::Number));
+                r
+            })
+            .collect(),
+    };
+    let sheets = vec![
+        TableSheet {
+            name: "Déclarations".into(),
+            headers: headers(&[
+                "FINESS EJ",
+                "Établissement",
+                "Département",
+                "Tranche",
+                "Engagement",
+                "Indicateur",
+                "Libellé de l'indicateur",
+                "Site",
+                "État",
+                "Valeur",
+                "Valeur (nombre ou taux %)",
+                "Verdict",
+                "Raison",
+                "Source ARS",
+                "Contestée",
+                "Commentaire",
+            ]),
+            rows,
+        },
+        completion("Avancement par département", &d.by_department),
+        completion("Avancement par établissement", &d.by_establishment),
+        attainment("Atteinte par indicateur", &d.attainment_by_indicator),
+        attainment("Atteinte par tranche", &d.attainment_by_band),
+        attainment("Atteinte par département", &d.attainment_by_department),
+    ];
+    let bytes = cpom_docs::xlsx::tables(&sheets).map_err(AppError::Internal)?;
+    Ok(crate::documents::Download {
+        file_name: format!("campagne-{}-{}.xlsx", c.id, c.year),
+        mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    })
+}

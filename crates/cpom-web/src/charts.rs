@@ -80,7 +80,13 @@ mod tests {
         );
         assert!(svg.contains("<title>Taux &lt;atteinte&gt;</title>"));
         assert!(svg.contains("Gard &amp; Hérault"));
-        assert!(svg.contains(r##"width="160" height="16" fill="#000091""##), "{svg}");
-        assert!(svg.contains(r##"width="320" height="16" fill="#000091""##), "clamped");
+        assert!(
+            svg.contains(r##"width="160" height="16" fill="#000091""##),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r##"width="320" height="16" fill="#000091""##),
+            "clamped"
+        );
     }
 }

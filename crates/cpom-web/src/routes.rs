@@ -267,6 +267,11 @@ pub fn table() -> Table {
         get(pages::campaigns::show_dashboard),
     )
     .add(
+        "GET",
+        "/campagnes/{id}/export.xlsx",
+        get(pages::campaigns::export),
+    )
+    .add(
         "POST",
         "/campagnes/{id}/valeurs",
         post(pages::campaigns::upload_values).layer(upload_limit()),
@@ -705,6 +710,11 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/campaigns/{id}/dashboard",
         get(api::campaigns::dashboard),
+    )
+    .add(
+        "GET",
+        "/api/v1/campaigns/{id}/export.xlsx",
+        get(api::campaigns::export),
     )
     .add(
         "POST",

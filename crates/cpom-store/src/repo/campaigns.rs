@@ -1601,4 +1601,40 @@ impl Store {
             })
             .collect())
     }
+
+    /// Every declaration of a campaign that a scope sees, by entity then engagement (for the
+    /// export).
+    pub async fn all_declarations(
+        &self,
+        campaign_id: i64,
+        scope: &ScopeFilter,
+    ) -> Result<Vec<Declaration>, StoreError> {
+        let Some(in_scope) = crate::scope_condition(
+            scope,
+            declaration::Column::RegionCode,
+            declaration::Column::EjFiness,
+        ) else {
+            return Ok(vec![]);
+        };
+        let rows = declaration::Entity::find()
+            .filter(declaration::Column::CampaignId.eq(campaign_id))
+            .filter(in_scope)
+            .order_by_asc(declaration::Column::EjFiness)
+            .order_by_asc(declaration::Column::ContractId)
+            .order_by_asc(declaration::Column::Id)
+            .all(self.db())
+            .await?;
+        let mut finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
+        finess.dedup();
+        let mut names = HashMap::new();
+        for chunk in finess.chunks(BATCH) {
+            names.extend(self.entity_names(chunk).await?);
+        }
+        rows.into_iter()
+            .map(|r| {
+                let name = names.get(&r.ej_finess).cloned().unwrap_or_default();
+                to_declaration(r, name)
+            })
+            .collect()
+    }
 }

@@ -586,3 +586,20 @@ pub async fn dashboard(
     let (_, d) = campaigns::dashboard(&state, &cu, id).await?;
     Ok(Json(serde_json::to_value(d).unwrap_or_default()))
 }
+
+/// The campaign as an XLSX workbook over the declarations the caller sees: every
+/// declaration with its value, verdict and reason, then each table of the dashboard.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export.xlsx", tag = "campagnes",
+    params(("id" = i64, Path, description = "Identifiant de la campagne")),
+    responses((status = 200, description = "Le classeur",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = crate::api::documents::FileContent), (status = 404, body = ApiErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    Ok(crate::pages::send_file(
+        campaigns::export(&state, &cu, id).await?,
+    ))
+}

@@ -95,6 +95,7 @@ use crate::error::{ApiErrorBody, FieldError};
         campaigns::load_values,
         campaigns::values_template,
         campaigns::dashboard,
+        campaigns::export,
         contracts::put_negotiator,
         notifications::list,
         notifications::mark_read,

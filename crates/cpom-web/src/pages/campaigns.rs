@@ -1151,3 +1151,12 @@ pub async fn show_dashboard(
         ],
     })
 }
+
+/// GET `/campagnes/{id}/export.xlsx`.
+pub async fn export(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    Ok(super::send_file(campaigns::export(&state, &cu, id).await?))
+}

@@ -1043,6 +1043,20 @@ fn matrix() -> Vec<Case> {
         ),
         case(
             "GET",
+            "/campagnes/{id}/export.xlsx",
+            Page,
+            [303, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/campaigns/{id}/export.xlsx",
+            Api,
+            [401, 200, 200, 200, 404, 404, 200],
+            None,
+        ),
+        case(
+            "GET",
             "/api/v1/campaigns/{id}/values",
             Api,
             [401, 200, 200, 200, 404, 404, 403],

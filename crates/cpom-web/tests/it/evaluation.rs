@@ -322,5 +322,35 @@ async fn verdicts_follow_values_overrides_and_avenants() {
         assert!(page.text.contains("<svg"), "{}", page.text);
         assert!(page.text.contains("Atteinte par indicateur (tableau)"));
         assert!(page.text.contains("/campagnes/"), "drill-down links");
+        // The export: every declaration with its verdict, then the dashboard's tables.
+        let x = referent
+            .get(&format!("/api/v1/campaigns/{}/export.xlsx", campaigns[1]))
+            .await;
+        assert_eq!(x.status, 200);
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes)).expect("xlsx");
+        use calamine::Reader;
+        assert_eq!(
+            wb.sheet_names(),
+            [
+                "Déclarations",
+                "Avancement par département",
+                "Avancement par établissement",
+                "Atteinte par indicateur",
+                "Atteinte par tranche",
+                "Atteinte par département"
+            ]
+        );
+        let sheet = wb.worksheet_range("Déclarations").expect("sheet");
+        let row: Vec<String> = sheet
+            .rows()
+            .nth(1)
+            .expect("row")
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(row[0], OWN_EJ);
+        assert_eq!(row[10], "13", "the value as a number");
+        assert_eq!(row[11], "non atteint");
     });
 }

@@ -1,7 +1,7 @@
-//! The region dashboard of a campaign (issue 7), the pure part: from one line per
-//! declaration (its entity, department, size band, indicator, state and verdict), the
-//! campaign's completion by department and by establishment, and the attainment by
-//! indicator, size band and department. No I/O.
+//! The region dashboard of a campaign (issue 7), the pure part: from the campaign's
+//! declarations counted by entity, state and verdict (with the entity's department and size
+//! band) and by indicator and verdict, the completion by department and by establishment, and
+//! the attainment by indicator, size band and department. No I/O.
 
 use std::collections::BTreeMap;
 
@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::campaign::DeclarationState;
 use crate::catalogue::Verdict;
-use crate::evaluation::{Tally, tally};
+use crate::evaluation::{Tally, tally_counted};
 
-/// What the dashboard knows of one declaration.
+/// A count of declarations sharing an entity (or an indicator), a state and a verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fact {
     /// FINESS of the legal entity.
@@ -28,6 +28,8 @@ pub struct Fact {
     pub state: DeclarationState,
     /// Verdict.
     pub verdict: Option<Verdict>,
+    /// How many declarations.
+    pub count: u64,
 }
 
 /// How far a group of declarations got.
@@ -80,15 +82,15 @@ pub struct Dashboard {
 fn completion<'a>(key: &str, label: &str, facts: impl Iterator<Item = &'a Fact>) -> Completion {
     let (mut total, mut submitted, mut validated) = (0, 0, 0);
     for f in facts {
-        total += 1;
+        total += f.count;
         if matches!(
             f.state,
             DeclarationState::Submitted | DeclarationState::Validated
         ) {
-            submitted += 1;
+            submitted += f.count;
         }
         if f.state == DeclarationState::Validated {
-            validated += 1;
+            validated += f.count;
         }
     }
     Completion {
@@ -123,13 +125,19 @@ fn attainment(facts: &[Fact], key: impl Fn(&Fact) -> (String, String)) -> Vec<At
         .map(|(k, (label, fs))| Attainment {
             key: k,
             label,
-            tally: tally(fs.iter().filter_map(|f| f.verdict)),
+            tally: tally_counted(fs.iter().filter_map(|f| f.verdict.map(|v| (v, f.count)))),
         })
         .collect()
 }
 
-/// Builds the dashboard. `band_label` names a size band.
-pub fn build(facts: &[Fact], band_label: impl Fn(&str) -> String) -> Dashboard {
+/// Builds the dashboard from the declarations counted by entity (`by_entity`: entity,
+/// department, band, state, verdict) and by indicator (`by_indicator`: indicator, state,
+/// verdict). `band_label` names a size band.
+pub fn build(
+    facts: &[Fact],
+    by_indicator: &[Fact],
+    band_label: impl Fn(&str) -> String,
+) -> Dashboard {
     let department = |f: &Fact| {
         if f.department.is_empty() {
             ("".into(), "département inconnu".into())
@@ -149,10 +157,12 @@ pub fn build(facts: &[Fact], band_label: impl Fn(&str) -> String) -> Dashboard {
     by_establishment.sort_by(|a, b| a.rate.total_cmp(&b.rate).then(a.key.cmp(&b.key)));
     Dashboard {
         completion: completion("", "campagne", facts.iter()),
-        attainment: tally(facts.iter().filter_map(|f| f.verdict)),
+        attainment: tally_counted(facts.iter().filter_map(|f| f.verdict.map(|v| (v, f.count)))),
         by_department,
         by_establishment,
-        attainment_by_indicator: attainment(facts, |f| (f.indicator.clone(), f.indicator.clone())),
+        attainment_by_indicator: attainment(by_indicator, |f| {
+            (f.indicator.clone(), f.indicator.clone())
+        }),
         attainment_by_band: attainment(facts, |f| {
             if f.band.is_empty() {
                 ("".into(), "tranche inconnue".into())
@@ -186,6 +196,7 @@ mod tests {
             indicator: ind.into(),
             state,
             verdict: Some(v),
+            count: 1,
         }
     }
 
@@ -207,7 +218,36 @@ mod tests {
             fact("340000001", "34", "lt100", "A", ToDo, NonRenseigne),
             fact("340000001", "34", "lt100", "B", Validated, Atteint),
         ];
-        let d = build(&facts, |b| format!("tranche {b}"));
+        // Counted as the store does: by entity, and by indicator.
+        let mut by_entity: Vec<Fact> = vec![];
+        let mut by_indicator: Vec<Fact> = vec![];
+        for f in &facts {
+            let e = Fact {
+                indicator: String::new(),
+                ..f.clone()
+            };
+            match by_entity
+                .iter_mut()
+                .find(|g| g.ej == e.ej && g.state == e.state && g.verdict == e.verdict)
+            {
+                Some(g) => g.count += 1,
+                None => by_entity.push(e),
+            }
+            let i = Fact {
+                ej: String::new(),
+                ej_name: String::new(),
+                department: String::new(),
+                band: String::new(),
+                ..f.clone()
+            };
+            match by_indicator.iter_mut().find(|g| {
+                g.indicator == i.indicator && g.state == i.state && g.verdict == i.verdict
+            }) {
+                Some(g) => g.count += 1,
+                None => by_indicator.push(i),
+            }
+        }
+        let d = build(&by_entity, &by_indicator, |b| format!("tranche {b}"));
         assert_eq!(
             (
                 d.completion.total,

@@ -143,9 +143,14 @@ pub struct Tally {
 
 /// See [`Tally`].
 pub fn tally(verdicts: impl IntoIterator<Item = Verdict>) -> Tally {
+    tally_counted(verdicts.into_iter().map(|v| (v, 1)))
+}
+
+/// [`tally`] of verdicts already counted (`(verdict, how many)`, a verdict may come again).
+pub fn tally_counted(verdicts: impl IntoIterator<Item = (Verdict, u64)>) -> Tally {
     let mut counts: BTreeMap<Verdict, u64> = Verdict::ALL.iter().map(|v| (*v, 0)).collect();
-    for v in verdicts {
-        *counts.entry(v).or_default() += 1;
+    for (v, n) in verdicts {
+        *counts.entry(v).or_default() += n;
     }
     let n = |v: Verdict| counts.get(&v).copied().unwrap_or(0);
     let evaluated = n(Verdict::Atteint) + n(Verdict::PartiellementAtteint) + n(Verdict::NonAtteint);

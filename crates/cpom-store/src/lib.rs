@@ -82,6 +82,8 @@ pub struct Store {
     search: std::sync::Arc<repo::search_index::SearchCache>,
     /// Catalogue versions read, once no longer drafts (their content never changes then).
     catalogues: repo::catalogues::CatalogueCache,
+    /// The counts behind the campaigns' dashboards, until their declarations change.
+    dashboards: repo::campaigns::DashboardCache,
 }
 
 /// The default database URL: a SQLite file in the data directory.
@@ -121,6 +123,7 @@ impl Store {
             files_dir,
             search: Default::default(),
             catalogues: Default::default(),
+            dashboards: Default::default(),
         })
     }
 

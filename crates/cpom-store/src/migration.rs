@@ -1852,11 +1852,25 @@ impl MigrationTrait for M0012Evaluation {
                 .col(Declarations::ContractId)
                 .to_owned(),
         )
+        .await?;
+        // The last change of a campaign's declarations, read before each dashboard.
+        m.create_index(
+            Index::create()
+                .name("ix_declarations_changed")
+                .table(Declarations::Table)
+                .col(Declarations::CampaignId)
+                .col(Declarations::UpdatedAt)
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for name in ["ix_declarations_contract", "ix_declarations_verdict"] {
+        for name in [
+            "ix_declarations_changed",
+            "ix_declarations_contract",
+            "ix_declarations_verdict",
+        ] {
             m.drop_index(
                 Index::drop()
                     .name(name)

@@ -1061,8 +1061,9 @@ pub async fn dashboard(
     let c = campaign(state, cu, id).await?;
     let scope = list_filter(&cu.actor(), Listing::Declarations);
     let facts = state.store.campaign_facts(id, &scope).await?;
+    let (by_entity, by_indicator) = facts.as_ref();
     let settings = state.store.band_settings(&c.region).await?;
-    let d = cpom_domain::dashboard::build(&facts, |b| {
+    let d = cpom_domain::dashboard::build(by_entity, by_indicator, |b| {
         cpom_domain::registry::SizeBand::parse(b)
             .map_or_else(|| b.to_owned(), |s| s.label(&settings))
     });
@@ -1082,6 +1083,7 @@ pub async fn export(
     let scope = list_filter(&cu.actor(), Listing::Declarations);
     let facts = state.store.campaign_facts(id, &scope).await?;
     let places: std::collections::HashMap<&str, (&str, &str)> = facts
+        .0
         .iter()
         .map(|f| (f.ej.as_str(), (f.department.as_str(), f.band.as_str())))
         .collect();

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use cpom_domain::campaign::{DeclarationState, LoadTarget, Planned, Value, ValueSource};
 use cpom_domain::catalogue::IndicatorKind;
 use cpom_domain::catalogue::Verdict;
+use cpom_domain::dashboard::Fact as DashboardFact;
 use cpom_domain::evaluation::Override;
 use cpom_domain::{FinessId, RegionCode, ScopeFilter};
 use sea_orm::sea_query::Expr;
@@ -351,6 +352,16 @@ pub struct DeclarationStep<'a> {
 }
 
 const BATCH: usize = 500;
+
+/// The declarations of a campaign counted by entity and by indicator (see
+/// [`Store::campaign_facts`]).
+pub type FactSets = (Vec<DashboardFact>, Vec<DashboardFact>);
+
+/// The counts of the dashboards, by campaign and scope, with the last change they reflect.
+#[derive(Clone, Debug, Default)]
+pub struct DashboardCache(std::sync::Arc<std::sync::RwLock<HashMap<(i64, String), CachedFacts>>>);
+
+type CachedFacts = (Option<DateTime<Utc>>, std::sync::Arc<FactSets>);
 
 /// A declaration as read to match a file of values: id, contract, legal entity, site,
 /// indicator, kind, state, version.
@@ -1529,6 +1540,8 @@ impl Store {
                     declaration::Column::VerdictReason,
                     Expr::value(reason.clone()),
                 )
+                // The dashboards read the last change to know whether their figures hold.
+                .col_expr(declaration::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(declaration::Column::Id.eq(*id))
                 .exec(&txn)
                 .await?;
@@ -1537,34 +1550,72 @@ impl Store {
         Ok(())
     }
 
-    /// One line per declaration of a campaign that a scope sees, with its entity's
-    /// department and size band: what the campaign's dashboard is computed from.
+    /// The declarations of a campaign that a scope sees, counted by entity, state and verdict
+    /// (with the entity's name, department and size band), and by indicator, state and
+    /// verdict: what the campaign's dashboard is computed from, in two grouped queries.
     pub async fn campaign_facts(
         &self,
         campaign_id: i64,
         scope: &ScopeFilter,
-    ) -> Result<Vec<cpom_domain::dashboard::Fact>, StoreError> {
+    ) -> Result<std::sync::Arc<FactSets>, StoreError> {
+        // Kept in memory until a declaration of the campaign changes (every write sets its
+        // `updated_at`; the newest one is read from an index): the figures stay live.
+        let stamp: Option<DateTime<Utc>> = declaration::Entity::find()
+            .select_only()
+            .column_as(declaration::Column::UpdatedAt.max(), "m")
+            .filter(declaration::Column::CampaignId.eq(campaign_id))
+            .into_tuple::<Option<DateTime<Utc>>>()
+            .one(self.db())
+            .await?
+            .flatten();
+        let key = (campaign_id, format!("{scope:?}"));
+        if let Ok(cache) = self.dashboards.0.read()
+            && let Some((at, facts)) = cache.get(&key)
+            && *at == stamp
+        {
+            return Ok(facts.clone());
+        }
+        let facts = std::sync::Arc::new(self.count_facts(campaign_id, scope).await?);
+        if let Ok(mut cache) = self.dashboards.0.write() {
+            if cache.len() > 256 {
+                cache.clear();
+            }
+            cache.insert(key, (stamp, facts.clone()));
+        }
+        Ok(facts)
+    }
+
+    async fn count_facts(
+        &self,
+        campaign_id: i64,
+        scope: &ScopeFilter,
+    ) -> Result<FactSets, StoreError> {
         let Some(in_scope) = crate::scope_condition(
             scope,
             declaration::Column::RegionCode,
             declaration::Column::EjFiness,
         ) else {
-            return Ok(vec![]);
+            return Ok((vec![], vec![]));
         };
-        let rows: Vec<(String, String, String, Option<String>)> = declaration::Entity::find()
-            .select_only()
-            .columns([
-                declaration::Column::EjFiness,
-                declaration::Column::IndicatorCode,
-                declaration::Column::State,
-                declaration::Column::Verdict,
-            ])
-            .filter(declaration::Column::CampaignId.eq(campaign_id))
-            .filter(in_scope)
-            .into_tuple()
+        let grouped = |by: declaration::Column| {
+            declaration::Entity::find()
+                .select_only()
+                .columns([by, declaration::Column::State, declaration::Column::Verdict])
+                .column_as(declaration::Column::Id.count(), "n")
+                .filter(declaration::Column::CampaignId.eq(campaign_id))
+                .filter(in_scope.clone())
+                .group_by(by)
+                .group_by(declaration::Column::State)
+                .group_by(declaration::Column::Verdict)
+                .into_tuple::<(String, String, Option<String>, i64)>()
+        };
+        let by_entity = grouped(declaration::Column::EjFiness)
             .all(self.db())
             .await?;
-        let mut finess: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let by_indicator = grouped(declaration::Column::IndicatorCode)
+            .all(self.db())
+            .await?;
+        let mut finess: Vec<String> = by_entity.iter().map(|r| r.0.clone()).collect();
         finess.sort_unstable();
         finess.dedup();
         let mut entities: HashMap<String, (String, String, String)> = HashMap::new();
@@ -1585,21 +1636,38 @@ impl Store {
                 );
             }
         }
-        Ok(rows
-            .into_iter()
-            .map(|(ej, indicator, state, verdict)| {
-                let (name, department, band) = entities.get(&ej).cloned().unwrap_or_default();
-                cpom_domain::dashboard::Fact {
-                    ej,
-                    ej_name: name,
-                    department,
-                    band,
+        let fact = |state: &str, verdict: Option<String>, n: i64| DashboardFact {
+            ej: String::new(),
+            ej_name: String::new(),
+            department: String::new(),
+            band: String::new(),
+            indicator: String::new(),
+            state: DeclarationState::parse(state).unwrap_or(DeclarationState::ToDo),
+            verdict: verdict.as_deref().and_then(Verdict::parse),
+            count: n.max(0) as u64,
+        };
+        Ok((
+            by_entity
+                .into_iter()
+                .map(|(ej, state, verdict, n)| {
+                    let (name, department, band) = entities.get(&ej).cloned().unwrap_or_default();
+                    DashboardFact {
+                        ej,
+                        ej_name: name,
+                        department,
+                        band,
+                        ..fact(&state, verdict, n)
+                    }
+                })
+                .collect(),
+            by_indicator
+                .into_iter()
+                .map(|(indicator, state, verdict, n)| DashboardFact {
                     indicator,
-                    state: DeclarationState::parse(&state).unwrap_or(DeclarationState::ToDo),
-                    verdict: verdict.as_deref().and_then(Verdict::parse),
-                }
-            })
-            .collect())
+                    ..fact(&state, verdict, n)
+                })
+                .collect(),
+        ))
     }
 
     /// Every declaration of a campaign that a scope sees, by entity then engagement (for the

@@ -315,6 +315,26 @@ async fn verdicts_follow_values_overrides_and_avenants() {
             assert_eq!(d["attainment"]["rate"], rate, "{d}");
             assert_eq!(d["attainment_by_indicator"][0]["key"], "IND-AMBU");
         }
+        // A change shows at once (the counts kept in memory follow the declarations).
+        let r = act(
+            &mut referent,
+            d2027,
+            serde_json::json!({"action": "override", "verdict": "atteint",
+                "reason": "Objectif atteint en tenant compte du transfert d'activité."}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let d = referent
+            .get(&format!("/api/v1/campaigns/{}/dashboard", campaigns[1]))
+            .await
+            .json();
+        assert_eq!(d["attainment"]["rate"], 100.0, "{d}");
+        act(
+            &mut referent,
+            d2027,
+            serde_json::json!({"action": "clear_override"}),
+        )
+        .await;
         let page = referent
             .get(&format!("/campagnes/{}/tableau-de-bord", campaigns[1]))
             .await;

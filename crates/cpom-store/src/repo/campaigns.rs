@@ -359,7 +359,10 @@ pub type FactSets = (Vec<DashboardFact>, Vec<DashboardFact>);
 
 /// The counts of the dashboards, by campaign and scope, with the last change they reflect.
 #[derive(Clone, Debug, Default)]
-pub struct DashboardCache(std::sync::Arc<std::sync::RwLock<HashMap<(i64, String), CachedFacts>>>);
+pub struct DashboardCache(
+    std::sync::Arc<std::sync::RwLock<HashMap<(i64, String), CachedFacts>>>,
+    std::sync::Arc<tokio::sync::Mutex<()>>,
+);
 
 type CachedFacts = (Option<DateTime<Utc>>, std::sync::Arc<FactSets>);
 
@@ -1569,11 +1572,22 @@ impl Store {
             .await?
             .flatten();
         let key = (campaign_id, format!("{scope:?}"));
-        if let Ok(cache) = self.dashboards.0.read()
-            && let Some((at, facts)) = cache.get(&key)
-            && *at == stamp
-        {
-            return Ok(facts.clone());
+        let cached = || {
+            self.dashboards
+                .0
+                .read()
+                .ok()
+                .and_then(|cache| cache.get(&key).filter(|(at, _)| *at == stamp).cloned())
+                .map(|(_, facts)| facts)
+        };
+        if let Some(facts) = cached() {
+            return Ok(facts);
+        }
+        // One count at a time: the requests that arrive meanwhile wait for it and take it
+        // from the cache instead of counting the same declarations again.
+        let _counting = self.dashboards.1.lock().await;
+        if let Some(facts) = cached() {
+            return Ok(facts);
         }
         let facts = std::sync::Arc::new(self.count_facts(campaign_id, scope).await?);
         if let Ok(mut cache) = self.dashboards.0.write() {

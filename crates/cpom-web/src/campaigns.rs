@@ -315,7 +315,7 @@ pub async fn validate_bulk(
         .validate_declarations(&cu.user.audit_actor(), id, ids)
         .await?;
     let validated = contracts.len() as u64;
-    crate::evaluation::refresh_contracts(&state.store, contracts).await?;
+    crate::evaluation::refresh_after_change(&state.store, contracts).await;
     Ok(validated)
 }
 
@@ -541,7 +541,7 @@ pub async fn step(
             },
         )
         .await?;
-    crate::evaluation::refresh_contract(&state.store, d.contract_id).await?;
+    crate::evaluation::refresh_after_change(&state.store, [d.contract_id]).await;
     Ok(state.store.declaration(id).await?.0)
 }
 
@@ -609,7 +609,7 @@ async fn override_verdict(
             },
         )
         .await?;
-    crate::evaluation::refresh_contract(&state.store, d.contract_id).await?;
+    crate::evaluation::refresh_after_change(&state.store, [d.contract_id]).await;
     Ok(state.store.declaration(d.id).await?.0)
 }
 
@@ -972,7 +972,7 @@ pub async fn load_values(
         let contracts = planned
             .iter()
             .filter_map(|p| by_id.get(&p.declaration).map(|t| t.contract));
-        crate::evaluation::refresh_contracts(&state.store, contracts).await?;
+        crate::evaluation::refresh_after_change(&state.store, contracts).await;
     }
     Ok(report)
 }

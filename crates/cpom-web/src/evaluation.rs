@@ -90,6 +90,15 @@ pub async fn refresh_contracts(
     Ok(())
 }
 
+/// [`refresh_contracts`] after a change already committed: a failure is logged and leaves
+/// the verdicts as they were until the next change, instead of reporting an error for a
+/// change that was made.
+pub async fn refresh_after_change(store: &Store, contracts: impl IntoIterator<Item = i64>) {
+    if let Err(e) = refresh_contracts(store, contracts).await {
+        tracing::error!(error = ?e, "verdicts not recomputed");
+    }
+}
+
 /// One cell of a contract's scorecard: the declaration of an engagement for a year.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ScoreCell {

@@ -2064,7 +2064,7 @@ pub async fn sign_contract(
         )
         .await?;
     // An avenant may change the targets: the verdicts follow.
-    crate::evaluation::refresh_contract(&state.store, id).await?;
+    crate::evaluation::refresh_after_change(&state.store, [id]).await;
     notify_contract(
         state,
         cu,

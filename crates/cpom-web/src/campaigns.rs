@@ -1051,22 +1051,55 @@ pub fn date_input(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// Campaign dashboards built from the store's counts, by campaign and scope: each kept with
+/// the counts and band settings it was built from, and built again when either changes.
+#[derive(Default)]
+pub struct BuiltDashboards(std::sync::RwLock<std::collections::HashMap<(i64, String), Built>>);
+
+/// A dashboard with the counts (kept alive, compared by identity) and the band settings it
+/// was built from.
+type Built = (
+    std::sync::Arc<cpom_store::repo::campaigns::FactSets>,
+    String,
+    std::sync::Arc<cpom_domain::dashboard::Dashboard>,
+);
+
 /// The dashboard of a campaign, over the declarations the actor sees (the agency: its
-/// region's; an establishment: its own), computed live from the stored verdicts.
+/// region's; an establishment: its own), from the stored verdicts: live, the counts being
+/// read again as soon as a declaration of the campaign changes.
 pub async fn dashboard(
     state: &AppState,
     cu: &CurrentUser,
     id: i64,
-) -> Result<(Campaign, cpom_domain::dashboard::Dashboard), AppError> {
+) -> Result<(Campaign, std::sync::Arc<cpom_domain::dashboard::Dashboard>), AppError> {
     let c = campaign(state, cu, id).await?;
     let scope = list_filter(&cu.actor(), Listing::Declarations);
     let facts = state.store.campaign_facts(id, &scope).await?;
-    let (by_entity, by_indicator) = facts.as_ref();
     let settings = state.store.band_settings(&c.region).await?;
-    let d = cpom_domain::dashboard::build(by_entity, by_indicator, |b| {
-        cpom_domain::registry::SizeBand::parse(b)
-            .map_or_else(|| b.to_owned(), |s| s.label(&settings))
-    });
+    let settings_key = format!("{settings:?}");
+    let key = (id, format!("{scope:?}"));
+    if let Ok(built) = state.dashboards.0.read()
+        && let Some((from, with, d)) = built.get(&key)
+        && std::sync::Arc::ptr_eq(from, &facts)
+        && *with == settings_key
+    {
+        return Ok((c, d.clone()));
+    }
+    let (by_entity, by_indicator) = facts.as_ref();
+    let d = std::sync::Arc::new(cpom_domain::dashboard::build(
+        by_entity,
+        by_indicator,
+        |b| {
+            cpom_domain::registry::SizeBand::parse(b)
+                .map_or_else(|| b.to_owned(), |s| s.label(&settings))
+        },
+    ));
+    if let Ok(mut built) = state.dashboards.0.write() {
+        if built.len() > 256 {
+            built.clear();
+        }
+        built.insert(key, (facts.clone(), settings_key, d.clone()));
+    }
     Ok((c, d))
 }
 

@@ -69,6 +69,8 @@ pub struct AppState {
     pub store: Store,
     /// Settings.
     pub config: Arc<WebConfig>,
+    /// Campaign dashboards already built from the store's counts.
+    pub dashboards: Arc<campaigns::BuiltDashboards>,
 }
 
 /// Name of the session cookie.
@@ -89,6 +91,7 @@ pub fn build_app(store: Store, config: WebConfig) -> Router {
     let state = AppState {
         store,
         config: Arc::new(config),
+        dashboards: Default::default(),
     };
     let request_id = HeaderName::from_static("x-request-id");
     routes::table()

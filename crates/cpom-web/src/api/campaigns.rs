@@ -584,7 +584,7 @@ pub async fn dashboard(
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (_, d) = campaigns::dashboard(&state, &cu, id).await?;
-    Ok(Json(serde_json::to_value(d).unwrap_or_default()))
+    Ok(Json(serde_json::to_value(d.as_ref()).unwrap_or_default()))
 }
 
 /// The campaign as an XLSX workbook over the declarations the caller sees: every

@@ -417,7 +417,7 @@ pub async fn step(
     cu: &CurrentUser,
     id: i64,
     input: &StepInput,
-) -> Result<Declaration, AppError> {
+) -> Result<(), AppError> {
     let (d, c, _) = declaration(state, cu, id).await?;
     let scope = declaration_scope(&d);
     let reason = input.reason.clone().unwrap_or_default();
@@ -542,7 +542,7 @@ pub async fn step(
         )
         .await?;
     crate::evaluation::refresh_after_change(&state.store, [d.contract_id]).await;
-    Ok(state.store.declaration(id).await?.0)
+    Ok(())
 }
 
 /// Sets (`override`: `verdict` and its justification in `reason`) or removes
@@ -552,7 +552,7 @@ async fn override_verdict(
     cu: &CurrentUser,
     d: &Declaration,
     input: &StepInput,
-) -> Result<Declaration, AppError> {
+) -> Result<(), AppError> {
     let row_version = input.row_version.ok_or_else(|| {
         AppError::field(
             "row_version",
@@ -610,7 +610,7 @@ async fn override_verdict(
         )
         .await?;
     crate::evaluation::refresh_after_change(&state.store, [d.contract_id]).await;
-    Ok(state.store.declaration(d.id).await?.0)
+    Ok(())
 }
 
 /// What the declaration form shows besides the value: the fiche, the target for the
@@ -871,6 +871,17 @@ pub async fn may_load(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Cam
     let c = campaign(state, cu, id).await?;
     cu.authorize(&Action::ManageCampaigns(c.region.clone()))?;
     Ok(c)
+}
+
+impl ValuesReport {
+    /// 200 when the file can be (or was) loaded, 422 when it has errors.
+    pub fn status(&self) -> axum::http::StatusCode {
+        if self.errors.is_empty() {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
 }
 
 /// Reads a file of values for an open campaign (its region's ARS administrators) and

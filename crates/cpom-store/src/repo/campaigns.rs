@@ -775,15 +775,7 @@ impl Store {
             .all(self.db())
             .await?;
         let total = total.max(0) as u64;
-        let finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
-        let names = self.entity_names(&finess).await?;
-        let items = rows
-            .into_iter()
-            .map(|r| {
-                let name = names.get(&r.ej_finess).cloned().unwrap_or_default();
-                to_declaration(r, name)
-            })
-            .collect::<Result<_, _>>()?;
+        let items = self.named(rows).await?;
         Ok(Page {
             items,
             total,
@@ -1487,15 +1479,7 @@ impl Store {
             .order_by_asc(declaration::Column::Id)
             .all(self.db())
             .await?;
-        let mut finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
-        finess.dedup();
-        let names = self.entity_names(&finess).await?;
-        rows.into_iter()
-            .map(|r| {
-                let name = names.get(&r.ej_finess).cloned().unwrap_or_default();
-                to_declaration(r, name)
-            })
-            .collect()
+        self.named(rows).await
     }
 
     /// Every declaration of a contract, in every campaign, with its campaign's year.
@@ -1706,7 +1690,13 @@ impl Store {
             .order_by_asc(declaration::Column::Id)
             .all(self.db())
             .await?;
+        self.named(rows).await
+    }
+
+    /// Declarations as read, with their legal entity's name (read in batches).
+    async fn named(&self, rows: Vec<declaration::Model>) -> Result<Vec<Declaration>, StoreError> {
         let mut finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
+        finess.sort_unstable();
         finess.dedup();
         let mut names = HashMap::new();
         for chunk in finess.chunks(BATCH) {

@@ -536,12 +536,7 @@ pub async fn load_values(
         bytes: &bytes,
     };
     let report = campaigns::load_values(&state, &cu, id, &file, !q.dry_run, None).await?;
-    let status = if report.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, Json(report)))
+    Ok((report.status(), Json(report)))
 }
 
 /// Query of the template of values.

@@ -786,10 +786,6 @@ fn sources(current: &str) -> Vec<Choice> {
         .collect()
 }
 
-fn session_error(e: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(e.to_string())
-}
-
 fn pending_values_path(state: &AppState, token: &str) -> std::path::PathBuf {
     state
         .store
@@ -857,11 +853,12 @@ pub async fn upload_values(
             if let Some(old) = session
                 .remove::<PendingValues>(PENDING_VALUES)
                 .await
-                .map_err(session_error)?
+                .map_err(super::registry::session_error)?
             {
                 let _ = tokio::fs::remove_file(pending_values_path(&state, &old.token)).await;
             }
-            let status = if report.errors.is_empty() {
+            let status = report.status();
+            if report.errors.is_empty() {
                 let token = hex::encode(rand::random::<[u8; 16]>());
                 tokio::fs::write(pending_values_path(&state, &token), &bytes)
                     .await
@@ -879,12 +876,9 @@ pub async fn upload_values(
                         },
                     )
                     .await
-                    .map_err(session_error)?;
+                    .map_err(super::registry::session_error)?;
                 page.pending_token = token;
-                axum::http::StatusCode::OK
-            } else {
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY
-            };
+            }
             page.report = Some(values_report_view(&report));
             render_status(&page, status)
         }
@@ -908,8 +902,10 @@ pub async fn apply_values(
 ) -> Result<Response, PageError> {
     campaigns::may_load(&state, &cu, id).await?;
     let token = form_value(&pairs, "token").unwrap_or_default();
-    let pending: Option<PendingValues> =
-        session.get(PENDING_VALUES).await.map_err(session_error)?;
+    let pending: Option<PendingValues> = session
+        .get(PENDING_VALUES)
+        .await
+        .map_err(super::registry::session_error)?;
     let Some(pending) = pending.filter(|p| p.token == token && p.campaign_id == id) else {
         let mut page = values_page(&state, &session, &cu, id).await?;
         page.errors = FormErrors::refused(
@@ -921,7 +917,7 @@ pub async fn apply_values(
     session
         .remove::<PendingValues>(PENDING_VALUES)
         .await
-        .map_err(session_error)?;
+        .map_err(super::registry::session_error)?;
     let path = pending_values_path(&state, &pending.token);
     let bytes = tokio::fs::read(&path).await;
     let _ = tokio::fs::remove_file(&path).await;
@@ -937,13 +933,8 @@ pub async fn apply_values(
     let mut page = values_page(&state, &session, &cu, id).await?;
     match result {
         Ok(report) => {
-            let status = if report.errors.is_empty() {
-                axum::http::StatusCode::OK
-            } else {
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY
-            };
             page.report = Some(values_report_view(&report));
-            render_status(&page, status)
+            render_status(&page, report.status())
         }
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let status = e.status();

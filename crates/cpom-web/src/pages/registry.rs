@@ -886,7 +886,8 @@ fn pending_path(state: &AppState, token: &str) -> std::path::PathBuf {
     pending_dir(state).join(format!("{token}.upload"))
 }
 
-fn session_error(e: tower_sessions::session::Error) -> AppError {
+/// A session that cannot be read or written (shared by the pages that keep a preview).
+pub(crate) fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal(e.to_string())
 }
 

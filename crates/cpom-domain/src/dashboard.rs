@@ -22,6 +22,10 @@ pub struct Fact {
     pub department: String,
     /// Its size band (`lt100`, `100to499`, `ge500`; empty when unknown).
     pub band: String,
+    /// Code of the GHT it belongs to today (empty when none).
+    pub ght: String,
+    /// The GHT's name.
+    pub ght_name: String,
     /// Indicator code.
     pub indicator: String,
     /// State.
@@ -69,6 +73,8 @@ pub struct Dashboard {
     pub attainment: Tally,
     /// Completion by department.
     pub by_department: Vec<Completion>,
+    /// Completion by GHT (the establishments outside any GHT together).
+    pub by_ght: Vec<Completion>,
     /// Completion by establishment, least advanced first.
     pub by_establishment: Vec<Completion>,
     /// Attainment by indicator.
@@ -77,6 +83,8 @@ pub struct Dashboard {
     pub attainment_by_band: Vec<Attainment>,
     /// Attainment by department.
     pub attainment_by_department: Vec<Attainment>,
+    /// Attainment by GHT.
+    pub attainment_by_ght: Vec<Attainment>,
 }
 
 fn completion<'a>(key: &str, label: &str, facts: impl Iterator<Item = &'a Fact>) -> Completion {
@@ -145,20 +153,28 @@ pub fn build(
             (f.department.clone(), f.department.clone())
         }
     };
-    let by_department = groups(facts, department)
-        .into_iter()
-        .map(|(k, (label, fs))| completion(&k, &label, fs.into_iter()))
-        .collect();
-    let mut by_establishment: Vec<Completion> =
-        groups(facts, |f| (f.ej.clone(), f.ej_name.clone()))
+    let ght = |f: &Fact| {
+        if f.ght.is_empty() {
+            ("".into(), "hors GHT".into())
+        } else {
+            (f.ght.clone(), f.ght_name.clone())
+        }
+    };
+    let completions = |key: &dyn Fn(&Fact) -> (String, String)| -> Vec<Completion> {
+        groups(facts, key)
             .into_iter()
             .map(|(k, (label, fs))| completion(&k, &label, fs.into_iter()))
-            .collect();
+            .collect()
+    };
+    let by_department = completions(&department);
+    let by_ght = completions(&ght);
+    let mut by_establishment = completions(&|f: &Fact| (f.ej.clone(), f.ej_name.clone()));
     by_establishment.sort_by(|a, b| a.rate.total_cmp(&b.rate).then(a.key.cmp(&b.key)));
     Dashboard {
         completion: completion("", "campagne", facts.iter()),
         attainment: tally_counted(facts.iter().filter_map(|f| f.verdict.map(|v| (v, f.count)))),
         by_department,
+        by_ght,
         by_establishment,
         attainment_by_indicator: attainment(by_indicator, |f| {
             (f.indicator.clone(), f.indicator.clone())
@@ -171,6 +187,7 @@ pub fn build(
             }
         }),
         attainment_by_department: attainment(facts, department),
+        attainment_by_ght: attainment(facts, ght),
     }
 }
 
@@ -193,6 +210,16 @@ mod tests {
             ej_name: format!("CH {ej}"),
             department: dep.into(),
             band: band.into(),
+            ght: if dep == "30" {
+                "GHT-30".into()
+            } else {
+                String::new()
+            },
+            ght_name: if dep == "30" {
+                "GHT du Gard".into()
+            } else {
+                String::new()
+            },
             indicator: ind.into(),
             state,
             verdict: Some(v),
@@ -238,6 +265,8 @@ mod tests {
                 ej_name: String::new(),
                 department: String::new(),
                 band: String::new(),
+                ght: String::new(),
+                ght_name: String::new(),
                 ..f.clone()
             };
             match by_indicator.iter_mut().find(|g| {
@@ -288,5 +317,23 @@ mod tests {
         assert_eq!((lt100.tally.evaluated, lt100.tally.rate), (2, Some(50.0)));
         let dep34 = &d.attainment_by_department[1];
         assert_eq!((dep34.key.as_str(), dep34.tally.rate), ("34", Some(100.0)));
+        // The Gard's two establishments are in one GHT; the Hérault's is outside any GHT,
+        // listed first under its own label.
+        assert_eq!(d.by_ght.len(), 2);
+        assert_eq!(
+            (d.by_ght[0].label.as_str(), d.by_ght[0].total),
+            ("hors GHT", 2)
+        );
+        assert_eq!(
+            (
+                d.by_ght[1].label.as_str(),
+                d.by_ght[1].total,
+                d.by_ght[1].validated
+            ),
+            ("GHT du Gard", 4, 3)
+        );
+        let g = &d.attainment_by_ght[1];
+        assert_eq!((g.key.as_str(), g.tally.evaluated), ("GHT-30", 3));
+        assert!((g.tally.rate.expect("rate") - 100.0 / 3.0).abs() < 1e-9);
     }
 }

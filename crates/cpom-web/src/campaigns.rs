@@ -231,6 +231,8 @@ pub struct DeclarationQuery {
     pub department: Option<String>,
     /// Size band of the legal entity (`lt100`, `100to499`, `ge500`).
     pub band: Option<String>,
+    /// Code of the GHT the legal entity belongs to today.
+    pub ght: Option<String>,
     /// Account id of the contract's negotiator (the referent in charge).
     pub negotiator: Option<String>,
     /// `true`: only the values the establishment contested.
@@ -273,6 +275,7 @@ pub async fn declarations(
                     .ok_or_else(|| AppError::field("band", format!("tranche « {b} » inconnue")))?,
             ),
         },
+        ght: blank(&q.ght).map(|g| g.to_uppercase()),
         negotiator: services::account_id("negotiator", &q.negotiator)?,
         contested_only: match blank(&q.contested).as_deref() {
             None | Some("false") => false,
@@ -1238,10 +1241,12 @@ pub async fn export(
             rows,
         },
         completion("Avancement par département", &d.by_department),
+        completion("Avancement par GHT", &d.by_ght),
         completion("Avancement par établissement", &d.by_establishment),
         attainment("Atteinte par indicateur", &d.attainment_by_indicator),
         attainment("Atteinte par tranche", &d.attainment_by_band),
         attainment("Atteinte par département", &d.attainment_by_department),
+        attainment("Atteinte par GHT", &d.attainment_by_ght),
     ];
     let bytes = cpom_docs::xlsx::tables(&sheets).map_err(AppError::Internal)?;
     Ok(crate::documents::Download {

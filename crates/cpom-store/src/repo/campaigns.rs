@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use crate::audit::{self, AuditActor, Change};
 use crate::entity::{
-    campaign, contract, declaration, declaration_evidence, declaration_history, evidence,
-    legal_entity, value_import,
+    campaign, contract, declaration, declaration_evidence, declaration_history, evidence, ght,
+    ght_membership, legal_entity, value_import,
 };
 use crate::{Page, Store, StoreError};
 
@@ -326,6 +326,8 @@ pub struct DeclarationFilter {
     pub department: Option<String>,
     /// Of the legal entities of this size band (the override when set, else the computed).
     pub band: Option<cpom_domain::registry::SizeBand>,
+    /// Of the legal entities that belong today to this GHT.
+    pub ght: Option<String>,
     /// Of the contracts of this negotiator.
     pub negotiator: Option<i64>,
     /// Only the values the establishment contested.
@@ -743,6 +745,17 @@ impl Store {
                 .map(|e| e.finess)
                 .collect();
             cond = cond.add(declaration::Column::EjFiness.is_in(ejs));
+        }
+        if let Some(code) = &filter.ght {
+            let members: Vec<String> = ght_membership::Entity::find()
+                .select_only()
+                .column(ght_membership::Column::EjFiness)
+                .filter(ght_membership::Column::GhtCode.eq(code.as_str()))
+                .filter(current_membership(Utc::now().date_naive()))
+                .into_tuple()
+                .all(self.db())
+                .await?;
+            cond = cond.add(declaration::Column::EjFiness.is_in(members));
         }
         if let Some(n) = filter.negotiator {
             let contracts: Vec<i64> = contract::Entity::find()
@@ -1634,11 +1647,36 @@ impl Store {
                 );
             }
         }
+        // The GHT each entity belongs to today.
+        let today = Utc::now().date_naive();
+        let mut ghts: HashMap<String, String> = HashMap::new();
+        for chunk in finess.chunks(BATCH) {
+            for m in ght_membership::Entity::find()
+                .filter(ght_membership::Column::EjFiness.is_in(chunk.iter().map(String::as_str)))
+                .filter(current_membership(today))
+                .all(self.db())
+                .await?
+            {
+                ghts.insert(m.ej_finess, m.ght_code);
+            }
+        }
+        let ght_names: HashMap<String, String> = if ghts.is_empty() {
+            HashMap::new()
+        } else {
+            ght::Entity::find()
+                .all(self.db())
+                .await?
+                .into_iter()
+                .map(|g| (g.code, g.name))
+                .collect()
+        };
         let fact = |state: &str, verdict: Option<String>, n: i64| DashboardFact {
             ej: String::new(),
             ej_name: String::new(),
             department: String::new(),
             band: String::new(),
+            ght: String::new(),
+            ght_name: String::new(),
             indicator: String::new(),
             state: DeclarationState::parse(state).unwrap_or(DeclarationState::ToDo),
             verdict: verdict.as_deref().and_then(Verdict::parse),
@@ -1649,7 +1687,10 @@ impl Store {
                 .into_iter()
                 .map(|(ej, state, verdict, n)| {
                     let (name, department, band) = entities.get(&ej).cloned().unwrap_or_default();
+                    let ght = ghts.get(&ej).cloned().unwrap_or_default();
                     DashboardFact {
+                        ght_name: ght_names.get(&ght).cloned().unwrap_or_else(|| ght.clone()),
+                        ght,
                         ej,
                         ej_name: name,
                         department,
@@ -1709,4 +1750,15 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The GHT memberships in force on a day.
+pub(crate) fn current_membership(on: NaiveDate) -> Condition {
+    Condition::all()
+        .add(ght_membership::Column::ValidFrom.lte(on))
+        .add(
+            Condition::any()
+                .add(ght_membership::Column::ValidTo.is_null())
+                .add(ght_membership::Column::ValidTo.gte(on)),
+        )
 }

@@ -366,12 +366,7 @@ impl Store {
             let on = filter.ght_on.unwrap_or_else(|| Utc::now().date_naive());
             let members: Vec<String> = ght_membership::Entity::find()
                 .filter(ght_membership::Column::GhtCode.eq(code.as_str()))
-                .filter(ght_membership::Column::ValidFrom.lte(on))
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(ght_membership::Column::ValidTo.is_null())
-                        .add(ght_membership::Column::ValidTo.gte(on)),
-                )
+                .filter(super::campaigns::current_membership(on))
                 .all(self.db())
                 .await?
                 .into_iter()

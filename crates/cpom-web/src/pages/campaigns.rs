@@ -155,6 +155,7 @@ pub struct CampaignPage {
     contested_only: bool,
     states: Vec<Choice>,
     bands: Vec<Choice>,
+    ghts: Vec<Choice>,
     negotiators: Vec<Choice>,
     indicator: String,
     department: String,
@@ -182,6 +183,7 @@ pub async fn show(
         ("indicator", &q.indicator),
         ("department", &q.department),
         ("band", &q.band),
+        ("ght", &q.ght),
         ("negotiator", &q.negotiator),
         ("contested", &q.contested),
     ]
@@ -230,6 +232,16 @@ pub async fn show(
             .iter()
             .map(|b| Choice::new(b.as_str(), b.as_str(), &current))
             .collect()
+        },
+        ghts: if cu.user.role.is_ars_side() {
+            let current = q.ght.clone().unwrap_or_default();
+            crate::services::list_ghts(&state, &cu)
+                .await?
+                .into_iter()
+                .map(|g| Choice::new(g.code.clone(), format!("{} — {}", g.code, g.name), &current))
+                .collect()
+        } else {
+            vec![]
         },
         negotiators: {
             let current = q.negotiator.clone().unwrap_or_default();
@@ -1119,6 +1131,7 @@ pub async fn show_dashboard(
                 &d.by_department,
                 queue("department"),
             ),
+            completion_chart("Avancement par GHT", &d.by_ght, queue("ght")),
             completion_chart(
                 "Avancement par établissement (les 30 moins avancés)",
                 &establishments,
@@ -1139,6 +1152,7 @@ pub async fn show_dashboard(
                 &d.attainment_by_department,
                 queue("department"),
             ),
+            attainment_chart("Atteinte par GHT", &d.attainment_by_ght, queue("ght")),
         ],
     })
 }

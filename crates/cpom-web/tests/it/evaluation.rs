@@ -304,6 +304,29 @@ async fn verdicts_follow_values_overrides_and_avenants() {
         assert_eq!(page.status, 200);
         assert!(page.text.contains("50 % (2 évalué(s))"), "{}", page.text);
 
+        // The establishment belongs to a GHT: the dashboard's GHT breakdown and the queue's
+        // GHT filter follow its membership.
+        let region = cpom_domain::RegionCode::parse("76").expect("region");
+        let ght = app
+            .store()
+            .create_ght(&sys, "GHT-EVAL", "GHT de l'évaluation", &region)
+            .await
+            .expect("ght");
+        app.store()
+            .add_ght_member(
+                &sys,
+                "GHT-EVAL",
+                &cpom_domain::FinessId::parse(OWN_EJ).expect("finess"),
+                false,
+                cpom_domain::territory::Period::new(
+                    chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+                    None,
+                )
+                .expect("period"),
+                ght.version,
+            )
+            .await
+            .expect("member");
         // The dashboards, live: 2026 met, 2027 not met, both validated.
         for (campaign, rate) in [(campaigns[0], 100.0), (campaigns[1], 0.0)] {
             let d = referent
@@ -314,6 +337,20 @@ async fn verdicts_follow_values_overrides_and_avenants() {
             assert_eq!(d["completion"]["rate"], 100.0);
             assert_eq!(d["attainment"]["rate"], rate, "{d}");
             assert_eq!(d["attainment_by_indicator"][0]["key"], "IND-AMBU");
+            assert_eq!(d["by_ght"][0]["label"], "GHT de l'évaluation", "{d}");
+            assert_eq!(d["by_ght"][0]["validated"], 1);
+            assert_eq!(d["attainment_by_ght"][0]["key"], "GHT-EVAL");
+            assert_eq!(d["attainment_by_ght"][0]["tally"]["rate"], rate);
+        }
+        for (ght, total) in [("GHT-EVAL", 1), ("GHT-AUTRE", 0)] {
+            let q = referent
+                .get(&format!(
+                    "/api/v1/campaigns/{}/declarations?ght={ght}",
+                    campaigns[0]
+                ))
+                .await;
+            assert_eq!(q.status, 200, "{}", q.text);
+            assert_eq!(q.json()["total"], total, "{ght}");
         }
         // A change shows at once (the counts kept in memory follow the declarations).
         let r = act(
@@ -355,10 +392,12 @@ async fn verdicts_follow_values_overrides_and_avenants() {
             [
                 "Déclarations",
                 "Avancement par département",
+                "Avancement par GHT",
                 "Avancement par établissement",
                 "Atteinte par indicateur",
                 "Atteinte par tranche",
-                "Atteinte par département"
+                "Atteinte par département",
+                "Atteinte par GHT"
             ]
         );
         let sheet = wb.worksheet_range("Déclarations").expect("sheet");

@@ -16,6 +16,8 @@ pub mod ids;
 pub mod policy;
 pub mod region;
 pub mod registry;
+pub mod review;
+pub mod review_pack;
 pub mod role;
 pub mod search;
 pub mod territory;

@@ -127,6 +127,18 @@ pub enum Action {
     },
     /// Validate or return the declarations of a region: its agency's users.
     ReviewDeclaration(Scope),
+    /// Read a review and its road map: the agency's users and observers of its region, the
+    /// national roles, and the users of the legal entities it covers (for a GHT dialogue,
+    /// the entities that are or were members of the GHT).
+    ViewReview {
+        /// Region of the review.
+        region: RegionCode,
+        /// Legal entities it covers.
+        ejs: Vec<FinessId>,
+    },
+    /// Record or change the reviews of a region and their road maps: its agency's
+    /// administrators and referents (and the national administrator).
+    ManageReviews(RegionCode),
 }
 
 /// Which records a listing may return.
@@ -174,6 +186,8 @@ pub enum Listing {
     Contracts,
     /// Campaigns and their declarations.
     Declarations,
+    /// Reviews and their road maps.
+    Reviews,
 }
 
 /// Which records of a listing the actor may see.
@@ -201,12 +215,15 @@ pub fn list_filter(actor: &Actor, listing: Listing) -> ScopeFilter {
             .clone()
             .map_or(ScopeFilter::All, ScopeFilter::Region),
         (Listing::Catalogues, _) => region(),
-        (Listing::Contracts, Role::ArsReferent) => region(),
-        (Listing::Contracts, Role::Observer) => actor
+        (Listing::Contracts | Listing::Reviews, Role::ArsReferent) => region(),
+        (Listing::Contracts | Listing::Reviews, Role::Observer) => actor
             .region
             .clone()
             .map_or(ScopeFilter::All, ScopeFilter::Region),
-        (Listing::Contracts, Role::EstablishmentLeader | Role::EstablishmentContributor) => actor
+        (
+            Listing::Contracts | Listing::Reviews,
+            Role::EstablishmentLeader | Role::EstablishmentContributor,
+        ) => actor
             .ej
             .clone()
             .map_or(ScopeFilter::Nothing, ScopeFilter::LegalEntity),
@@ -367,6 +384,25 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
         Action::ReviewDeclaration(scope) => allow_if(
             agency_of(actor, scope),
             "Les déclarations sont validées par l'ARS de la région.",
+        ),
+        Action::ViewReview { region, ejs } => allow_if(
+            match list_filter(actor, Listing::Reviews) {
+                ScopeFilter::All => true,
+                ScopeFilter::Region(r) => r == *region,
+                ScopeFilter::LegalEntity(ej) => ejs.contains(&ej),
+                ScopeFilter::Nothing => false,
+            },
+            "Cette revue n'appartient pas à votre périmètre.",
+        ),
+        Action::ManageReviews(region) => allow_if(
+            agency_of(
+                actor,
+                &Scope {
+                    region: Some(region.clone()),
+                    ej: None,
+                },
+            ),
+            "Les revues sont tenues par les agents de l'ARS de la région.",
         ),
     }
 }
@@ -858,6 +894,45 @@ mod tests {
             ReadyToSign
         ));
         assert!(!mv(Role::ArsReferent, &foreign, Preparation, Negotiation));
+    }
+
+    #[test]
+    fn reviews_are_kept_by_the_agency_and_read_by_the_entities_they_cover() {
+        let occitanie = RegionCode::parse("76").expect("region");
+        let ara = RegionCode::parse("84").expect("region");
+        let covered = |ejs: &[&str]| Action::ViewReview {
+            region: occitanie.clone(),
+            ejs: ejs
+                .iter()
+                .map(|e| FinessId::parse(e).expect("finess"))
+                .collect(),
+        };
+        let can = |role, action: &Action| authorize(&actor(role), action).is_ok();
+        // `actor` puts establishment users in 340780477, of the Occitanie.
+        for role in Role::ALL {
+            assert!(can(role, &covered(&["340780477", "300780038"])), "{role}");
+        }
+        assert!(!can(Role::EstablishmentLeader, &covered(&["300780038"])));
+        assert!(!can(Role::EstablishmentContributor, &covered(&[])));
+        assert!(can(Role::ArsReferent, &covered(&[])));
+        let foreign = Action::ViewReview {
+            region: ara.clone(),
+            ejs: vec![],
+        };
+        assert!(!can(Role::ArsReferent, &foreign));
+        assert!(can(Role::NationalAdmin, &foreign));
+        let manage = |role, r: &RegionCode| can(role, &Action::ManageReviews(r.clone()));
+        assert!(manage(Role::ArsAdmin, &occitanie));
+        assert!(manage(Role::ArsReferent, &occitanie));
+        assert!(!manage(Role::ArsReferent, &ara));
+        assert!(manage(Role::NationalAdmin, &ara));
+        for role in [
+            Role::Observer,
+            Role::EstablishmentLeader,
+            Role::EstablishmentContributor,
+        ] {
+            assert!(!manage(role, &occitanie), "{role}");
+        }
     }
 
     #[test]

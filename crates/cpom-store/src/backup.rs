@@ -21,8 +21,8 @@ use crate::entity::{
     api_token, audit_event, authorisation, campaign, catalogue, contract, contract_comment,
     contract_event, contract_file, contract_template, contract_version, declaration,
     declaration_evidence, declaration_history, entity_label, evidence, ght, ght_membership,
-    import_run, legal_entity, login_attempt, notification, region_setting, reminder, session, site,
-    site_capacity, user, value_import,
+    import_run, legal_entity, login_attempt, notification, region_setting, reminder, review,
+    review_action, session, site, site_capacity, user, value_import,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -141,6 +141,14 @@ macro_rules! with_entity {
             }
             "reminders" => {
                 type $entity = reminder::Entity;
+                $body
+            }
+            "reviews" => {
+                type $entity = review::Entity;
+                $body
+            }
+            "review_actions" => {
+                type $entity = review_action::Entity;
                 $body
             }
             "import_runs" => {

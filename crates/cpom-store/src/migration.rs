@@ -22,12 +22,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0010Campaigns),
             Box::new(M0011ValueImports),
             Box::new(M0012Evaluation),
+            Box::new(M0013Reviews),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 29] = [
+pub const TABLES: [&str; 31] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -51,6 +52,8 @@ pub const TABLES: [&str; 29] = [
     "evidence",
     "declaration_evidence",
     "reminders",
+    "reviews",
+    "review_actions",
     "import_runs",
     "users",
     "api_tokens",
@@ -297,8 +300,14 @@ impl MigrationTrait for M0001Foundation {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES.iter().rev() {
-            m.drop_table(Table::drop().table(Alias::new(*table)).to_owned())
-                .await?;
+            // The later migrations' tables are gone already.
+            m.drop_table(
+                Table::drop()
+                    .table(Alias::new(*table))
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -1894,5 +1903,130 @@ impl MigrationTrait for M0012Evaluation {
             .await?;
         }
         Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Reviews {
+    Table,
+    Id,
+    RegionCode,
+    Setting,
+    EjFiness,
+    GhtCode,
+    HeldOn,
+    Participants,
+    Minutes,
+    Author,
+    RowVersion,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ReviewActions {
+    Table,
+    Id,
+    ReviewId,
+    Title,
+    Owner,
+    DueOn,
+    Status,
+    Engagements,
+    RowVersion,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Reviews (revues) of contracts, with one legal entity or the members of a GHT, and the
+/// actions of their road maps (feuilles de route).
+struct M0013Reviews;
+
+impl MigrationName for M0013Reviews {
+    fn name(&self) -> &str {
+        "m0013_reviews"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0013Reviews {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Reviews::Table)
+                .col(big_pk_auto(Reviews::Id))
+                .col(string_len(Reviews::RegionCode, 8))
+                .col(string_len(Reviews::Setting, 8))
+                .col(string_len_null(Reviews::EjFiness, 9))
+                .col(string_len_null(Reviews::GhtCode, 64))
+                .col(date(Reviews::HeldOn))
+                .col(text(Reviews::Participants))
+                .col(text(Reviews::Minutes))
+                .col(string(Reviews::Author))
+                .col(big_integer(Reviews::RowVersion))
+                .col(timestamp_with_time_zone(Reviews::CreatedAt))
+                .col(timestamp_with_time_zone(Reviews::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+        for (name, col) in [
+            ("ix_reviews_ej", Reviews::EjFiness),
+            ("ix_reviews_ght", Reviews::GhtCode),
+        ] {
+            m.create_index(
+                Index::create()
+                    .name(name)
+                    .table(Reviews::Table)
+                    .col(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        m.create_index(
+            Index::create()
+                .name("ix_reviews_region")
+                .table(Reviews::Table)
+                .col(Reviews::RegionCode)
+                .col(Reviews::HeldOn)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ReviewActions::Table)
+                .col(big_pk_auto(ReviewActions::Id))
+                .col(big_integer(ReviewActions::ReviewId))
+                .col(text(ReviewActions::Title))
+                .col(string(ReviewActions::Owner))
+                .col(date(ReviewActions::DueOn))
+                .col(string_len(ReviewActions::Status, 16))
+                .col(text(ReviewActions::Engagements))
+                .col(big_integer(ReviewActions::RowVersion))
+                .col(timestamp_with_time_zone(ReviewActions::CreatedAt))
+                .col(timestamp_with_time_zone(ReviewActions::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_review_actions_review")
+                        .from(ReviewActions::Table, ReviewActions::ReviewId)
+                        .to(Reviews::Table, Reviews::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_review_actions_review")
+                .table(ReviewActions::Table)
+                .col(ReviewActions::ReviewId)
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ReviewActions::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Reviews::Table).to_owned())
+            .await
     }
 }

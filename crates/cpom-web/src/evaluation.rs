@@ -242,3 +242,88 @@ pub async fn scorecard(
         rows,
     })
 }
+
+/// The review pack of a contract's establishment, as PDF: its scorecard, the trends of its
+/// values over the years, an anonymised comparison with the establishments of its size band
+/// in the region, and the road map's actions serving the contract. Whoever reads the
+/// contract may print it.
+pub async fn review_pack(
+    state: &crate::AppState,
+    cu: &crate::auth::CurrentUser,
+    id: i64,
+) -> Result<crate::documents::Download, AppError> {
+    use cpom_domain::review_pack::{Line, PackAction, PackInput};
+    let c = crate::services::contract(state, cu, id).await?;
+    let declarations = state.store.contract_declarations(c.id).await?;
+    let mut lines: Vec<Line> = vec![];
+    for (year, d) in &declarations {
+        let site = d.site.as_ref().map(ToString::to_string);
+        let i = match lines
+            .iter()
+            .position(|l| l.engagement == d.engagement && l.site == site)
+        {
+            Some(i) => i,
+            None => {
+                lines.push(Line {
+                    engagement: d.engagement.clone(),
+                    indicator: d.indicator.clone(),
+                    indicator_title: d.indicator_title.clone(),
+                    site,
+                    cells: vec![],
+                });
+                lines.len() - 1
+            }
+        };
+        lines[i].cells.push((*year, d.value.clone(), d.verdict));
+    }
+    for l in &mut lines {
+        l.cells.sort_by_key(|(y, _, _)| *y);
+    }
+    let entity = state.store.get_legal_entity(&c.ej).await?;
+    let band = entity.as_ref().and_then(|e| e.size_band());
+    let settings = state.store.band_settings(&c.region).await?;
+    let mut indicators: Vec<String> = lines.iter().map(|l| l.indicator.clone()).collect();
+    indicators.sort_unstable();
+    indicators.dedup();
+    let peers = match band {
+        Some(b) => {
+            state
+                .store
+                .peer_declarations(&c.region, b.as_str(), &indicators, &c.ej)
+                .await?
+        }
+        None => vec![],
+    };
+    let today = crate::services::today();
+    let actions = state
+        .store
+        .contract_actions(c.id)
+        .await?
+        .into_iter()
+        .map(|(r, a)| PackAction {
+            review_on: r.held_on,
+            title: a.title,
+            owner: a.owner,
+            due_on: a.due_on,
+            status: a.status.label().into(),
+            late: cpom_domain::review::late(a.status, a.due_on, today),
+        })
+        .collect();
+    let doc = cpom_domain::review_pack::build(&PackInput {
+        ej_name: c.ej_name.clone(),
+        ej: c.ej.to_string(),
+        region: c.region.name().into(),
+        band: band.map(|b| b.label(&settings)),
+        contract_title: c.title.clone(),
+        period: (c.start_year, c.end_year),
+        edited_on: today,
+        lines,
+        peers,
+        actions,
+    });
+    Ok(crate::documents::Download {
+        file_name: format!("dossier-revue-{}-{}.pdf", c.ej, today.format("%Y%m%d")),
+        mime: "application/pdf",
+        bytes: cpom_docs::pdf::render(&doc),
+    })
+}

@@ -15,6 +15,7 @@ pub mod error;
 pub mod evaluation;
 pub mod pages;
 pub mod reminders;
+pub mod reviews;
 pub mod routes;
 pub mod schedule;
 pub mod services;

@@ -243,6 +243,20 @@ pub fn table() -> Table {
         "/registre/ej/{finess}/labels/{id}/fin",
         post(pages::territories::end_label),
     )
+    .add("GET", "/revues", get(pages::reviews::list))
+    .add("POST", "/revues", post(pages::reviews::create))
+    .add("GET", "/revues/{id}", get(pages::reviews::show))
+    .add("POST", "/revues/{id}", post(pages::reviews::update))
+    .add(
+        "POST",
+        "/revues/{id}/actions",
+        post(pages::reviews::add_action),
+    )
+    .add(
+        "POST",
+        "/revues/{id}/actions/{action_id}",
+        post(pages::reviews::update_action),
+    )
     .add("GET", "/campagnes", get(pages::campaigns::list))
     .add("POST", "/campagnes", post(pages::campaigns::open))
     .add("GET", "/campagnes/{id}", get(pages::campaigns::show))
@@ -384,6 +398,11 @@ pub fn table() -> Table {
         "POST",
         "/contrats/{id}/avenant",
         post(pages::contracts::propose_avenant),
+    )
+    .add(
+        "GET",
+        "/contrats/{id}/dossier-revue.pdf",
+        get(pages::contracts::review_pack),
     )
     .add(
         "GET",
@@ -683,6 +702,20 @@ pub fn table() -> Table {
         post(api::contracts::record_event),
     )
     .add("GET", "/api/v1/calendar", get(api::contracts::due_steps))
+    .add("GET", "/api/v1/reviews", get(api::reviews::list))
+    .add("POST", "/api/v1/reviews", post(api::reviews::create))
+    .add("GET", "/api/v1/reviews/{id}", get(api::reviews::get))
+    .add("PUT", "/api/v1/reviews/{id}", put(api::reviews::update))
+    .add(
+        "POST",
+        "/api/v1/reviews/{id}/actions",
+        post(api::reviews::add_action),
+    )
+    .add(
+        "PUT",
+        "/api/v1/reviews/{id}/actions/{action_id}",
+        put(api::reviews::update_action),
+    )
     .add("GET", "/api/v1/campaigns", get(api::campaigns::list))
     .add("POST", "/api/v1/campaigns", post(api::campaigns::open))
     .add("GET", "/api/v1/campaigns/{id}", get(api::campaigns::get))
@@ -770,6 +803,11 @@ pub fn table() -> Table {
         "POST",
         "/api/v1/contracts/{id}/avenant",
         post(api::contracts::propose_avenant),
+    )
+    .add(
+        "GET",
+        "/api/v1/contracts/{id}/review-pack.pdf",
+        get(api::contracts::review_pack),
     )
     .add(
         "GET",

@@ -66,12 +66,13 @@ pub struct Layout {
 type Section = (&'static str, &'static str, Option<fn() -> Action>);
 
 /// Sections of the navigation, each shown only if the policy allows its action.
-const SECTIONS: [Section; 7] = [
+const SECTIONS: [Section; 8] = [
     ("/", "Accueil", None),
     ("/registre", "Registre", Some(|| Action::ViewRegistry)),
     ("/referentiels", "Référentiels", None),
     ("/contrats", "Contrats", None),
     ("/campagnes", "Campagnes", None),
+    ("/revues", "Revues", None),
     (
         "/admin/utilisateurs",
         "Utilisateurs",

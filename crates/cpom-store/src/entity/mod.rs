@@ -25,6 +25,8 @@ pub mod login_attempt;
 pub mod notification;
 pub mod region_setting;
 pub mod reminder;
+pub mod review;
+pub mod review_action;
 pub mod session;
 pub mod site;
 pub mod site_capacity;

@@ -1523,6 +1523,82 @@ impl Store {
             .collect()
     }
 
+    /// The validated declarations of the other legal entities of a region in a size band
+    /// (the override when set, else the computed), for some indicators: year, entity,
+    /// indicator, value and verdict (for the anonymised comparison of a review pack).
+    pub async fn peer_declarations(
+        &self,
+        region: &RegionCode,
+        band: &str,
+        indicators: &[String],
+        except: &FinessId,
+    ) -> Result<Vec<cpom_domain::review_pack::PeerValue>, StoreError> {
+        let peers: Vec<String> = legal_entity::Entity::find()
+            .filter(legal_entity::Column::RegionCode.eq(region.as_str()))
+            .filter(legal_entity::Column::Finess.ne(except.as_str()))
+            .filter(
+                Condition::any()
+                    .add(legal_entity::Column::BandOverride.eq(band))
+                    .add(
+                        Condition::all()
+                            .add(legal_entity::Column::BandOverride.is_null())
+                            .add(legal_entity::Column::SizeBand.eq(band)),
+                    ),
+            )
+            .select_only()
+            .column(legal_entity::Column::Finess)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let years: HashMap<i64, i32> = campaign::Entity::find()
+            .select_only()
+            .columns([campaign::Column::Id, campaign::Column::Year])
+            .filter(campaign::Column::RegionCode.eq(region.as_str()))
+            .into_tuple::<(i64, i32)>()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .collect();
+        if peers.is_empty() || years.is_empty() || indicators.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut out = vec![];
+        for chunk in peers.chunks(BATCH) {
+            let rows = declaration::Entity::find()
+                .select_only()
+                .columns([
+                    declaration::Column::CampaignId,
+                    declaration::Column::EjFiness,
+                    declaration::Column::IndicatorCode,
+                    declaration::Column::Value,
+                    declaration::Column::Verdict,
+                ])
+                .filter(declaration::Column::CampaignId.is_in(years.keys().copied()))
+                .filter(
+                    declaration::Column::IndicatorCode.is_in(indicators.iter().map(String::as_str)),
+                )
+                .filter(declaration::Column::State.eq(DeclarationState::Validated.as_str()))
+                .filter(declaration::Column::RegionCode.eq(region.as_str()))
+                .filter(declaration::Column::EjFiness.is_in(chunk.iter().map(String::as_str)))
+                .into_tuple::<(i64, String, String, Option<String>, Option<String>)>()
+                .all(self.db())
+                .await?;
+            out.extend(
+                rows.into_iter()
+                    .map(|(campaign, ej, indicator, value, verdict)| {
+                        cpom_domain::review_pack::PeerValue {
+                            year: years.get(&campaign).copied().unwrap_or_default(),
+                            indicator,
+                            ej,
+                            value: value.and_then(|v| serde_json::from_str(&v).ok()),
+                            verdict: verdict.as_deref().and_then(Verdict::parse),
+                        }
+                    }),
+            );
+        }
+        Ok(out)
+    }
+
     /// Records verdicts computed for declarations (derived from their values, targets and
     /// overrides: their version does not change), in one transaction.
     pub async fn set_verdicts(

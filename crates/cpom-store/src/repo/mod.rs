@@ -10,6 +10,7 @@ pub mod login_attempts;
 pub mod notifications;
 pub mod region_settings;
 pub mod registry;
+pub mod reviews;
 pub mod search_index;
 pub mod sessions;
 pub mod territories;

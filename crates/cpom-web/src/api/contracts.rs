@@ -804,6 +804,23 @@ pub async fn put_negotiator(
     Ok(Json(contract_dto(&state, &cu, id).await?))
 }
 
+/// The review pack of the contract's establishment (PDF): scorecard, trends over the years,
+/// anonymised comparison with the establishments of its size band in the region (a
+/// distribution only from 3 of them), and the road map's actions serving the contract.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/review-pack.pdf", tag = "contrats",
+    params(("id" = i64, Path, description = "Identifiant du contrat")),
+    responses((status = 200, description = "Le dossier", content_type = "application/pdf",
+        body = crate::api::documents::FileContent), (status = 404, body = ApiErrorBody)))]
+pub async fn review_pack(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(crate::pages::send_file(
+        crate::evaluation::review_pack(&state, &cu, id).await?,
+    ))
+}
+
 /// The scorecard of a contract: its engagements × the years of its campaigns, each with the
 /// declaration's verdict and reason, and the attainment rate (met ÷ evaluated) overall and by
 /// year; live.

@@ -9,6 +9,7 @@ pub mod contracts;
 pub mod documents;
 pub mod notifications;
 pub mod registry;
+pub mod reviews;
 pub mod settings;
 pub mod territories;
 pub mod users;
@@ -96,6 +97,12 @@ use crate::error::{ApiErrorBody, FieldError};
         campaigns::values_template,
         campaigns::dashboard,
         campaigns::export,
+        reviews::list,
+        reviews::create,
+        reviews::get,
+        reviews::update,
+        reviews::add_action,
+        reviews::update_action,
         contracts::put_negotiator,
         notifications::list,
         notifications::mark_read,
@@ -105,6 +112,7 @@ use crate::error::{ApiErrorBody, FieldError};
         contracts::due_steps,
         contracts::list_versions,
         contracts::scorecard,
+        contracts::review_pack,
         documents::version_pdf,
         documents::document_pdf,
         documents::document_docx,
@@ -125,6 +133,7 @@ use crate::error::{ApiErrorBody, FieldError};
         (name = "audit", description = "Journal d'audit"),
         (name = "referentiel", description = "Référentiels : orientations, objectifs, actions types, fiches indicateurs et leurs cibles, par région et génération"),
         (name = "campagnes", description = "Campagnes annuelles : déclarations des établissements, validation par l'ARS"),
+        (name = "revues", description = "Revues de contrats (dialogue avec une entité juridique ou de GHT) et leurs feuilles de route"),
         (name = "contrats", description = "Contrats (CPOM) : préparation à partir d'un référentiel, engagements et cibles, états de négociation et de signature"),
         (name = "registre", description = "Registre des entités juridiques et des sites (FINESS, SAE), autorisations, labels et GHT avec leurs périodes de validité, et ses imports"),
     )

@@ -1957,6 +1957,7 @@ pub struct ScoreCellView {
 pub struct ScorecardPage {
     layout: Layout,
     id: i64,
+    ej: String,
     title: String,
     years: Vec<i32>,
     rows: Vec<(String, String, String, Vec<Option<ScoreCellView>>)>,
@@ -1974,6 +1975,17 @@ fn rate_text(t: &crate::evaluation::TallyDto) -> String {
         ),
         None => "aucune valeur évaluée".into(),
     }
+}
+
+/// GET `/contrats/{id}/dossier-revue.pdf`.
+pub async fn review_pack(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    Ok(super::send_file(
+        crate::evaluation::review_pack(&state, &cu, id).await?,
+    ))
 }
 
 /// GET `/contrats/{id}/bilan`.
@@ -2029,9 +2041,14 @@ pub async fn show_scorecard(
             )
         })
         .collect();
+    let ej = crate::services::contract(&state, &cu, id)
+        .await?
+        .ej
+        .to_string();
     render(&ScorecardPage {
         layout: Layout::new(&state, &session, &cu, "Bilan du contrat", "/contrats").await?,
         id,
+        ej,
         title: s.title.clone(),
         years: s.years.clone(),
         rows,

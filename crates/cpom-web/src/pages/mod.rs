@@ -11,6 +11,7 @@ pub mod home;
 pub mod notifications;
 pub mod ops;
 pub mod registry;
+pub mod reviews;
 pub mod settings;
 pub mod territories;
 pub mod users;

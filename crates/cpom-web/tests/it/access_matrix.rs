@@ -1176,6 +1176,83 @@ fn matrix() -> Vec<Case> {
             [401, 422, 422, 422, 404, 404, 422],
             None,
         ),
+        // Reviews: kept by the agency of the region (administrators and referents), read by
+        // the legal entities they cover and the region's observers; an empty form is refused.
+        case("GET", "/revues", Page, SIGNED_IN_200, None),
+        case("GET", "/api/v1/reviews", Api, API_SIGNED_IN_200, None),
+        case("POST", "/revues", Form, PREPARERS_422, None),
+        case("POST", "/api/v1/reviews", Api, API_PREPARERS_422, None),
+        case(
+            "GET",
+            "/revues/{id}",
+            Page,
+            SIGNED_IN_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/reviews/{id}",
+            Api,
+            API_SIGNED_IN_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/revues/{id}",
+            Form,
+            PREPARERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/reviews/{id}",
+            Api,
+            API_PREPARERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/revues/{id}/actions",
+            Form,
+            PREPARERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/reviews/{id}/actions",
+            Api,
+            API_PREPARERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/revues/{id}/actions/{action_id}",
+            Form,
+            PREPARERS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/reviews/{id}/actions/{action_id}",
+            Api,
+            API_PREPARERS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        // The review pack: whoever reads the contract.
+        case(
+            "GET",
+            "/contrats/{id}/dossier-revue.pdf",
+            Page,
+            CONTRACT_READERS_200,
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/contracts/{id}/review-pack.pdf",
+            Api,
+            API_CONTRACT_READERS_200,
+            Some(API_FOREIGN_ENTITY),
+        ),
         // Notifications: each account its own.
         case("GET", "/notifications", Page, SIGNED_IN_200, None),
         case("POST", "/notifications/lues", Form, [303; 7], None),
@@ -1446,6 +1523,24 @@ async fn request(
             .replace("{id}", &id.to_string())
             .replace("{evidence}", "999999");
     }
+    if path.starts_with("/revues/{id}") || path.starts_with("/api/v1/reviews/{id}") {
+        let ej = cpom_domain::FinessId::parse(target_ej).expect("finess");
+        let reviews = app
+            .store()
+            .list_reviews(
+                &cpom_domain::ScopeFilter::LegalEntity(ej),
+                &Default::default(),
+                1,
+                1,
+            )
+            .await
+            .expect("reviews");
+        let review = reviews.items[0].id;
+        let action = app.store().review_actions(review).await.expect("actions")[0].id;
+        path = path
+            .replace("{id}", &review.to_string())
+            .replace("{action_id}", &action.to_string());
+    }
     if path.starts_with("/notifications/{id}") {
         // Own: a notification of the caller; foreign: one of the foreign target.
         let owner = if target == Target::Own && who != "anonymous" {
@@ -1559,7 +1654,11 @@ async fn request(
             | "/api/v1/campaigns/{id}/close"
             | "/api/v1/declarations/{id}/steps"
             | "/api/v1/declarations/{id}/evidence/link"
-            | "/api/v1/campaigns/{id}/validate" => vec![("note", "matrice".into())],
+            | "/api/v1/campaigns/{id}/validate"
+            | "/api/v1/reviews"
+            | "/api/v1/reviews/{id}"
+            | "/api/v1/reviews/{id}/actions"
+            | "/api/v1/reviews/{id}/actions/{action_id}" => vec![("note", "matrice".into())],
             "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
                 ("region", region_code.into()),
                 ("columns", "LIT_MCO".into()),
@@ -1747,6 +1846,40 @@ async fn run_matrix(backend: Backend) {
             )
             .await
             .expect("campaign");
+    }
+    // A review with one action for the own and the foreign legal entity.
+    for (ej, region) in [(OWN_EJ, "76"), (FOREIGN_EJ, "84")] {
+        let r = app
+            .store()
+            .create_review(
+                &sys,
+                &cpom_store::repo::reviews::NewReview {
+                    region: cpom_domain::RegionCode::parse(region).expect("region"),
+                    ej: Some(cpom_domain::FinessId::parse(ej).expect("finess")),
+                    ght: None,
+                    fields: cpom_domain::review::review_fields("12/03/2027", "Directeur", "")
+                        .expect("fields"),
+                },
+            )
+            .await
+            .expect("review");
+        app.store()
+            .add_review_action(
+                &sys,
+                &r,
+                &cpom_domain::review::action_fields(
+                    "Action de la matrice",
+                    "Direction",
+                    "31/12/2027",
+                    "planned",
+                    &[],
+                    &[],
+                    r.held_on,
+                )
+                .expect("action"),
+            )
+            .await
+            .expect("action");
     }
     let mut failures = Vec::new();
     let mut n = 0;

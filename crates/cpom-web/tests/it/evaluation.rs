@@ -411,5 +411,16 @@ async fn verdicts_follow_values_overrides_and_avenants() {
         assert_eq!(row[0], OWN_EJ);
         assert_eq!(row[10], "13", "the value as a number");
         assert_eq!(row[11], "non atteint");
+        // The review pack: the scorecard by year, the trend 11 → 13, and no comparison
+        // (the establishment's size band is unknown).
+        let pack = leader
+            .get(&format!("/contrats/{}/dossier-revue.pdf", contract.id))
+            .await;
+        assert_eq!(pack.status, 200);
+        let text = crate::reviews::pdf_text(&pack.bytes);
+        assert!(text.contains("1. Bilan du contrat"), "{text}");
+        assert!(text.contains("+18,2"), "the trend 11 → 13: {text}");
+        assert!(text.contains("non atteint"), "{text}");
+        assert!(text.contains("pas de comparaison"), "{text}");
     });
 }

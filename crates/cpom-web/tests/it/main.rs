@@ -10,6 +10,7 @@ mod documents;
 mod evaluation;
 mod registry;
 mod registry_web;
+mod reviews;
 mod security;
 mod support;
 mod territories;

@@ -6,7 +6,9 @@
 # connections, the declaration form (page and API, as the establishment's leader) and the
 # validation queue, the campaign's dashboard (page and API, as a referent of the region) and
 # the contract's scorecard, with /readyz as the stack's own ceiling; p50/p99, requests per
-# second, non-2xx responses; the campaign's XLSX export (every declaration) timed; peak RSS.
+# second, non-2xx responses; the campaign's XLSX export (every declaration) and the review
+# pack PDF of one contract (compared with the 2 000 establishments of its band) timed; peak
+# RSS.
 # Usage: bench/campaign_pages.sh [contracts, default 2000] [indicators, default 25] [seconds, default 15]
 # Needs: wrk (installed from Debian when missing), the local PostgreSQL at 127.0.0.1:5432
 # (CPOM_BENCH_POSTGRES_URL to use another server).
@@ -66,6 +68,9 @@ run_backend() { # name url data_dir
   echo "- GET /api/v1/contracts/{id}/scorecard (leader's token), 32 connections, ${duration} s: $(wrk_run "$base/api/v1/contracts/$contract/scorecard" "Authorization: Bearer $lead_token")"
   for i in 1 2 3; do
     echo "- GET /api/v1/campaigns/{id}/export.xlsx (every declaration), run $i: $(curl -fs -o /dev/null -w '%{time_total} s, %{size_download} bytes' -H "Authorization: Bearer $ref_token" "$base/api/v1/campaigns/$campaign/export.xlsx")"
+  done
+  for i in 1 2 3; do
+    echo "- GET /api/v1/contracts/{id}/review-pack.pdf (leader's token), run $i: $(curl -fs -o /dev/null -w '%{time_total} s, %{size_download} bytes' -H "Authorization: Bearer $lead_token" "$base/api/v1/contracts/$contract/review-pack.pdf")"
   done
   echo "- peak RSS of the server: $(awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"
   kill -TERM $pid; wait $pid || true

@@ -130,7 +130,7 @@ describe('campagnes', () => {
         await page.getByRole('link', { name: 'Tableau de bord de la campagne' }).click();
         await page.waitForURL(/\/tableau-de-bord$/);
         const board = await page.locator('main').innerText();
-        for (const chart of ['Avancement par département', 'Atteinte par indicateur', 'Atteinte par tranche de taille']) {
+        for (const chart of ['Avancement par département', 'Avancement par GHT', 'Atteinte par indicateur', 'Atteinte par tranche de taille', 'Atteinte par GHT']) {
           assert.match(board, new RegExp(`${chart} \\(tableau\\)`));
         }
         assert.equal(await page.locator('main svg[role="img"]').count(), await page.locator('main table').count());

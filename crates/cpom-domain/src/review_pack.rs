@@ -32,7 +32,7 @@ pub struct Line {
     pub indicator_title: String,
     /// Site FINESS, when followed by site.
     pub site: Option<String>,
-    /// By year: the value (once declared) and the verdict.
+    /// By year: the value (once validated) and the verdict.
     pub cells: Vec<(i32, Option<Value>, Option<Verdict>)>,
 }
 
@@ -293,7 +293,9 @@ pub fn build(input: &PackInput) -> ContractDocument {
                             None => "—".into(),
                             Some((_, value, verdict)) => format!(
                                 "{}\n{}",
-                                value.as_ref().map_or("pas de valeur".into(), Value::display),
+                                value
+                                    .as_ref()
+                                    .map_or("pas de valeur validée".into(), Value::display),
                                 verdict.map_or("", Verdict::label)
                             ),
                         },
@@ -474,9 +476,9 @@ fn comparison(input: &PackInput, years: &BTreeSet<i32>, blocks: &mut Vec<Block>)
 
 fn spread_columns(first: &str) -> Vec<Column> {
     cols(&[
-        (first, 3),
-        ("Établissement", 2),
-        ("Comparables", 2),
+        (first, 4),
+        ("Établissement", 3),
+        ("Comparables", 3),
         ("Min.", 2),
         ("1er quartile", 2),
         ("Médiane", 2),

@@ -3,9 +3,10 @@
 //!
 //! On a fresh database: the shipped Occitanie catalogue, legal entities and signed contracts of
 //! one region, each with that many engagements (each with an indicator of the catalogue),
-//! then `open_campaign` for the region, timed. With `BENCH_SUBMIT=1`, every tenth
-//! declaration is then submitted with a value (for the validation queue of
-//! `bench/campaign_pages.sh`), and the ids to request are printed.
+//! then `open_campaign` for the region, timed. With `BENCH_SUBMIT=1`, every entity is put in
+//! one size band, every tenth declaration is then submitted with a value (for the
+//! validation queue of `bench/campaign_pages.sh`) and every other one of those validated
+//! (the peers of the review packs), and the ids to request are printed.
 
 use std::time::Instant;
 
@@ -143,12 +144,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = Instant::now();
         let all = cpom_domain::ScopeFilter::All;
         let mut submitted = 0;
+        let mut validated = 0;
+        // Every entity in one size band: the review pack compares with all of them.
+        for i in 0..contracts {
+            let ej = FinessId::parse(&format!("34{:07}", i + 1))?;
+            let e = store.get_legal_entity(&ej).await?.ok_or("entity")?;
+            store
+                .set_band_override(
+                    &actor,
+                    &ej,
+                    Some(cpom_domain::registry::SizeBand::From100To499),
+                    Some("banc d'essai"),
+                    e.version,
+                )
+                .await?;
+        }
         let mut page = 1;
         loop {
             let p = store
                 .list_declarations(campaign.id, &all, &Default::default(), page, 500)
                 .await?;
-            for d in p.items.iter().step_by(10) {
+            for (i, d) in p.items.iter().step_by(10).enumerate() {
                 let value = match d.kind {
                     IndicatorKind::Rate => Value::Rate {
                         numerator: 45.0,
@@ -178,6 +194,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     )
                     .await?;
                 submitted += 1;
+                // Every other one validated: the peers of the review packs.
+                if i % 2 == 1 {
+                    let d = store.declaration(d.id).await?.0;
+                    store
+                        .record_declaration_step(
+                            &actor,
+                            d.id,
+                            d.row_version,
+                            &DeclarationStep {
+                                label: "validation",
+                                to: DeclarationState::Validated,
+                                value: None,
+                                comment: None,
+                                reason: None,
+                                contested: None,
+                                overridden: None,
+                            },
+                        )
+                        .await?;
+                    validated += 1;
+                }
             }
             if page >= p.page_count() {
                 break;
@@ -194,7 +231,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .await?;
         println!(
-            "submitted: {submitted} declarations in {:.1} s",
+            "submitted: {submitted} declarations ({validated} of them validated), bands set, in {:.1} s",
             start.elapsed().as_secs_f64()
         );
         println!(

@@ -1075,8 +1075,36 @@ pub struct BuiltDashboards(std::sync::RwLock<std::collections::HashMap<(i64, Str
 type Built = (
     std::sync::Arc<cpom_store::repo::campaigns::FactSets>,
     String,
-    std::sync::Arc<cpom_domain::dashboard::Dashboard>,
+    std::sync::Arc<BuiltDashboard>,
 );
+
+/// A built dashboard, with its JSON written once for the API (2,000 establishments make a
+/// document of some 200 kB: written at each request, it cost more than the rest).
+pub struct BuiltDashboard {
+    dashboard: cpom_domain::dashboard::Dashboard,
+    json: std::sync::OnceLock<axum::body::Bytes>,
+}
+
+impl BuiltDashboard {
+    /// The dashboard as JSON.
+    pub fn json(&self) -> axum::body::Bytes {
+        self.json
+            .get_or_init(|| {
+                serde_json::to_vec(&self.dashboard)
+                    .unwrap_or_default()
+                    .into()
+            })
+            .clone()
+    }
+}
+
+impl std::ops::Deref for BuiltDashboard {
+    type Target = cpom_domain::dashboard::Dashboard;
+
+    fn deref(&self) -> &Self::Target {
+        &self.dashboard
+    }
+}
 
 /// The dashboard of a campaign, over the declarations the actor sees (the agency: its
 /// region's; an establishment: its own), from the stored verdicts: live, the counts being
@@ -1085,7 +1113,7 @@ pub async fn dashboard(
     state: &AppState,
     cu: &CurrentUser,
     id: i64,
-) -> Result<(Campaign, std::sync::Arc<cpom_domain::dashboard::Dashboard>), AppError> {
+) -> Result<(Campaign, std::sync::Arc<BuiltDashboard>), AppError> {
     let c = campaign(state, cu, id).await?;
     let scope = list_filter(&cu.actor(), Listing::Declarations);
     let facts = state.store.campaign_facts(id, &scope).await?;
@@ -1100,14 +1128,13 @@ pub async fn dashboard(
         return Ok((c, d.clone()));
     }
     let (by_entity, by_indicator) = facts.as_ref();
-    let d = std::sync::Arc::new(cpom_domain::dashboard::build(
-        by_entity,
-        by_indicator,
-        |b| {
+    let d = std::sync::Arc::new(BuiltDashboard {
+        dashboard: cpom_domain::dashboard::build(by_entity, by_indicator, |b| {
             cpom_domain::registry::SizeBand::parse(b)
                 .map_or_else(|| b.to_owned(), |s| s.label(&settings))
-        },
-    ));
+        }),
+        json: std::sync::OnceLock::new(),
+    });
     if let Ok(mut built) = state.dashboards.0.write() {
         if built.len() > 256 {
             built.clear();

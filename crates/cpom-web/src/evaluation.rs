@@ -274,7 +274,11 @@ pub async fn review_pack(
                 lines.len() - 1
             }
         };
-        lines[i].cells.push((*year, d.value.clone(), d.verdict));
+        // Only the values the agency validated are printed and compared.
+        let validated = d.state == cpom_domain::campaign::DeclarationState::Validated;
+        lines[i]
+            .cells
+            .push((*year, d.value.clone().filter(|_| validated), d.verdict));
     }
     for l in &mut lines {
         l.cells.sort_by_key(|(y, _, _)| *y);

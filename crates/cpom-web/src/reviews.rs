@@ -230,10 +230,23 @@ pub async fn create(
     };
     let region: RegionCode = match &cu.user.region {
         Some(own) if *own != region => {
-            return Err(AppError::field(
-                if ej.is_some() { "ej" } else { "ght" },
-                format!("n'appartient pas à la région {}", own.name()),
-            ));
+            return Err(match (&ej, &ght) {
+                (Some(ej), _) => AppError::field(
+                    "ej",
+                    format!(
+                        "l'entité juridique {ej} n'appartient pas à la région {}",
+                        own.name()
+                    ),
+                ),
+                _ => AppError::field(
+                    "ght",
+                    format!(
+                        "le GHT {} n'appartient pas à la région {}",
+                        ght.as_deref().unwrap_or_default(),
+                        own.name()
+                    ),
+                ),
+            });
         }
         _ => region,
     };

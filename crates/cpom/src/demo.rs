@@ -709,9 +709,213 @@ async fn load_ars_values(
             )
             .await?;
     }
+    // Two more are confirmed and validated, and the agency gives its own appreciation, with
+    // its justification, where the figures alone mislead. With the contested one, validated
+    // and left to be assessed at the review, the demo shows every verdict.
+    let referent = AuditActor {
+        label: "Référente CPOM de l'ARS (démonstration)".into(),
+        ..actor.clone()
+    };
+    // The last one still waits for the establishment's answer.
+    let appreciations: [Option<(&str, &str)>; 2] = [
+        Some((
+            "sans_objet",
+            "Unité fermée pour travaux de mars à décembre 2025 : l'engagement est sans objet cette année pour ce site.",
+        )),
+        Some((
+            "partiellement_atteint",
+            "La valeur 2024 n'est pas dans la plateforme ; d'après le rapport d'activité 2024 (58 séjours), la progression est réelle mais inférieure à celle attendue.",
+        )),
+    ];
+    fn step<'a>(
+        label: &'a str,
+        to: DeclarationState,
+        overridden: Option<Option<&'a cpom_domain::evaluation::Override>>,
+    ) -> DeclarationStep<'a> {
+        DeclarationStep {
+            label,
+            to,
+            value: None,
+            comment: None,
+            reason: None,
+            contested: (label == campaign::Step::Confirm.label()).then_some(false),
+            overridden,
+        }
+    }
+    for (d, appreciation) in loaded.iter().skip(2).zip(appreciations) {
+        let d = store
+            .record_declaration_step(
+                &leader,
+                d.id,
+                d.row_version,
+                &step(
+                    campaign::Step::Confirm.label(),
+                    DeclarationState::Submitted,
+                    None,
+                ),
+            )
+            .await?;
+        let d = store
+            .record_declaration_step(
+                &referent,
+                d.id,
+                d.row_version,
+                &step(
+                    campaign::Step::Validate.label(),
+                    DeclarationState::Validated,
+                    None,
+                ),
+            )
+            .await?;
+        if let Some((verdict, why)) = appreciation {
+            let o = cpom_domain::evaluation::read_override(verdict, why)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            store
+                .record_declaration_step(
+                    &referent,
+                    d.id,
+                    d.row_version,
+                    &step(
+                        "appréciation de l'ARS",
+                        DeclarationState::Validated,
+                        Some(Some(&o)),
+                    ),
+                )
+                .await?;
+        }
+    }
+    if let Some(d) = loaded.get(1) {
+        let d = store.declaration(d.id).await?.0;
+        let d = store
+            .record_declaration_step(
+                &referent,
+                d.id,
+                d.row_version,
+                &step(
+                    campaign::Step::Validate.label(),
+                    DeclarationState::Validated,
+                    None,
+                ),
+            )
+            .await?;
+        let o = cpom_domain::evaluation::read_override(
+            "a_apprecier",
+            "Valeur contestée par l'établissement (séjours de décembre manquants) : à apprécier lors de la revue annuelle.",
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
+        store
+            .record_declaration_step(
+                &referent,
+                d.id,
+                d.row_version,
+                &step(
+                    "appréciation de l'ARS",
+                    DeclarationState::Validated,
+                    Some(Some(&o)),
+                ),
+            )
+            .await?;
+    }
     println!(
-        "Campagne de démonstration 2025 : {} valeurs chargées depuis le PMSI, une confirmée et validée, une contestée.",
+        "Campagne de démonstration 2025 : {} valeurs chargées depuis le PMSI ; confirmées ou contestées, validées et appréciées par l'ARS (chaque verdict figure dans la démonstration), sauf une qui attend la réponse de l'établissement.",
         planned.len()
+    );
+    Ok(())
+}
+
+/// A demo review, once: the 2026 management dialogue with the CHU de Nîmes, its minutes and
+/// a road map of three actions tied to its contract's engagements (one done, one late, one
+/// to start).
+async fn load_review(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
+    use cpom_domain::review::{EngagementRef, action_fields, review_fields};
+    use cpom_store::repo::reviews::NewReview;
+    let ej = FinessId::parse(AMENDED)?;
+    if store
+        .list_reviews(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 1)
+        .await?
+        .total
+        > 0
+        || store.get_legal_entity(&ej).await?.is_none()
+    {
+        return Ok(());
+    }
+    let review = store
+        .create_review(
+            &AuditActor {
+                label: "Référente CPOM de l'ARS (démonstration)".into(),
+                ..actor.clone()
+            },
+            &NewReview {
+                region: RegionCode::parse("76")?,
+                ej: Some(ej),
+                ght: None,
+                fields: review_fields(
+                    "15/06/2026",
+                    "Référente CPOM, ARS Occitanie (délégation du Gard)\nDirecteur général du CHU\nPrésident de la CME\nDirectrice des soins",
+                    "Revue annuelle du CPOM sur la base de la campagne 2025.\n\n\
+                     Ambulatoire : la cible 2025 est atteinte (85 %), la trajectoire 2026 est confirmée.\n\
+                     Séjours : la progression est inférieure à l'attendu ; le CHU présente un plan de réouverture de l'unité fermée pour travaux.\n\
+                     PMSI : la valeur contestée (séjours de décembre) sera revue avec le DIM avant la fin de l'été.",
+                )?,
+            },
+        )
+        .await?;
+    let contracts = store.review_contracts(&review).await?;
+    let Some(contract) = contracts.first() else {
+        return Ok(());
+    };
+    let known: Vec<EngagementRef> = contract
+        .content
+        .engagements
+        .iter()
+        .map(|e| EngagementRef {
+            contract_id: contract.id,
+            key: e.key.clone(),
+        })
+        .collect();
+    let on = |key: &str| {
+        known
+            .iter()
+            .filter(|e| e.key == key)
+            .map(EngagementRef::code)
+            .collect::<Vec<_>>()
+    };
+    for (title, owner, due, status, engagements) in [
+        (
+            "Rapprocher la valeur PMSI contestée avec le DIM",
+            "DIM du CHU et ARS",
+            "31/08/2026",
+            "done",
+            on("E1"),
+        ),
+        (
+            "Rouvrir l'unité fermée pour travaux et suivre l'activité mensuelle",
+            "Direction des soins",
+            "30/09/2026",
+            "in_progress",
+            on("E2"),
+        ),
+        (
+            "Étendre la chirurgie ambulatoire à l'orthopédie",
+            "Président de la CME",
+            "31/03/2027",
+            "planned",
+            on("E3"),
+        ),
+    ] {
+        let fields = action_fields(
+            title,
+            owner,
+            due,
+            status,
+            &engagements,
+            &known,
+            review.held_on,
+        )?;
+        store.add_review_action(actor, &review, &fields).await?;
+    }
+    println!(
+        "Revue de démonstration : le dialogue de gestion 2026 du CHU de Nîmes et sa feuille de route."
     );
     Ok(())
 }
@@ -744,6 +948,7 @@ pub async fn seed(
     cpom_web::evaluation::refresh_contracts(store, contracts.items.iter().map(|c| c.id))
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    load_review(store, &actor).await?;
     let mut printed = Vec::new();
     for (role, email, name, region, ej) in ACCOUNTS {
         // An account of a legal entity the registry loaded does not have is not created.

@@ -567,8 +567,8 @@ pub async fn values_template(
 }
 
 /// The dashboard of a campaign over the declarations the caller sees: completion (overall,
-/// by department, by establishment) and attainment (overall, by indicator, size band and
-/// department), computed live from the verdicts.
+/// by department, by GHT, by establishment) and attainment (overall, by indicator, size band,
+/// department and GHT), computed live from the verdicts.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/dashboard", tag = "campagnes",
     params(("id" = i64, Path, description = "Identifiant de la campagne")),
     responses((status = 200, description = "Le tableau de bord", body = Object),
@@ -577,9 +577,14 @@ pub async fn dashboard(
     State(state): State<AppState>,
     ApiUser(cu): ApiUser,
     Path(id): Path<i64>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
     let (_, d) = campaigns::dashboard(&state, &cu, id).await?;
-    Ok(Json(serde_json::to_value(d.as_ref()).unwrap_or_default()))
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        d.json(),
+    )
+        .into_response())
 }
 
 /// The campaign as an XLSX workbook over the declarations the caller sees: every

@@ -184,11 +184,20 @@ async fn review_page(
 ) -> Result<ReviewPage, AppError> {
     let (r, actions, contracts) = reviews::detail(state, cu, id).await?;
     let choices = reviews::engagement_choices(&contracts);
+    // The entity's name before each engagement only when the review covers several.
+    let several = contracts.iter().any(|c| c.ej != contracts[0].ej);
+    let label = |c: &reviews::EngagementChoice| {
+        if several {
+            format!("{} — {} {}", c.ej_name, c.key, c.title)
+        } else {
+            format!("{} {}", c.key, c.title)
+        }
+    };
     let label_of = |code: &str| {
         choices
             .iter()
             .find(|c| c.code == code)
-            .map(|c| format!("{} — {} {}", c.ej_name, c.key, c.title))
+            .map(label)
             .unwrap_or_else(|| format!("engagement {code}"))
     };
     let now = today();
@@ -215,7 +224,14 @@ async fn review_page(
         minutes: r.minutes.clone(),
         contracts: contracts
             .iter()
-            .map(|c| (c.id, format!("{} — {}", c.ej_name, c.title)))
+            .map(|c| {
+                let title = if several && !c.title.contains(&c.ej_name) {
+                    format!("{} — {}", c.ej_name, c.title)
+                } else {
+                    c.title.clone()
+                };
+                (c.id, title)
+            })
             .collect(),
         actions: actions
             .iter()
@@ -251,7 +267,7 @@ async fn review_page(
             .iter()
             .map(|c| EngagementBox {
                 code: c.code.clone(),
-                label: format!("{} — {} {}", c.ej_name, c.key, c.title),
+                label: label(c),
                 checked: false,
             })
             .collect(),

@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod error;
 pub mod evaluation;
 pub mod ids;
+pub mod plan;
 pub mod policy;
 pub mod region;
 pub mod registry;

@@ -5,13 +5,8 @@
 //! are ignored). Reading checks the layout only; matching the lines with the declarations is
 //! the domain's `campaign::plan_bulk`.
 
-use std::io::Cursor;
-
-use calamine::{Reader, Xlsx, open_workbook_from_rs};
 use cpom_domain::campaign::{BulkError, BulkLine};
 use rust_xlsxwriter::{Format, Workbook};
-
-use crate::catalogue_xlsx::{cell_text, column_letter};
 
 /// The columns read, in the template's order (informative columns aside).
 pub const COLUMNS: [&str; 6] = [
@@ -26,34 +21,6 @@ pub const COLUMNS: [&str; 6] = [
 /// Most lines a file may hold (a national campaign has about 50,000 declarations).
 pub const MAX_LINES: usize = 200_000;
 
-/// A header cell made comparable: lower case, without accents, spaces or dashes as `_`.
-fn normalise(header: &str) -> String {
-    header
-        .trim()
-        .trim_start_matches('\u{feff}')
-        .to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'à' | 'â' => 'a',
-            'î' | 'ï' => 'i',
-            'ô' => 'o',
-            'û' | 'ù' => 'u',
-            'ç' => 'c',
-            ' ' | '-' => '_',
-            c => c,
-        })
-        .collect()
-}
-
-fn whole(message: impl Into<String>) -> Vec<BulkError> {
-    vec![BulkError {
-        line: 0,
-        column: None,
-        message: message.into(),
-    }]
-}
-
 /// Where each column read is, from the header row; `place(i)` names a header cell.
 fn columns(
     header: &[String],
@@ -63,7 +30,7 @@ fn columns(
     let mut at = [None; 6];
     let mut errors = vec![];
     for (i, h) in header.iter().enumerate() {
-        let n = normalise(h);
+        let n = crate::table::normalise(h);
         let n = match n.as_str() {
             "indicator" | "code_indicateur" => "indicateur",
             "year" | "annee_de_mesure" => "annee",
@@ -130,121 +97,28 @@ fn line_of(line: u64, cells: &[String], at: &[Option<usize>; 6]) -> BulkLine {
 /// Reads a file of values (XLSX recognised by its content, else CSV): its lines, or every
 /// problem of layout with its place.
 pub fn read(bytes: &[u8]) -> Result<Vec<BulkLine>, Vec<BulkError>> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
-    } else {
-        read_csv(bytes)
-    }
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<BulkLine>, Vec<BulkError>> {
-    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| whole(format!("fichier XLSX illisible : {e}")))?;
-    let Some(range) = wb.worksheet_range_at(0) else {
-        return Err(whole("le classeur ne contient aucune feuille"));
+    let to_bulk = |errors: Vec<crate::table::TableError>| -> Vec<BulkError> {
+        errors
+            .into_iter()
+            .map(|e| BulkError {
+                line: e.line,
+                column: e.column,
+                message: e.message,
+            })
+            .collect()
     };
-    let range = range.map_err(|e| whole(format!("première feuille illisible : {e}")))?;
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(cell_text).collect())
-        .unwrap_or_default();
-    let header_line = u64::from(first_row) + 1;
-    let at = columns(&header, header_line, |i| {
-        format!(
-            "cellule {}{header_line}",
-            column_letter(first_col as usize + i)
-        )
-    })?;
-    let mut out = vec![];
-    for (i, r) in rows.enumerate() {
-        let cells: Vec<String> = r.iter().map(cell_text).collect();
-        if cells.iter().all(|c| c.is_empty()) {
-            continue;
-        }
-        if out.len() == MAX_LINES {
-            return Err(whole(format!(
-                "fichier trop long : {MAX_LINES} lignes au plus"
-            )));
-        }
-        out.push(line_of(header_line + 1 + i as u64, &cells, &at));
-    }
-    Ok(out)
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Vec<BulkLine>, Vec<BulkError>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.to_owned(),
-        Err(_) => encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned(),
-    };
-    if text.contains('\0') {
-        return Err(whole(
-            "fichier illisible : ni un CSV ni un classeur XLSX (enregistrez-le en CSV ou XLSX)",
-        ));
-    }
-    let first = text.lines().next().unwrap_or_default();
-    let delimiter = [b';', b'\t', b',']
-        .into_iter()
-        .max_by_key(|d| first.matches(char::from(*d)).count())
-        .unwrap_or(b';');
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(text.as_bytes());
-    let mut at = None;
-    let mut out = vec![];
-    let mut errors = vec![];
-    for record in rdr.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(BulkError {
-                    line: e.position().map_or(0, |p| p.line()),
-                    column: None,
-                    message: format!("ligne illisible : {e}"),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        let cells: Vec<String> = record
-            .iter()
-            .map(|c| c.trim_end_matches('\r').trim().to_owned())
-            .collect();
-        if cells.iter().all(String::is_empty) {
-            continue;
-        }
-        match &at {
-            None => {
-                at = Some(columns(&cells, line, |i| format!("colonne {}", i + 1))?);
-            }
-            Some(at) => {
-                if out.len() == MAX_LINES {
-                    return Err(whole(format!(
-                        "fichier trop long : {MAX_LINES} lignes au plus"
-                    )));
-                }
-                out.push(line_of(line, &cells, at));
-            }
-        }
-    }
-    if at.is_none() {
-        return Err(whole(
-            "fichier vide : la première ligne doit nommer les colonnes (finess;indicateur;annee;valeur)",
-        ));
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    let table = crate::table::read(
+        bytes,
+        MAX_LINES,
+        "fichier vide : la première ligne doit nommer les colonnes (finess;indicateur;annee;valeur)",
+    )
+    .map_err(to_bulk)?;
+    let at = columns(&table.header, table.header_line, |i| table.place(i))?;
+    Ok(table
+        .rows
+        .iter()
+        .map(|(line, cells)| line_of(*line, cells, &at))
+        .collect())
 }
 
 /// A line of the template: a declaration still waiting for a value.

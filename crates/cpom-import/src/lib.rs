@@ -14,7 +14,9 @@ pub mod catalogue;
 pub mod catalogue_xlsx;
 pub mod finess;
 pub mod ght;
+pub mod plan;
 pub mod reader;
 pub mod sae;
+pub mod table;
 
 pub use reader::{Encoding, Parsed, Rejection, checksum};

@@ -139,6 +139,12 @@ pub enum Action {
     /// Record or change the reviews of a region and their road maps: its agency's
     /// administrators and referents (and the national administrator).
     ManageReviews(RegionCode),
+    /// Read the action plans of a region: its agency's users and observers, the national
+    /// roles.
+    ViewPlan(RegionCode),
+    /// Import or change the action plans of a region: its ARS administrators (and the
+    /// national administrator).
+    ManagePlans(RegionCode),
 }
 
 /// Which records a listing may return.
@@ -188,6 +194,8 @@ pub enum Listing {
     Declarations,
     /// Reviews and their road maps.
     Reviews,
+    /// Regional action plans.
+    Plans,
 }
 
 /// Which records of a listing the actor may see.
@@ -215,8 +223,8 @@ pub fn list_filter(actor: &Actor, listing: Listing) -> ScopeFilter {
             .clone()
             .map_or(ScopeFilter::All, ScopeFilter::Region),
         (Listing::Catalogues, _) => region(),
-        (Listing::Contracts | Listing::Reviews, Role::ArsReferent) => region(),
-        (Listing::Contracts | Listing::Reviews, Role::Observer) => actor
+        (Listing::Contracts | Listing::Reviews | Listing::Plans, Role::ArsReferent) => region(),
+        (Listing::Contracts | Listing::Reviews | Listing::Plans, Role::Observer) => actor
             .region
             .clone()
             .map_or(ScopeFilter::All, ScopeFilter::Region),
@@ -403,6 +411,19 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 },
             ),
             "Les revues sont tenues par les agents de l'ARS de la région.",
+        ),
+        Action::ViewPlan(region) => allow_if(
+            match list_filter(actor, Listing::Plans) {
+                ScopeFilter::All => true,
+                ScopeFilter::Region(r) => r == *region,
+                ScopeFilter::LegalEntity(_) | ScopeFilter::Nothing => false,
+            },
+            "Ce plan d'actions n'appartient pas à votre région.",
+        ),
+        Action::ManagePlans(region) => allow_if(
+            actor.role == Role::NationalAdmin
+                || (actor.role == Role::ArsAdmin && actor.region.as_ref() == Some(region)),
+            "Les plans d'actions sont gérés par les administrateurs de l'ARS de la région.",
         ),
     }
 }
@@ -933,6 +954,32 @@ mod tests {
         ] {
             assert!(!manage(role, &occitanie), "{role}");
         }
+    }
+
+    #[test]
+    fn action_plans_are_read_by_the_agency_and_managed_by_its_administrators() {
+        let occitanie = RegionCode::parse("76").expect("region");
+        let paca = RegionCode::parse("93").expect("region");
+        let can = |role, action: Action| authorize(&actor(role), &action).is_ok();
+        for role in Role::ALL {
+            let reads = !matches!(
+                role,
+                Role::EstablishmentLeader | Role::EstablishmentContributor
+            );
+            assert_eq!(
+                can(role, Action::ViewPlan(occitanie.clone())),
+                reads,
+                "{role}"
+            );
+            assert_eq!(
+                can(role, Action::ManagePlans(occitanie.clone())),
+                matches!(role, Role::NationalAdmin | Role::ArsAdmin),
+                "{role}"
+            );
+        }
+        assert!(!can(Role::ArsAdmin, Action::ViewPlan(paca.clone())));
+        assert!(!can(Role::ArsAdmin, Action::ManagePlans(paca.clone())));
+        assert!(can(Role::NationalAdmin, Action::ManagePlans(paca)));
     }
 
     #[test]

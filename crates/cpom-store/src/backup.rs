@@ -18,11 +18,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{
-    api_token, audit_event, authorisation, campaign, catalogue, contract, contract_comment,
-    contract_event, contract_file, contract_template, contract_version, declaration,
-    declaration_evidence, declaration_history, entity_label, evidence, ght, ght_membership,
-    import_run, legal_entity, login_attempt, notification, region_setting, reminder, review,
-    review_action, session, site, site_capacity, user, value_import,
+    action_plan, api_token, audit_event, authorisation, campaign, catalogue, contract,
+    contract_comment, contract_event, contract_file, contract_template, contract_version,
+    declaration, declaration_evidence, declaration_history, entity_label, evidence, ght,
+    ght_membership, import_run, legal_entity, login_attempt, notification, plan_item,
+    region_setting, reminder, review, review_action, session, site, site_capacity, user,
+    value_import,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -149,6 +150,14 @@ macro_rules! with_entity {
             }
             "review_actions" => {
                 type $entity = review_action::Entity;
+                $body
+            }
+            "action_plans" => {
+                type $entity = action_plan::Entity;
+                $body
+            }
+            "plan_items" => {
+                type $entity = plan_item::Entity;
                 $body
             }
             "import_runs" => {

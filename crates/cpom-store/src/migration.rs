@@ -23,12 +23,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0011ValueImports),
             Box::new(M0012Evaluation),
             Box::new(M0013Reviews),
+            Box::new(M0014ActionPlans),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 31] = [
+pub const TABLES: [&str; 33] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -54,6 +55,8 @@ pub const TABLES: [&str; 31] = [
     "reminders",
     "reviews",
     "review_actions",
+    "action_plans",
+    "plan_items",
     "import_runs",
     "users",
     "api_tokens",
@@ -2027,6 +2030,116 @@ impl MigrationTrait for M0013Reviews {
         m.drop_table(Table::drop().table(ReviewActions::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(Reviews::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ActionPlans {
+    Table,
+    Id,
+    RegionCode,
+    Title,
+    StartYear,
+    EndYear,
+    Statuses,
+    Pilots,
+    SourceFile,
+    RowVersion,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PlanItems {
+    Table,
+    Id,
+    PlanId,
+    ParentId,
+    Level,
+    Position,
+    Title,
+    Pilots,
+    Status,
+    StartDate,
+    EndDate,
+    Description,
+    Doubt,
+    RowVersion,
+    UpdatedAt,
+}
+
+/// Regional action plans (issue 8): a plan and the items of its tree (thématiques, axes,
+/// objectifs, actions, sous-actions), each with its pilots, status and dates.
+struct M0014ActionPlans;
+
+impl MigrationName for M0014ActionPlans {
+    fn name(&self) -> &str {
+        "m0014_action_plans"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0014ActionPlans {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(ActionPlans::Table)
+                .col(big_pk_auto(ActionPlans::Id))
+                .col(string_len(ActionPlans::RegionCode, 8))
+                .col(text(ActionPlans::Title))
+                .col(integer(ActionPlans::StartYear))
+                .col(integer(ActionPlans::EndYear))
+                .col(text(ActionPlans::Statuses))
+                .col(text(ActionPlans::Pilots))
+                .col(string(ActionPlans::SourceFile))
+                .col(big_integer(ActionPlans::RowVersion))
+                .col(timestamp_with_time_zone(ActionPlans::CreatedAt))
+                .col(timestamp_with_time_zone(ActionPlans::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(PlanItems::Table)
+                .col(big_pk_auto(PlanItems::Id))
+                .col(big_integer(PlanItems::PlanId))
+                .col(big_integer_null(PlanItems::ParentId))
+                .col(string_len(PlanItems::Level, 16))
+                .col(integer(PlanItems::Position))
+                .col(text(PlanItems::Title))
+                .col(string(PlanItems::Pilots))
+                .col(string_len_null(PlanItems::Status, 32))
+                .col(string_len_null(PlanItems::StartDate, 10))
+                .col(string_len_null(PlanItems::EndDate, 10))
+                .col(text(PlanItems::Description))
+                .col(text(PlanItems::Doubt))
+                .col(big_integer(PlanItems::RowVersion))
+                .col(timestamp_with_time_zone(PlanItems::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_plan_items_plan")
+                        .from(PlanItems::Table, PlanItems::PlanId)
+                        .to(ActionPlans::Table, ActionPlans::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_plan_items_plan")
+                .table(PlanItems::Table)
+                .col(PlanItems::PlanId)
+                .col(PlanItems::Position)
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(PlanItems::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(ActionPlans::Table).to_owned())
             .await
     }
 }

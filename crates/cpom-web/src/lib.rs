@@ -14,6 +14,7 @@ pub mod documents;
 pub mod error;
 pub mod evaluation;
 pub mod pages;
+pub mod plans;
 pub mod reminders;
 pub mod reviews;
 pub mod routes;

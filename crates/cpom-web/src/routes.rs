@@ -702,6 +702,8 @@ pub fn table() -> Table {
         post(api::contracts::record_event),
     )
     .add("GET", "/api/v1/calendar", get(api::contracts::due_steps))
+    .add("GET", "/api/v1/action-plans", get(api::plans::list))
+    .add("GET", "/api/v1/action-plans/{id}", get(api::plans::get))
     .add("GET", "/api/v1/reviews", get(api::reviews::list))
     .add("POST", "/api/v1/reviews", post(api::reviews::create))
     .add("GET", "/api/v1/reviews/{id}", get(api::reviews::get))

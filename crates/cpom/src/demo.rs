@@ -920,6 +920,45 @@ async fn load_review(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The regional action plan rebuilt from the agencies' spreadsheet of seed 000 (ARS PACA and
+/// the Assurance maladie, 2018–2023), once, through the same reading and checks as an import.
+async fn load_plan(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
+    use cpom_domain::plan::{build_tree, default_pilots, default_statuses};
+    use cpom_store::repo::plans::NewPlan;
+    if !store
+        .list_plans(&cpom_domain::ScopeFilter::All)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let rows = cpom_import::plan::read(include_bytes!("../../../plans/paca-2018-2023.csv"))
+        .map_err(|e| anyhow::anyhow!("plan de démonstration : {e:?}"))?;
+    let (statuses, pilots) = (default_statuses(), default_pilots());
+    let tree = build_tree(&rows, &statuses, &pilots)
+        .map_err(|e| anyhow::anyhow!("plan de démonstration : {e:?}"))?;
+    store
+        .import_plan(
+            actor,
+            &NewPlan {
+                region: RegionCode::parse("93")?,
+                title: "Plan d'actions ARS PACA – Assurance maladie 2018-2023".into(),
+                start_year: 2018,
+                end_year: 2023,
+                source_file: "paca-2018-2023.csv".into(),
+                statuses,
+                pilots,
+            },
+            &tree,
+        )
+        .await?;
+    println!(
+        "Plan d'actions de démonstration : ARS PACA – Assurance maladie 2018-2023 ({} lignes ; GET /api/v1/action-plans).",
+        rows.len()
+    );
+    Ok(())
+}
+
 /// Seeds the demo data and returns (role, e-mail, password) for printing.
 pub async fn seed(
     store: &Store,
@@ -949,6 +988,7 @@ pub async fn seed(
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     load_review(store, &actor).await?;
+    load_plan(store, &actor).await?;
     let mut printed = Vec::new();
     for (role, email, name, region, ej) in ACCOUNTS {
         // An account of a legal entity the registry loaded does not have is not created.

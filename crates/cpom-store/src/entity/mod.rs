@@ -1,6 +1,7 @@
 //! SeaORM entities. They stay private to this crate: repositories convert them to the public
 //! record types.
 
+pub mod action_plan;
 pub mod api_token;
 pub mod audit_event;
 pub mod authorisation;
@@ -23,6 +24,7 @@ pub mod import_run;
 pub mod legal_entity;
 pub mod login_attempt;
 pub mod notification;
+pub mod plan_item;
 pub mod region_setting;
 pub mod reminder;
 pub mod review;

@@ -8,6 +8,7 @@ pub mod imports;
 pub mod legal_entities;
 pub mod login_attempts;
 pub mod notifications;
+pub mod plans;
 pub mod region_settings;
 pub mod registry;
 pub mod reviews;

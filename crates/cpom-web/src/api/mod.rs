@@ -8,6 +8,7 @@ pub mod catalogues;
 pub mod contracts;
 pub mod documents;
 pub mod notifications;
+pub mod plans;
 pub mod registry;
 pub mod reviews;
 pub mod settings;
@@ -103,6 +104,8 @@ use crate::error::{ApiErrorBody, FieldError};
         reviews::update,
         reviews::add_action,
         reviews::update_action,
+        plans::list,
+        plans::get,
         contracts::put_negotiator,
         notifications::list,
         notifications::mark_read,
@@ -133,6 +136,7 @@ use crate::error::{ApiErrorBody, FieldError};
         (name = "audit", description = "Journal d'audit"),
         (name = "referentiel", description = "Référentiels : orientations, objectifs, actions types, fiches indicateurs et leurs cibles, par région et génération"),
         (name = "campagnes", description = "Campagnes annuelles : déclarations des établissements, validation par l'ARS"),
+        (name = "plans", description = "Plans d'actions régionaux : thématiques, axes, objectifs, actions et sous-actions, avec pilotes, statuts et dates"),
         (name = "revues", description = "Revues de contrats (dialogue avec une entité juridique ou de GHT) et leurs feuilles de route"),
         (name = "contrats", description = "Contrats (CPOM) : préparation à partir d'un référentiel, engagements et cibles, états de négociation et de signature"),
         (name = "registre", description = "Registre des entités juridiques et des sites (FINESS, SAE), autorisations, labels et GHT avec leurs périodes de validité, et ses imports"),

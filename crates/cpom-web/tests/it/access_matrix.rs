@@ -1176,6 +1176,15 @@ fn matrix() -> Vec<Case> {
             [401, 422, 422, 422, 404, 404, 422],
             None,
         ),
+        // Action plans: read by the agency of the region and its observers.
+        case("GET", "/api/v1/action-plans", Api, API_SIGNED_IN_200, None),
+        case(
+            "GET",
+            "/api/v1/action-plans/{id}",
+            Api,
+            [401, 200, 200, 200, 404, 404, 200],
+            Some(API_FOREIGN_ENTITY),
+        ),
         // Reviews: kept by the agency of the region (administrators and referents), read by
         // the legal entities they cover and the region's observers; an empty form is refused.
         case("GET", "/revues", Page, SIGNED_IN_200, None),
@@ -1523,6 +1532,15 @@ async fn request(
             .replace("{id}", &id.to_string())
             .replace("{evidence}", "999999");
     }
+    if path.starts_with("/api/v1/action-plans/{id}") {
+        let region = cpom_domain::RegionCode::parse(region_code).expect("region");
+        let plans = app
+            .store()
+            .list_plans(&cpom_domain::ScopeFilter::Region(region))
+            .await
+            .expect("plans");
+        path = path.replace("{id}", &plans[0].id.to_string());
+    }
     if path.starts_with("/revues/{id}") || path.starts_with("/api/v1/reviews/{id}") {
         let ej = cpom_domain::FinessId::parse(target_ej).expect("finess");
         let reviews = app
@@ -1846,6 +1864,34 @@ async fn run_matrix(backend: Backend) {
             )
             .await
             .expect("campaign");
+    }
+    // An action plan of the own and of the foreign region.
+    for region in ["76", "84"] {
+        let rows = cpom_import::plan::read(
+            "Thématique;Axe;Objectif;Action\nT1;A1;O1;Action 1\n".as_bytes(),
+        )
+        .expect("plan file");
+        let (statuses, pilots) = (
+            cpom_domain::plan::default_statuses(),
+            cpom_domain::plan::default_pilots(),
+        );
+        let tree = cpom_domain::plan::build_tree(&rows, &statuses, &pilots).expect("tree");
+        app.store()
+            .import_plan(
+                &sys,
+                &cpom_store::repo::plans::NewPlan {
+                    region: cpom_domain::RegionCode::parse(region).expect("region"),
+                    title: format!("Plan de la matrice {region}"),
+                    start_year: 2024,
+                    end_year: 2028,
+                    source_file: "plan.csv".into(),
+                    statuses,
+                    pilots,
+                },
+                &tree,
+            )
+            .await
+            .expect("plan");
     }
     // A review with one action for the own and the foreign legal entity.
     for (ej, region) in [(OWN_EJ, "76"), (FOREIGN_EJ, "84")] {

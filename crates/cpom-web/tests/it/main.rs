@@ -8,6 +8,7 @@ mod catalogues;
 mod contracts;
 mod documents;
 mod evaluation;
+mod plans;
 mod registry;
 mod registry_web;
 mod reviews;

@@ -1,0 +1,62 @@
+//! Regional action plans through the API.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use cpom_store::repo::plans::PlanSummary;
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiErrorBody};
+use crate::plans;
+
+fn summary_json(p: &PlanSummary) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "region": p.region.to_string(),
+        "title": p.title,
+        "start_year": p.start_year,
+        "end_year": p.end_year,
+        "source_file": p.source_file,
+        "row_version": p.row_version,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+    })
+}
+
+/// The action plans the caller sees (the agency: its region's).
+#[utoipa::path(get, path = "/api/v1/action-plans", tag = "plans",
+    responses((status = 200, description = "Les plans d'actions", body = Object)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let items: Vec<_> = plans::list(&state, &cu)
+        .await?
+        .iter()
+        .map(summary_json)
+        .collect();
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// One action plan with its whole tree (thématiques → axes → objectifs → actions →
+/// sous-actions), its statuses and pilots; an unset status is `null`.
+#[utoipa::path(get, path = "/api/v1/action-plans/{id}", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan")),
+    responses((status = 200, description = "Le plan et son arbre", body = Object),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let p = plans::get(&state, &cu, id).await?;
+    let mut out = summary_json(&p.summary);
+    out["statuses"] = serde_json::to_value(&p.statuses).unwrap_or_default();
+    out["pilots"] = serde_json::to_value(&p.pilots).unwrap_or_default();
+    out["tree"] = p
+        .tree
+        .iter()
+        .map(|n| plans::node_json(n, &p.statuses))
+        .collect();
+    Ok(Json(out))
+}

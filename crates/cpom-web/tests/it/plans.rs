@@ -1,0 +1,106 @@
+//! Action plans over HTTP, on SQLite and PostgreSQL: the plan rebuilt from seed 000 is
+//! imported in one transaction through the same reading and checks as a file, then read back
+//! by the API as a whole tree, by the agency of its region only; an unset status is `null`.
+
+use cpom_store::AuditActor;
+
+fn count(nodes: &serde_json::Value, level: &str) -> usize {
+    nodes
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|n| usize::from(n["level"] == level) + count(&n["children"], level))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn all<'a>(nodes: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+    for n in nodes.as_array().into_iter().flatten() {
+        out.push(n);
+        all(&n["children"], out);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_of_seed_000_is_imported_and_read_as_a_tree() {
+    crate::on_each_backend!(|app| {
+        let rows = cpom_import::plan::read(include_bytes!("../../../../plans/paca-2018-2023.csv"))
+            .expect("layout");
+        let (statuses, pilots) = (
+            cpom_domain::plan::default_statuses(),
+            cpom_domain::plan::default_pilots(),
+        );
+        let tree = cpom_domain::plan::build_tree(&rows, &statuses, &pilots).expect("tree");
+        let plan = app
+            .store()
+            .import_plan(
+                &AuditActor::system(),
+                &cpom_store::repo::plans::NewPlan {
+                    region: cpom_domain::RegionCode::parse("76").expect("region"),
+                    title: "Plan d'actions de test".into(),
+                    start_year: 2018,
+                    end_year: 2023,
+                    source_file: "paca-2018-2023.csv".into(),
+                    statuses,
+                    pilots,
+                },
+                &tree,
+            )
+            .await
+            .expect("import");
+        let mut referent = app.signed_in("ars-referent").await;
+        let list = referent.get("/api/v1/action-plans").await.json();
+        assert_eq!(
+            list["items"][0]["title"], "Plan d'actions de test",
+            "{list}"
+        );
+        let r = referent
+            .get(&format!("/api/v1/action-plans/{}", plan.id))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let p = r.json();
+        assert_eq!(
+            (
+                count(&p["tree"], "theme"),
+                count(&p["tree"], "axis"),
+                count(&p["tree"], "objective"),
+                count(&p["tree"], "action"),
+                count(&p["tree"], "sub_action"),
+            ),
+            (1, 4, 16, 34, 18)
+        );
+        let mut nodes = vec![];
+        all(&p["tree"], &mut nodes);
+        // Unset statuses are null, never the spreadsheet's « Sélectionner ».
+        assert!(
+            nodes
+                .iter()
+                .any(|n| n["level"] != "theme" && n["level"] != "axis" && n["status"].is_null())
+        );
+        assert!(!r.text.contains("\"status\":\"Sélectionner\""));
+        // Years and days kept as typed; an item in progress whose end passed is late.
+        let ambu = nodes
+            .iter()
+            .find(|n| n["title"] == "Développement de la médecine ambulatoire")
+            .expect("action");
+        assert_eq!(ambu["pilots"], serde_json::json!(["ARS"]));
+        assert_eq!(ambu["status"], "en_cours");
+        assert_eq!(ambu["start"]["text"], "03/01/2018");
+        assert_eq!(ambu["late"], true, "{ambu}");
+        assert!(nodes.iter().any(|n| n["start"]["text"] == "2018"));
+        // The establishment sees no plan; another region's agency does not find it.
+        let mut leader = app.signed_in("establishment-leader").await;
+        assert_eq!(
+            leader.get("/api/v1/action-plans").await.json()["items"],
+            serde_json::json!([])
+        );
+        assert_eq!(
+            leader
+                .get(&format!("/api/v1/action-plans/{}", plan.id))
+                .await
+                .status,
+            404
+        );
+    });
+}

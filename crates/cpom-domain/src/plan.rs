@@ -637,6 +637,175 @@ pub fn build_tree(
     }
 }
 
+/// An item of a stored plan's tree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Node {
+    /// Identifier.
+    pub id: i64,
+    /// Level.
+    pub level: Level,
+    /// Title with its numbering.
+    pub title: String,
+    /// Pilots, lead first.
+    pub pilots: Vec<String>,
+    /// Status code; `None` when unset.
+    pub status: Option<String>,
+    /// Start.
+    pub start: Option<PlanDate>,
+    /// End.
+    pub end: Option<PlanDate>,
+    /// Description.
+    pub description: String,
+    /// Cells the import marked as doubtful.
+    pub doubt: String,
+    /// Version.
+    pub row_version: i64,
+    /// Children.
+    pub children: Vec<Node>,
+}
+
+/// What a view of a plan keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Items with this pilot among theirs.
+    pub pilot: Option<String>,
+    /// Items with this status code.
+    pub status: Option<String>,
+    /// Items without status.
+    pub without_status: bool,
+    /// Late items only.
+    pub late_only: bool,
+    /// Under the axis of this id.
+    pub axis: Option<i64>,
+}
+
+impl Filter {
+    /// Whether the filter keeps everything.
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    fn matches(&self, n: &Node, statuses: &[StatusDef], today: NaiveDate) -> bool {
+        n.level.followed()
+            && self.pilot.as_ref().is_none_or(|p| n.pilots.contains(p))
+            && self
+                .status
+                .as_ref()
+                .is_none_or(|s| n.status.as_ref() == Some(s))
+            && (!self.without_status || n.status.is_none())
+            && (!self.late_only || late(n.end, n.status.as_deref(), statuses, today))
+    }
+}
+
+/// The tree a filter keeps: the items that match, with their ancestors (and, under a
+/// matching item, all its descendants); an empty filter keeps everything.
+pub fn filter(nodes: &[Node], f: &Filter, statuses: &[StatusDef], today: NaiveDate) -> Vec<Node> {
+    fn keep(n: &Node, f: &Filter, statuses: &[StatusDef], today: NaiveDate) -> Option<Node> {
+        if f.matches(n, statuses, today) {
+            return Some(n.clone());
+        }
+        let children: Vec<Node> = n
+            .children
+            .iter()
+            .filter_map(|c| keep(c, f, statuses, today))
+            .collect();
+        (!children.is_empty()).then(|| Node {
+            children,
+            ..n.clone()
+        })
+    }
+    let scoped: Vec<Node> = match f.axis {
+        None => nodes.to_vec(),
+        Some(axis) => nodes
+            .iter()
+            .filter_map(|t| {
+                let axes: Vec<Node> = t
+                    .children
+                    .iter()
+                    .filter(|a| a.id == axis)
+                    .cloned()
+                    .collect();
+                (!axes.is_empty()).then(|| Node {
+                    children: axes,
+                    ..t.clone()
+                })
+            })
+            .collect(),
+    };
+    let rest = Filter {
+        axis: None,
+        ..f.clone()
+    };
+    if rest.is_empty() {
+        return scoped;
+    }
+    scoped
+        .iter()
+        .filter_map(|n| keep(n, &rest, statuses, today))
+        .collect()
+}
+
+/// Every followed item (objectives, actions, sub-actions) of a tree, depth first.
+pub fn followed_items(nodes: &[Node]) -> Vec<&Node> {
+    fn walk<'a>(nodes: &'a [Node], out: &mut Vec<&'a Node>) {
+        for n in nodes {
+            if n.level.followed() {
+                out.push(n);
+            }
+            walk(&n.children, out);
+        }
+    }
+    let mut out = vec![];
+    walk(nodes, &mut out);
+    out
+}
+
+/// Labels with how many items each.
+pub type Counts = Vec<(String, usize)>;
+
+/// Counts of the followed items: by status (in the list's order, then "non renseigné") and
+/// by lead pilot (then "sans pilote").
+pub fn counts(nodes: &[Node], statuses: &[StatusDef]) -> (Counts, Counts) {
+    let items = followed_items(nodes);
+    let mut by_status: Vec<(String, usize)> = statuses
+        .iter()
+        .map(|s| {
+            (
+                s.label.clone(),
+                items
+                    .iter()
+                    .filter(|n| n.status.as_ref() == Some(&s.code))
+                    .count(),
+            )
+        })
+        .collect();
+    by_status.push((
+        "non renseigné".into(),
+        items.iter().filter(|n| n.status.is_none()).count(),
+    ));
+    let mut leads: Vec<String> = items
+        .iter()
+        .filter_map(|n| n.pilots.first().cloned())
+        .collect();
+    leads.sort();
+    leads.dedup();
+    let mut by_pilot: Vec<(String, usize)> = leads
+        .into_iter()
+        .map(|p| {
+            let n = items
+                .iter()
+                .filter(|n| n.pilots.first() == Some(&p))
+                .count();
+            (p, n)
+        })
+        .collect();
+    by_pilot.push((
+        "sans pilote".into(),
+        items.iter().filter(|n| n.pilots.is_empty()).count(),
+    ));
+    (by_status, by_pilot)
+}
+
 /// The rows of a plan's tree, in the import's layout (the inverse of [`build_tree`]): one
 /// row per objective without action, per action, and per sub-action (after its action's
 /// own row); statuses by their label.
@@ -927,5 +1096,112 @@ mod tests {
         let again = build_tree(&flat, &s, &p).expect("again");
         let strip = |items: &[Item]| format!("{:?}", items).replace(char::is_numeric, "");
         assert_eq!(strip(&again), strip(&tree), "the same tree, lines aside");
+    }
+
+    fn node(
+        id: i64,
+        level: Level,
+        status: Option<&str>,
+        end: Option<i32>,
+        children: Vec<Node>,
+    ) -> Node {
+        Node {
+            id,
+            level,
+            title: format!("{} {id}", level.label()),
+            pilots: if level.followed() {
+                vec!["ARS".into()]
+            } else {
+                vec![]
+            },
+            status: status.map(str::to_owned),
+            start: None,
+            end: end.map(PlanDate::Year),
+            description: String::new(),
+            doubt: String::new(),
+            row_version: 1,
+            children,
+        }
+    }
+
+    #[test]
+    fn views_filter_the_tree_and_count_its_items() {
+        use Level::*;
+        let s = default_statuses();
+        let today = d(2024, 6, 1);
+        let tree = vec![node(
+            1,
+            Theme,
+            None,
+            None,
+            vec![
+                node(
+                    2,
+                    Axis,
+                    None,
+                    None,
+                    vec![node(
+                        3,
+                        Objective,
+                        Some("en_cours"),
+                        Some(2025),
+                        vec![
+                            node(4, Action, Some("en_cours"), Some(2022), vec![]),
+                            node(5, Action, Some("terminee"), Some(2022), vec![]),
+                            node(6, Action, None, None, vec![]),
+                        ],
+                    )],
+                ),
+                node(
+                    7,
+                    Axis,
+                    None,
+                    None,
+                    vec![node(8, Objective, None, None, vec![])],
+                ),
+            ],
+        )];
+        let ids = |t: &[Node]| followed_items(t).iter().map(|n| n.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&filter(&tree, &Filter::default(), &s, today)),
+            [3, 4, 5, 6, 8]
+        );
+        let late = Filter {
+            late_only: true,
+            ..Filter::default()
+        };
+        assert_eq!(
+            ids(&filter(&tree, &late, &s, today)),
+            [3, 4],
+            "the late action with its objective; the done one is not late"
+        );
+        let unset = Filter {
+            without_status: true,
+            ..Filter::default()
+        };
+        assert_eq!(ids(&filter(&tree, &unset, &s, today)), [3, 6, 8]);
+        let axis = Filter {
+            axis: Some(7),
+            ..Filter::default()
+        };
+        assert_eq!(ids(&filter(&tree, &axis, &s, today)), [8]);
+        let am = Filter {
+            pilot: Some("AM".into()),
+            ..Filter::default()
+        };
+        assert!(filter(&tree, &am, &s, today).is_empty());
+        let matching = Filter {
+            status: Some("en_cours".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            ids(&filter(&tree, &matching, &s, today)),
+            [3, 4, 5, 6],
+            "under a match, all of it"
+        );
+        let (by_status, by_pilot) = counts(&tree, &s);
+        assert_eq!(by_status[1], ("en cours".into(), 2));
+        assert_eq!(by_status[4], ("non renseigné".into(), 2));
+        assert_eq!(by_pilot, [("ARS".into(), 5), ("sans pilote".into(), 0)]);
     }
 }

@@ -139,6 +139,8 @@ pub enum Action {
     /// Record or change the reviews of a region and their road maps: its agency's
     /// administrators and referents (and the national administrator).
     ManageReviews(RegionCode),
+    /// List the action plans of one's scope (the agency's users and observers).
+    ListPlans,
     /// Read the action plans of a region: its agency's users and observers, the national
     /// roles.
     ViewPlan(RegionCode),
@@ -411,6 +413,10 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
                 },
             ),
             "Les revues sont tenues par les agents de l'ARS de la région.",
+        ),
+        Action::ListPlans => allow_if(
+            list_filter(actor, Listing::Plans) != ScopeFilter::Nothing,
+            "Les plans d'actions sont réservés aux agents de l'ARS et aux observateurs.",
         ),
         Action::ViewPlan(region) => allow_if(
             match list_filter(actor, Listing::Plans) {

@@ -2,17 +2,83 @@
 //! here through the policy (`ViewPlan`, `ManagePlans`).
 
 use cpom_domain::Action;
-use cpom_domain::plan::{StatusDef, late};
+use cpom_domain::plan::{Filter, StatusDef, late};
 use cpom_domain::policy::{Listing, list_filter};
 use cpom_store::repo::plans::{Plan, PlanNode, PlanSummary};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::services::today;
+use crate::services::{blank_to_none, today};
 
-/// The plans the actor sees.
+/// Filters of a plan's view, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct PlanQuery {
+    /// Items with this pilot (e.g. `AM`).
+    pub pilot: Option<String>,
+    /// Items with this status code, or `none` for those without status.
+    pub status: Option<String>,
+    /// `true`: late items only (end passed, status not closed).
+    pub late: Option<String>,
+    /// Id of an axis: its items only.
+    pub axis: Option<String>,
+}
+
+/// The filter of a view, checked against the plan's lists.
+pub fn filter_of(q: &PlanQuery, plan: &Plan) -> Result<Filter, AppError> {
+    let status = blank_to_none(&q.status);
+    if let Some(s) = status
+        && s != "none"
+        && !plan.statuses.iter().any(|d| d.code == s)
+    {
+        return Err(AppError::field("status", format!("statut « {s} » inconnu")));
+    }
+    let pilot = blank_to_none(&q.pilot);
+    if let Some(p) = pilot
+        && !plan.pilots.iter().any(|k| k == p)
+    {
+        return Err(AppError::field("pilot", format!("pilote « {p} » inconnu")));
+    }
+    Ok(Filter {
+        pilot: pilot.map(str::to_owned),
+        status: status.filter(|s| *s != "none").map(str::to_owned),
+        without_status: status == Some("none"),
+        late_only: match blank_to_none(&q.late) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(AppError::field(
+                    "late",
+                    format!("« {other} » : true ou false attendu"),
+                ));
+            }
+        },
+        axis: match blank_to_none(&q.axis) {
+            None => None,
+            Some(a) => Some(
+                a.parse()
+                    .map_err(|_| AppError::field("axis", format!("axe « {a} » inconnu")))?,
+            ),
+        },
+    })
+}
+
+/// One plan seen through a filter: the plan and the tree kept.
+pub async fn view(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+    q: &PlanQuery,
+) -> Result<(Plan, Vec<PlanNode>), AppError> {
+    let p = get(state, cu, id).await?;
+    let f = filter_of(q, &p)?;
+    let tree = cpom_domain::plan::filter(&p.tree, &f, &p.statuses, today());
+    Ok((p, tree))
+}
+
+/// The plans the actor sees (the agency's users and observers).
 pub async fn list(state: &AppState, cu: &CurrentUser) -> Result<Vec<PlanSummary>, AppError> {
+    cu.authorize(&Action::ListPlans)?;
     Ok(state
         .store
         .list_plans(&list_filter(&cu.actor(), Listing::Plans))

@@ -243,6 +243,8 @@ pub fn table() -> Table {
         "/registre/ej/{finess}/labels/{id}/fin",
         post(pages::territories::end_label),
     )
+    .add("GET", "/plans-actions", get(pages::plans::list))
+    .add("GET", "/plans-actions/{id}", get(pages::plans::show))
     .add("GET", "/revues", get(pages::reviews::list))
     .add("POST", "/revues", post(pages::reviews::create))
     .add("GET", "/revues/{id}", get(pages::reviews::show))

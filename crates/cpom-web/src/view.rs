@@ -66,13 +66,18 @@ pub struct Layout {
 type Section = (&'static str, &'static str, Option<fn() -> Action>);
 
 /// Sections of the navigation, each shown only if the policy allows its action.
-const SECTIONS: [Section; 8] = [
+const SECTIONS: [Section; 9] = [
     ("/", "Accueil", None),
     ("/registre", "Registre", Some(|| Action::ViewRegistry)),
     ("/referentiels", "Référentiels", None),
     ("/contrats", "Contrats", None),
     ("/campagnes", "Campagnes", None),
     ("/revues", "Revues", None),
+    (
+        "/plans-actions",
+        "Plans d'actions",
+        Some(|| Action::ListPlans),
+    ),
     (
         "/admin/utilisateurs",
         "Utilisateurs",

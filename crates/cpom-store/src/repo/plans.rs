@@ -39,32 +39,7 @@ pub struct PlanSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-/// An item of a plan's tree, as stored.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanNode {
-    /// Identifier.
-    pub id: i64,
-    /// Level.
-    pub level: Level,
-    /// Title with its numbering.
-    pub title: String,
-    /// Pilots, lead first.
-    pub pilots: Vec<String>,
-    /// Status code; `None` when unset.
-    pub status: Option<String>,
-    /// Start.
-    pub start: Option<PlanDate>,
-    /// End.
-    pub end: Option<PlanDate>,
-    /// Description.
-    pub description: String,
-    /// Cells the import marked as doubtful.
-    pub doubt: String,
-    /// Version.
-    pub row_version: i64,
-    /// Children.
-    pub children: Vec<PlanNode>,
-}
+pub use cpom_domain::plan::Node as PlanNode;
 
 /// A plan with its lists and tree.
 #[derive(Debug, Clone, Serialize)]

@@ -1,7 +1,7 @@
 //! Regional action plans through the API.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use cpom_store::repo::plans::PlanSummary;
 
 use crate::AppState;
@@ -39,22 +39,23 @@ pub async fn list(
 }
 
 /// One action plan with its whole tree (thématiques → axes → objectifs → actions →
-/// sous-actions), its statuses and pilots; an unset status is `null`.
+/// sous-actions), its statuses and pilots; an unset status is `null`. The filters keep the
+/// matching items with their ancestors (and everything under a matching item), as the page.
 #[utoipa::path(get, path = "/api/v1/action-plans/{id}", tag = "plans",
-    params(("id" = i64, Path, description = "Identifiant du plan")),
+    params(("id" = i64, Path, description = "Identifiant du plan"), plans::PlanQuery),
     responses((status = 200, description = "Le plan et son arbre", body = Object),
         (status = 404, body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(cu): ApiUser,
     Path(id): Path<i64>,
+    Query(q): Query<plans::PlanQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let p = plans::get(&state, &cu, id).await?;
+    let (p, tree) = plans::view(&state, &cu, id, &q).await?;
     let mut out = summary_json(&p.summary);
     out["statuses"] = serde_json::to_value(&p.statuses).unwrap_or_default();
     out["pilots"] = serde_json::to_value(&p.pilots).unwrap_or_default();
-    out["tree"] = p
-        .tree
+    out["tree"] = tree
         .iter()
         .map(|n| plans::node_json(n, &p.statuses))
         .collect();

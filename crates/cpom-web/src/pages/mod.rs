@@ -10,6 +10,7 @@ pub mod contracts;
 pub mod home;
 pub mod notifications;
 pub mod ops;
+pub mod plans;
 pub mod registry;
 pub mod reviews;
 pub mod settings;

@@ -1177,7 +1177,27 @@ fn matrix() -> Vec<Case> {
             None,
         ),
         // Action plans: read by the agency of the region and its observers.
-        case("GET", "/api/v1/action-plans", Api, API_SIGNED_IN_200, None),
+        case(
+            "GET",
+            "/plans-actions",
+            Page,
+            [303, 200, 200, 200, 403, 403, 200],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/action-plans",
+            Api,
+            [401, 200, 200, 200, 403, 403, 200],
+            None,
+        ),
+        case(
+            "GET",
+            "/plans-actions/{id}",
+            Page,
+            [303, 200, 200, 200, 404, 404, 200],
+            Some(FOREIGN_ENTITY),
+        ),
         case(
             "GET",
             "/api/v1/action-plans/{id}",
@@ -1532,7 +1552,7 @@ async fn request(
             .replace("{id}", &id.to_string())
             .replace("{evidence}", "999999");
     }
-    if path.starts_with("/api/v1/action-plans/{id}") {
+    if path.starts_with("/api/v1/action-plans/{id}") || path.starts_with("/plans-actions/{id}") {
         let region = cpom_domain::RegionCode::parse(region_code).expect("region");
         let plans = app
             .store()

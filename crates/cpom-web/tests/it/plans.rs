@@ -89,12 +89,66 @@ async fn the_plan_of_seed_000_is_imported_and_read_as_a_tree() {
         assert_eq!(ambu["start"]["text"], "03/01/2018");
         assert_eq!(ambu["late"], true, "{ambu}");
         assert!(nodes.iter().any(|n| n["start"]["text"] == "2018"));
-        // The establishment sees no plan; another region's agency does not find it.
-        let mut leader = app.signed_in("establishment-leader").await;
-        assert_eq!(
-            leader.get("/api/v1/action-plans").await.json()["items"],
-            serde_json::json!([])
+        // The filters of the page, in the API: late items (with their ancestors), items
+        // without status, a bad filter named.
+        let late = referent
+            .get(&format!("/api/v1/action-plans/{}?late=true", plan.id))
+            .await
+            .json();
+        let mut kept = vec![];
+        all(&late["tree"], &mut kept);
+        assert!(kept.iter().any(|n| n["late"] == true));
+        // Each item kept is late, under a late item, or above one.
+        fn justified(n: &serde_json::Value, under_late: bool) -> bool {
+            let followed = !matches!(n["level"].as_str(), Some("theme" | "axis"));
+            let is_late = n["late"] == true;
+            let children = n["children"].as_array().expect("children");
+            under_late
+                || is_late
+                || (!children.is_empty() && children.iter().all(|c| justified(c, false)))
+                || (!followed && children.iter().all(|c| justified(c, false)))
+        }
+        assert!(
+            late["tree"]
+                .as_array()
+                .expect("tree")
+                .iter()
+                .all(|t| justified(t, false)),
+            "{late}"
         );
+        assert!(kept.len() < nodes.len());
+        let r = referent
+            .get(&format!("/api/v1/action-plans/{}?status=fini", plan.id))
+            .await;
+        assert_eq!(r.status, 422);
+        assert_eq!(r.json()["fields"][0]["field"], "status");
+        // The page: tree, counts, late list, timeline.
+        let page = referent.get(&format!("/plans-actions/{}", plan.id)).await;
+        assert_eq!(page.status, 200);
+        for text in [
+            "Développement de la médecine ambulatoire",
+            "non renseigné",
+            "En retard",
+            "<svg",
+            "aujourd'hui",
+        ] {
+            assert!(page.text.contains(text), "{text}");
+        }
+        let empty = referent
+            .get(&format!(
+                "/plans-actions/{}?pilot=&status=&axis=&late=",
+                plan.id
+            ))
+            .await;
+        assert_eq!(empty.status, 200, "empty filters are ignored");
+        let filtered = referent
+            .get(&format!("/plans-actions/{}?status=none", plan.id))
+            .await;
+        assert_eq!(filtered.status, 200);
+        assert!(filtered.text.contains("Retirer les filtres"));
+        // The establishment has no plan; another region's agency does not find it.
+        let mut leader = app.signed_in("establishment-leader").await;
+        assert_eq!(leader.get("/api/v1/action-plans").await.status, 403);
         assert_eq!(
             leader
                 .get(&format!("/api/v1/action-plans/{}", plan.id))

@@ -131,3 +131,49 @@ pub fn node_json(n: &PlanNode, statuses: &[StatusDef]) -> serde_json::Value {
         "children": n.children.iter().map(|c| node_json(c, statuses)).collect::<Vec<_>>(),
     })
 }
+
+/// A plan as an XLSX workbook in the import's layout (one row per action or sub-action),
+/// so that it can be completed and imported again.
+pub async fn export(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<crate::documents::Download, AppError> {
+    let p = get(state, cu, id).await?;
+    let rows = cpom_domain::plan::flatten(&to_items(&p.tree), &p.statuses);
+    Ok(crate::documents::Download {
+        file_name: format!("plan-{}-{}.xlsx", p.summary.region, p.summary.id),
+        mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes: cpom_import::plan::write(&rows).map_err(AppError::Internal)?,
+    })
+}
+
+/// The template to fill: the header row of the import's layout.
+pub fn template(cu: &CurrentUser) -> Result<crate::documents::Download, AppError> {
+    cu.authorize(&Action::ListPlans)?;
+    Ok(crate::documents::Download {
+        file_name: "modele-plan-d-actions.xlsx".into(),
+        mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes: cpom_import::plan::write(&[]).map_err(AppError::Internal)?,
+    })
+}
+
+/// The stored tree as the import's items (for the export).
+fn to_items(nodes: &[PlanNode]) -> Vec<cpom_domain::plan::Item> {
+    nodes
+        .iter()
+        .map(|n| cpom_domain::plan::Item {
+            level: n.level,
+            title: n.title.clone(),
+            pilots: n.pilots.clone(),
+            status: n.status.clone(),
+            start: n.start,
+            end: n.end,
+            description: n.description.clone(),
+            doubt: n.doubt.clone(),
+            warnings: vec![],
+            line: 0,
+            children: to_items(&n.children),
+        })
+        .collect()
+}

@@ -245,6 +245,16 @@ pub fn table() -> Table {
     )
     .add("GET", "/plans-actions", get(pages::plans::list))
     .add("GET", "/plans-actions/{id}", get(pages::plans::show))
+    .add(
+        "GET",
+        "/plans-actions/modele.xlsx",
+        get(pages::plans::template),
+    )
+    .add(
+        "GET",
+        "/plans-actions/{id}/export.xlsx",
+        get(pages::plans::export),
+    )
     .add("GET", "/revues", get(pages::reviews::list))
     .add("POST", "/revues", post(pages::reviews::create))
     .add("GET", "/revues/{id}", get(pages::reviews::show))
@@ -706,6 +716,16 @@ pub fn table() -> Table {
     .add("GET", "/api/v1/calendar", get(api::contracts::due_steps))
     .add("GET", "/api/v1/action-plans", get(api::plans::list))
     .add("GET", "/api/v1/action-plans/{id}", get(api::plans::get))
+    .add(
+        "GET",
+        "/api/v1/action-plans/template.xlsx",
+        get(api::plans::template),
+    )
+    .add(
+        "GET",
+        "/api/v1/action-plans/{id}/export.xlsx",
+        get(api::plans::export),
+    )
     .add("GET", "/api/v1/reviews", get(api::reviews::list))
     .add("POST", "/api/v1/reviews", post(api::reviews::create))
     .add("GET", "/api/v1/reviews/{id}", get(api::reviews::get))

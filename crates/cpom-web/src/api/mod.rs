@@ -106,6 +106,8 @@ use crate::error::{ApiErrorBody, FieldError};
         reviews::update_action,
         plans::list,
         plans::get,
+        plans::export,
+        plans::template,
         contracts::put_negotiator,
         notifications::list,
         notifications::mark_read,

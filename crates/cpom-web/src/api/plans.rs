@@ -61,3 +61,28 @@ pub async fn get(
         .collect();
     Ok(Json(out))
 }
+
+/// A plan as an XLSX workbook in the import's layout (one row per action or sub-action).
+#[utoipa::path(get, path = "/api/v1/action-plans/{id}/export.xlsx", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan")),
+    responses((status = 200, description = "Le classeur",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = crate::api::documents::FileContent), (status = 404, body = ApiErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(crate::pages::send_file(
+        plans::export(&state, &cu, id).await?,
+    ))
+}
+
+/// The template of a plan file: the header row of the import's layout.
+#[utoipa::path(get, path = "/api/v1/action-plans/template.xlsx", tag = "plans",
+    responses((status = 200, description = "Le modèle",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = crate::api::documents::FileContent), (status = 403, body = ApiErrorBody)))]
+pub async fn template(ApiUser(cu): ApiUser) -> Result<axum::response::Response, ApiError> {
+    Ok(crate::pages::send_file(plans::template(&cu)?))
+}

@@ -211,3 +211,17 @@ pub async fn show(
         late_rows,
     })
 }
+
+/// GET `/plans-actions/{id}/export.xlsx`.
+pub async fn export(
+    State(state): State<AppState>,
+    PageUser(cu): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    Ok(super::send_file(plans::export(&state, &cu, id).await?))
+}
+
+/// GET `/plans-actions/modele.xlsx`.
+pub async fn template(PageUser(cu): PageUser) -> Result<Response, PageError> {
+    Ok(super::send_file(plans::template(&cu)?))
+}

@@ -146,6 +146,29 @@ async fn the_plan_of_seed_000_is_imported_and_read_as_a_tree() {
             .await;
         assert_eq!(filtered.status, 200);
         assert!(filtered.text.contains("Retirer les filtres"));
+        // The export reads back as the same plan; the template as an empty one.
+        let x = referent
+            .get(&format!("/plans-actions/{}/export.xlsx", plan.id))
+            .await;
+        assert_eq!(x.status, 200);
+        let back = cpom_import::plan::read(&x.bytes).expect("export reads back");
+        let again = cpom_domain::plan::build_tree(
+            &back,
+            &cpom_domain::plan::default_statuses(),
+            &cpom_domain::plan::default_pilots(),
+        )
+        .expect("same checks");
+        let n = |t: &[cpom_domain::plan::Item], l| t.iter().map(|i| i.count(l)).sum::<usize>();
+        for l in cpom_domain::plan::Level::ALL {
+            assert_eq!(n(&again, l), n(&tree, l), "{l:?}");
+        }
+        let t = referent.get("/api/v1/action-plans/template.xlsx").await;
+        assert_eq!(t.status, 200);
+        assert!(
+            cpom_import::plan::read(&t.bytes)
+                .expect("template")
+                .is_empty()
+        );
         // The establishment has no plan; another region's agency does not find it.
         let mut leader = app.signed_in("establishment-leader").await;
         assert_eq!(leader.get("/api/v1/action-plans").await.status, 403);

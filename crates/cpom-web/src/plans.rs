@@ -177,3 +177,186 @@ fn to_items(nodes: &[PlanNode]) -> Vec<cpom_domain::plan::Item> {
         })
         .collect()
 }
+
+/// Largest plan file accepted.
+pub const MAX_PLAN_FILE: u64 = 8 * 1024 * 1024;
+
+/// Whether the actor may import plans (an ARS administrator of a region, or the national
+/// administrator).
+pub fn can_import(cu: &CurrentUser) -> bool {
+    match &cu.user.region {
+        Some(r) => cu.authorize(&Action::ManagePlans(r.clone())).is_ok(),
+        None => cu.user.role == cpom_domain::Role::NationalAdmin,
+    }
+}
+
+/// A plan file to import, with the plan's fields as typed.
+pub struct PlanFile<'a> {
+    /// Region code (the actor's region when empty).
+    pub region: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// First year.
+    pub start_year: &'a str,
+    /// Last year.
+    pub end_year: &'a str,
+    /// File name.
+    pub file_name: &'a str,
+    /// Content.
+    pub bytes: &'a [u8],
+}
+
+/// A problem of a plan file, at its place.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PlanFileError {
+    /// Line of the file (0: the whole file or a field of the form).
+    pub line: u64,
+    /// Column, or the form's field.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What an import found: the counts by level, the warnings, every error; the plan's id once
+/// imported.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PlanReport {
+    /// Rows read.
+    pub rows: usize,
+    /// Items by level (`theme`, `axis`, `objective`, `action`, `sub_action`).
+    #[schema(value_type = Object)]
+    pub counts: std::collections::BTreeMap<String, usize>,
+    /// Warnings (an action beyond its objective's period, values differing between rows).
+    pub warnings: Vec<String>,
+    /// Errors; then nothing is written.
+    pub errors: Vec<PlanFileError>,
+    /// The plan imported (not on a preview).
+    pub plan_id: Option<i64>,
+}
+
+/// Reads, checks and (with `apply`) imports a plan file, all or nothing: the region's ARS
+/// administrators (and the national administrator).
+pub async fn import(
+    state: &AppState,
+    cu: &CurrentUser,
+    file: &PlanFile<'_>,
+    apply: bool,
+) -> Result<PlanReport, AppError> {
+    use cpom_domain::plan::{Level, build_tree, default_pilots, default_statuses};
+    let region = match (
+        blank_to_none(&Some(file.region.to_owned())),
+        &cu.user.region,
+    ) {
+        (Some(r), _) => cpom_domain::RegionCode::parse(r)
+            .map_err(|_| AppError::field("region", format!("région « {r} » inconnue")))?,
+        (None, Some(own)) => own.clone(),
+        (None, None) => return Err(AppError::field("region", "indiquez la région du plan")),
+    };
+    cu.authorize(&Action::ManagePlans(region.clone()))?;
+    let mut form: Vec<crate::error::FieldError> = vec![];
+    let mut add = |field: &str, message: &str| {
+        form.push(crate::error::FieldError {
+            field: field.into(),
+            message: message.into(),
+        })
+    };
+    let title = file.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.is_empty() || title.chars().count() > 300 {
+        add("title", "titre obligatoire, 300 caractères au plus");
+    }
+    let year = |raw: &str| {
+        raw.trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+    };
+    let (start, end) = (year(file.start_year), year(file.end_year));
+    if start.is_none() {
+        add("start_year", "première année attendue (aaaa)");
+    }
+    if end.is_none() {
+        add("end_year", "dernière année attendue (aaaa)");
+    }
+    if let (Some(a), Some(b)) = (start, end)
+        && a > b
+    {
+        add("end_year", "la dernière année précède la première");
+    }
+    if !form.is_empty() {
+        return Err(AppError::Validation(form));
+    }
+    let (start, end) = (start.unwrap_or_default(), end.unwrap_or_default());
+    let mut report = PlanReport {
+        rows: 0,
+        counts: Default::default(),
+        warnings: vec![],
+        errors: vec![],
+        plan_id: None,
+    };
+    let rows = match cpom_import::plan::read(file.bytes) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            report.errors = errors
+                .into_iter()
+                .map(|e| PlanFileError {
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                })
+                .collect();
+            return Ok(report);
+        }
+    };
+    report.rows = rows.len();
+    let (statuses, pilots) = (default_statuses(), default_pilots());
+    let tree = match build_tree(&rows, &statuses, &pilots) {
+        Ok(tree) => tree,
+        Err(errors) => {
+            report.errors = errors
+                .into_iter()
+                .map(|e| PlanFileError {
+                    line: e.line,
+                    column: Some(e.column.into()),
+                    message: e.message,
+                })
+                .collect();
+            return Ok(report);
+        }
+    };
+    for l in Level::ALL {
+        report
+            .counts
+            .insert(l.as_str().into(), tree.iter().map(|t| t.count(l)).sum());
+    }
+    fn warnings(items: &[cpom_domain::plan::Item], out: &mut Vec<String>) {
+        for i in items {
+            out.extend(
+                i.warnings
+                    .iter()
+                    .map(|w| format!("{} « {} » : {w}", i.level.label(), i.title)),
+            );
+            warnings(&i.children, out);
+        }
+    }
+    warnings(&tree, &mut report.warnings);
+    if apply {
+        let plan = state
+            .store
+            .import_plan(
+                &cu.user.audit_actor(),
+                &cpom_store::repo::plans::NewPlan {
+                    region,
+                    title,
+                    start_year: start,
+                    end_year: end,
+                    source_file: file.file_name.to_owned(),
+                    statuses,
+                    pilots,
+                },
+                &tree,
+            )
+            .await?;
+        report.plan_id = Some(plan.id);
+    }
+    Ok(report)
+}

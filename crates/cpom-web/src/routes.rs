@@ -244,6 +244,16 @@ pub fn table() -> Table {
         post(pages::territories::end_label),
     )
     .add("GET", "/plans-actions", get(pages::plans::list))
+    .add(
+        "POST",
+        "/plans-actions/import",
+        post(pages::plans::upload).layer(upload_limit()),
+    )
+    .add(
+        "POST",
+        "/plans-actions/import/appliquer",
+        post(pages::plans::apply),
+    )
     .add("GET", "/plans-actions/{id}", get(pages::plans::show))
     .add(
         "GET",
@@ -715,6 +725,11 @@ pub fn table() -> Table {
     )
     .add("GET", "/api/v1/calendar", get(api::contracts::due_steps))
     .add("GET", "/api/v1/action-plans", get(api::plans::list))
+    .add(
+        "POST",
+        "/api/v1/action-plans",
+        post(api::plans::import).layer(upload_limit()),
+    )
     .add("GET", "/api/v1/action-plans/{id}", get(api::plans::get))
     .add(
         "GET",

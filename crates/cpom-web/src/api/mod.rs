@@ -108,6 +108,7 @@ use crate::error::{ApiErrorBody, FieldError};
         plans::get,
         plans::export,
         plans::template,
+        plans::import,
         contracts::put_negotiator,
         notifications::list,
         notifications::mark_read,

@@ -86,3 +86,68 @@ pub async fn export(
 pub async fn template(ApiUser(cu): ApiUser) -> Result<axum::response::Response, ApiError> {
     Ok(crate::pages::send_file(plans::template(&cu)?))
 }
+
+/// Query of an import.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `true`: only previews (nothing is written).
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// A plan file and the plan's fields.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PlanForm {
+    /// Region code (the caller's region when left out).
+    region: Option<String>,
+    /// Title.
+    title: String,
+    /// First year.
+    start_year: i32,
+    /// Last year.
+    end_year: i32,
+    /// CSV or XLSX, one row per action or sub-action (see the template); 8 MB at most.
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+}
+
+/// Imports a plan from a file, all or nothing (the region's ARS administrators); with
+/// `dry_run=true`, only previews. Every problem is listed with its line and column, and then
+/// nothing is written; an unset status (empty, or « Sélectionner ») stays unset.
+#[utoipa::path(post, path = "/api/v1/action-plans", tag = "plans", params(ImportQuery),
+    request_body(content = PlanForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "Aperçu, ou plan importé", body = plans::PlanReport),
+        (status = 422, description = "Erreurs (rien n'est écrit)", body = plans::PlanReport),
+        (status = 403, body = ApiErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Query(q): Query<ImportQuery>,
+    multipart: axum::extract::Multipart,
+) -> Result<(axum::http::StatusCode, Json<plans::PlanReport>), ApiError> {
+    let dir = state.store.files_dir().join("imports");
+    let (upload, bytes) =
+        crate::upload::receive_small(multipart, &dir, plans::MAX_PLAN_FILE).await?;
+    let report = plans::import(
+        &state,
+        &cu,
+        &plans::PlanFile {
+            region: upload.field("region").unwrap_or_default(),
+            title: upload.field("title").unwrap_or_default(),
+            start_year: upload.field("start_year").unwrap_or_default(),
+            end_year: upload.field("end_year").unwrap_or_default(),
+            file_name: &upload.file_name,
+            bytes: &bytes,
+        },
+        !q.dry_run,
+    )
+    .await?;
+    let status = if report.errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(report)))
+}

@@ -1191,6 +1191,30 @@ fn matrix() -> Vec<Case> {
             [401, 200, 200, 200, 403, 403, 200],
             None,
         ),
+        // An import: the region's ARS administrators; an empty form is refused (the national
+        // administrator has to name the region).
+        case(
+            "POST",
+            "/api/v1/action-plans",
+            Upload,
+            [401, 422, 422, 403, 403, 403, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/plans-actions/import",
+            Upload,
+            [303, 422, 422, 403, 403, 403, 403],
+            None,
+        ),
+        // No preview pending: 409.
+        case(
+            "POST",
+            "/plans-actions/import/appliquer",
+            Form,
+            [303, 409, 409, 403, 403, 403, 403],
+            None,
+        ),
         case(
             "GET",
             "/plans-actions/modele.xlsx",

@@ -23,6 +23,158 @@ fn all<'a>(nodes: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_file_is_previewed_then_imported_all_or_nothing() {
+    crate::on_each_backend!(|app| {
+        let csv = include_bytes!("../../../../plans/paca-2018-2023.csv").to_vec();
+        let fields = [
+            ("title", "Plan d'actions importé"),
+            ("start_year", "2018"),
+            ("end_year", "2023"),
+        ];
+        let mut admin = app.signed_in("ars-admin").await;
+        // A preview writes nothing.
+        let r = admin
+            .upload_with(
+                "/api/v1/action-plans?dry_run=true",
+                &fields,
+                "plan.csv",
+                csv.clone(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let report = r.json();
+        assert_eq!(report["rows"], 56);
+        assert_eq!(report["counts"]["sub_action"], 18);
+        assert!(report["plan_id"].is_null());
+        assert!(
+            admin.get("/api/v1/action-plans").await.json()["items"]
+                .as_array()
+                .expect("items")
+                .is_empty()
+        );
+        // A broken file: every error with its line and column, nothing written.
+        let broken = "Thématique;Axe;Objectif;Action;Statut de l'action;Date de fin de l'action\n\
+                      T1;A1;O1;Action 1;fini;2020\n\
+                      T1;;O1;Action 2;en cours;31/02/2020\n";
+        let r = admin
+            .upload_with(
+                "/api/v1/action-plans",
+                &fields,
+                "plan.csv",
+                broken.as_bytes().to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let errors = r.json()["errors"].clone();
+        let at: Vec<(u64, String)> = errors
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| {
+                (
+                    e["line"].as_u64().expect("line"),
+                    e["column"].as_str().expect("column").to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (2, "Statut de l'action".to_owned()),
+                (3, "Axe".to_owned()),
+                (3, "Date de fin de l'action".to_owned())
+            ],
+            "{errors}"
+        );
+        assert!(
+            admin.get("/api/v1/action-plans").await.json()["items"]
+                .as_array()
+                .expect("items")
+                .is_empty()
+        );
+        // The form's fields are checked; the referent does not import.
+        let r = admin
+            .upload_with(
+                "/api/v1/action-plans",
+                &[("title", " "), ("start_year", "2024"), ("end_year", "2020")],
+                "plan.csv",
+                csv.clone(),
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        let fields_in_error: Vec<String> = r.json()["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| f["field"].as_str().expect("field").to_owned())
+            .collect();
+        assert_eq!(fields_in_error, ["title", "end_year"]);
+        let mut referent = app.signed_in("ars-referent").await;
+        let r = referent
+            .upload_with("/api/v1/action-plans", &fields, "plan.csv", csv.clone())
+            .await;
+        assert_eq!(r.status, 403);
+        // Imported, audited.
+        let r = admin
+            .upload_with("/api/v1/action-plans", &fields, "plan.csv", csv)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let id = r.json()["plan_id"].as_i64().expect("imported");
+        let p = referent
+            .get(&format!("/api/v1/action-plans/{id}"))
+            .await
+            .json();
+        assert_eq!(p["title"], "Plan d'actions importé");
+        assert_eq!(p["region"], "76");
+        assert_eq!(count(&p["tree"], "action"), 34);
+        // The page: a preview, then the import of the file previewed.
+        let small = "Thématique;Axe;Objectif;Action;Pilote de l'action;Statut de l'action\n\
+                     T1;Axe 1;Objectif 1;Action 1;ARS/AM;Sélectionner\n";
+        let r = admin
+            .upload_with(
+                "/plans-actions/import",
+                &[
+                    ("title", "Plan de la page"),
+                    ("start_year", "2024"),
+                    ("end_year", "2028"),
+                ],
+                "plan.csv",
+                small.as_bytes().to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(
+            r.text.contains("Aperçu : 1 ligne(s) lue(s), aucune erreur"),
+            "{}",
+            r.text
+        );
+        let token = r
+            .text
+            .split("name=\"token\" value=\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .expect("token")
+            .to_owned();
+        let r = admin
+            .post_form("/plans-actions/import/appliquer", &[("token", &token)])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let again = admin
+            .post_form("/plans-actions/import/appliquer", &[("token", &token)])
+            .await;
+        assert_eq!(again.status, 409, "a preview is imported once");
+        let list = admin.get("/api/v1/action-plans").await.json();
+        assert_eq!(list["items"].as_array().expect("items").len(), 2);
+        let audit = app
+            .store()
+            .list_audit(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 20)
+            .await
+            .expect("audit");
+        assert!(audit.items.iter().any(|e| e.action == "plan.import"));
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_plan_of_seed_000_is_imported_and_read_as_a_tree() {
     crate::on_each_backend!(|app| {
         let rows = cpom_import::plan::read(include_bytes!("../../../../plans/paca-2018-2023.csv"))

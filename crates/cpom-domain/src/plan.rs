@@ -339,9 +339,14 @@ pub struct RowError {
     pub message: String,
 }
 
-/// An item of a plan's tree.
+/// An item of a plan's tree: read from a file (no id yet, with its line and warnings) or
+/// stored (with its id and version).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
+    /// Identifier once stored (0 before).
+    pub id: i64,
+    /// Version once stored (0 before).
+    pub row_version: i64,
     /// Level.
     pub level: Level,
     /// Title, with its numbering as printed ("Objectif 1 : …", "Sous action 1 : …", "01 …").
@@ -369,6 +374,8 @@ pub struct Item {
 impl Item {
     fn new(level: Level, title: &str, line: u64) -> Self {
         Item {
+            id: 0,
+            row_version: 0,
             level,
             title: title.to_owned(),
             pilots: vec![],
@@ -637,33 +644,6 @@ pub fn build_tree(
     }
 }
 
-/// An item of a stored plan's tree.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Node {
-    /// Identifier.
-    pub id: i64,
-    /// Level.
-    pub level: Level,
-    /// Title with its numbering.
-    pub title: String,
-    /// Pilots, lead first.
-    pub pilots: Vec<String>,
-    /// Status code; `None` when unset.
-    pub status: Option<String>,
-    /// Start.
-    pub start: Option<PlanDate>,
-    /// End.
-    pub end: Option<PlanDate>,
-    /// Description.
-    pub description: String,
-    /// Cells the import marked as doubtful.
-    pub doubt: String,
-    /// Version.
-    pub row_version: i64,
-    /// Children.
-    pub children: Vec<Node>,
-}
-
 /// What a view of a plan keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -685,7 +665,7 @@ impl Filter {
         *self == Filter::default()
     }
 
-    fn matches(&self, n: &Node, statuses: &[StatusDef], today: NaiveDate) -> bool {
+    fn matches(&self, n: &Item, statuses: &[StatusDef], today: NaiveDate) -> bool {
         n.level.followed()
             && self.pilot.as_ref().is_none_or(|p| n.pilots.contains(p))
             && self
@@ -699,33 +679,33 @@ impl Filter {
 
 /// The tree a filter keeps: the items that match, with their ancestors (and, under a
 /// matching item, all its descendants); an empty filter keeps everything.
-pub fn filter(nodes: &[Node], f: &Filter, statuses: &[StatusDef], today: NaiveDate) -> Vec<Node> {
-    fn keep(n: &Node, f: &Filter, statuses: &[StatusDef], today: NaiveDate) -> Option<Node> {
+pub fn filter(nodes: &[Item], f: &Filter, statuses: &[StatusDef], today: NaiveDate) -> Vec<Item> {
+    fn keep(n: &Item, f: &Filter, statuses: &[StatusDef], today: NaiveDate) -> Option<Item> {
         if f.matches(n, statuses, today) {
             return Some(n.clone());
         }
-        let children: Vec<Node> = n
+        let children: Vec<Item> = n
             .children
             .iter()
             .filter_map(|c| keep(c, f, statuses, today))
             .collect();
-        (!children.is_empty()).then(|| Node {
+        (!children.is_empty()).then(|| Item {
             children,
             ..n.clone()
         })
     }
-    let scoped: Vec<Node> = match f.axis {
+    let scoped: Vec<Item> = match f.axis {
         None => nodes.to_vec(),
         Some(axis) => nodes
             .iter()
             .filter_map(|t| {
-                let axes: Vec<Node> = t
+                let axes: Vec<Item> = t
                     .children
                     .iter()
                     .filter(|a| a.id == axis)
                     .cloned()
                     .collect();
-                (!axes.is_empty()).then(|| Node {
+                (!axes.is_empty()).then(|| Item {
                     children: axes,
                     ..t.clone()
                 })
@@ -746,8 +726,8 @@ pub fn filter(nodes: &[Node], f: &Filter, statuses: &[StatusDef], today: NaiveDa
 }
 
 /// Every followed item (objectives, actions, sub-actions) of a tree, depth first.
-pub fn followed_items(nodes: &[Node]) -> Vec<&Node> {
-    fn walk<'a>(nodes: &'a [Node], out: &mut Vec<&'a Node>) {
+pub fn followed_items(nodes: &[Item]) -> Vec<&Item> {
+    fn walk<'a>(nodes: &'a [Item], out: &mut Vec<&'a Item>) {
         for n in nodes {
             if n.level.followed() {
                 out.push(n);
@@ -765,7 +745,7 @@ pub type Counts = Vec<(String, usize)>;
 
 /// Counts of the followed items: by status (in the list's order, then "non renseigné") and
 /// by lead pilot (then "sans pilote").
-pub fn counts(nodes: &[Node], statuses: &[StatusDef]) -> (Counts, Counts) {
+pub fn counts(nodes: &[Item], statuses: &[StatusDef]) -> (Counts, Counts) {
     let items = followed_items(nodes);
     let mut by_status: Vec<(String, usize)> = statuses
         .iter()
@@ -1103,9 +1083,9 @@ mod tests {
         level: Level,
         status: Option<&str>,
         end: Option<i32>,
-        children: Vec<Node>,
-    ) -> Node {
-        Node {
+        children: Vec<Item>,
+    ) -> Item {
+        Item {
             id,
             level,
             title: format!("{} {id}", level.label()),
@@ -1119,6 +1099,8 @@ mod tests {
             end: end.map(PlanDate::Year),
             description: String::new(),
             doubt: String::new(),
+            warnings: vec![],
+            line: 0,
             row_version: 1,
             children,
         }
@@ -1161,7 +1143,7 @@ mod tests {
                 ),
             ],
         )];
-        let ids = |t: &[Node]| followed_items(t).iter().map(|n| n.id).collect::<Vec<_>>();
+        let ids = |t: &[Item]| followed_items(t).iter().map(|n| n.id).collect::<Vec<_>>();
         assert_eq!(
             ids(&filter(&tree, &Filter::default(), &s, today)),
             [3, 4, 5, 6, 8]

@@ -175,6 +175,25 @@ pub struct Scorecard {
     pub by_year: Vec<(i32, TallyDto)>,
 }
 
+/// A contract's declarations by line of its scorecard (an engagement indicator, and a site
+/// when followed by site), in the order first met; never an empty group.
+fn by_line(
+    declarations: &[(i32, cpom_store::repo::campaigns::Declaration)],
+) -> Vec<Vec<&(i32, cpom_store::repo::campaigns::Declaration)>> {
+    let mut groups: Vec<Vec<&(i32, cpom_store::repo::campaigns::Declaration)>> = vec![];
+    for item in declarations {
+        let d = &item.1;
+        match groups
+            .iter_mut()
+            .find(|g| g[0].1.engagement == d.engagement && g[0].1.site == d.site)
+        {
+            Some(g) => g.push(item),
+            None => groups.push(vec![item]),
+        }
+    }
+    groups
+}
+
 /// The scorecard of a contract the caller sees (as the contract page).
 pub async fn scorecard(
     state: &crate::AppState,
@@ -186,42 +205,35 @@ pub async fn scorecard(
     let mut years: Vec<i32> = declarations.iter().map(|(y, _)| *y).collect();
     years.sort_unstable();
     years.dedup();
-    let mut rows: Vec<ScoreRow> = vec![];
-    for (year, d) in &declarations {
-        let site = d.site.as_ref().map(ToString::to_string);
-        let at = rows
-            .iter()
-            .position(|r| r.engagement == d.engagement && r.site == site);
-        let row = match at {
-            Some(i) => &mut rows[i],
-            None => {
-                let title = c
+    let rows: Vec<ScoreRow> = by_line(&declarations)
+        .into_iter()
+        .map(|group| {
+            let first = &group[0].1;
+            ScoreRow {
+                engagement: first.engagement.clone(),
+                title: c
                     .content
                     .engagements
                     .iter()
-                    .find(|e| e.key == d.engagement)
+                    .find(|e| e.key == first.engagement)
                     .map(|e| e.title.clone())
-                    .unwrap_or_default();
-                rows.push(ScoreRow {
-                    engagement: d.engagement.clone(),
-                    title,
-                    indicator: format!("{} — {}", d.indicator, d.indicator_title),
-                    site,
-                    cells: vec![],
-                });
-                let last = rows.len() - 1;
-                &mut rows[last]
+                    .unwrap_or_default(),
+                indicator: format!("{} — {}", first.indicator, first.indicator_title),
+                site: first.site.as_ref().map(ToString::to_string),
+                cells: group
+                    .iter()
+                    .map(|(year, d)| ScoreCell {
+                        year: *year,
+                        declaration: d.id,
+                        state: d.state.as_str().into(),
+                        verdict: d.verdict.map(|v| v.as_str().to_owned()),
+                        reason: d.verdict_reason.clone(),
+                        value: d.value.as_ref().map(cpom_domain::campaign::Value::display),
+                    })
+                    .collect(),
             }
-        };
-        row.cells.push(ScoreCell {
-            year: *year,
-            declaration: d.id,
-            state: d.state.as_str().into(),
-            verdict: d.verdict.map(|v| v.as_str().to_owned()),
-            reason: d.verdict_reason.clone(),
-            value: d.value.as_ref().map(cpom_domain::campaign::Value::display),
-        });
-    }
+        })
+        .collect();
     let verdict_of = |year: Option<i32>| {
         evaluation::tally(
             declarations
@@ -255,34 +267,28 @@ pub async fn review_pack(
     use cpom_domain::review_pack::{Line, PackAction, PackInput};
     let c = crate::services::contract(state, cu, id).await?;
     let declarations = state.store.contract_declarations(c.id).await?;
-    let mut lines: Vec<Line> = vec![];
-    for (year, d) in &declarations {
-        let site = d.site.as_ref().map(ToString::to_string);
-        let i = match lines
-            .iter()
-            .position(|l| l.engagement == d.engagement && l.site == site)
-        {
-            Some(i) => i,
-            None => {
-                lines.push(Line {
-                    engagement: d.engagement.clone(),
-                    indicator: d.indicator.clone(),
-                    indicator_title: d.indicator_title.clone(),
-                    site,
-                    cells: vec![],
-                });
-                lines.len() - 1
+    let lines: Vec<Line> = by_line(&declarations)
+        .into_iter()
+        .map(|group| {
+            let first = &group[0].1;
+            let mut cells: Vec<_> = group
+                .iter()
+                .map(|(year, d)| {
+                    // Only the values the agency validated are printed and compared.
+                    let validated = d.state == cpom_domain::campaign::DeclarationState::Validated;
+                    (*year, d.value.clone().filter(|_| validated), d.verdict)
+                })
+                .collect();
+            cells.sort_by_key(|(y, _, _)| *y);
+            Line {
+                engagement: first.engagement.clone(),
+                indicator: first.indicator.clone(),
+                indicator_title: first.indicator_title.clone(),
+                site: first.site.as_ref().map(ToString::to_string),
+                cells,
             }
-        };
-        // Only the values the agency validated are printed and compared.
-        let validated = d.state == cpom_domain::campaign::DeclarationState::Validated;
-        lines[i]
-            .cells
-            .push((*year, d.value.clone().filter(|_| validated), d.verdict));
-    }
-    for l in &mut lines {
-        l.cells.sort_by_key(|(y, _, _)| *y);
-    }
+        })
+        .collect();
     let entity = state.store.get_legal_entity(&c.ej).await?;
     let band = entity.as_ref().and_then(|e| e.size_band());
     let settings = state.store.band_settings(&c.region).await?;

@@ -2,9 +2,10 @@
 //! here through the policy (`ViewPlan`, `ManagePlans`).
 
 use cpom_domain::Action;
+use cpom_domain::plan::Item;
 use cpom_domain::plan::{Filter, StatusDef, late};
 use cpom_domain::policy::{Listing, list_filter};
-use cpom_store::repo::plans::{Plan, PlanNode, PlanSummary};
+use cpom_store::repo::plans::{Plan, PlanSummary};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -69,7 +70,7 @@ pub async fn view(
     cu: &CurrentUser,
     id: i64,
     q: &PlanQuery,
-) -> Result<(Plan, Vec<PlanNode>), AppError> {
+) -> Result<(Plan, Vec<Item>), AppError> {
     let p = get(state, cu, id).await?;
     let f = filter_of(q, &p)?;
     let tree = cpom_domain::plan::filter(&p.tree, &f, &p.statuses, today());
@@ -99,7 +100,7 @@ pub async fn get(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Plan, Ap
 
 /// A node of a plan as the API gives it: an unset status is `null`, never a placeholder;
 /// `late` when its end passed and its status is not a closed one.
-pub fn node_json(n: &PlanNode, statuses: &[StatusDef]) -> serde_json::Value {
+pub fn node_json(n: &Item, statuses: &[StatusDef]) -> serde_json::Value {
     let date = |d: Option<cpom_domain::plan::PlanDate>| {
         d.map(|d| {
             serde_json::json!({
@@ -140,7 +141,7 @@ pub async fn export(
     id: i64,
 ) -> Result<crate::documents::Download, AppError> {
     let p = get(state, cu, id).await?;
-    let rows = cpom_domain::plan::flatten(&to_items(&p.tree), &p.statuses);
+    let rows = cpom_domain::plan::flatten(&p.tree, &p.statuses);
     Ok(crate::documents::Download {
         file_name: format!("plan-{}-{}.xlsx", p.summary.region, p.summary.id),
         mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -156,26 +157,6 @@ pub fn template(cu: &CurrentUser) -> Result<crate::documents::Download, AppError
         mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         bytes: cpom_import::plan::write(&[]).map_err(AppError::Internal)?,
     })
-}
-
-/// The stored tree as the import's items (for the export).
-fn to_items(nodes: &[PlanNode]) -> Vec<cpom_domain::plan::Item> {
-    nodes
-        .iter()
-        .map(|n| cpom_domain::plan::Item {
-            level: n.level,
-            title: n.title.clone(),
-            pilots: n.pilots.clone(),
-            status: n.status.clone(),
-            start: n.start,
-            end: n.end,
-            description: n.description.clone(),
-            doubt: n.doubt.clone(),
-            warnings: vec![],
-            line: 0,
-            children: to_items(&n.children),
-        })
-        .collect()
 }
 
 /// Largest plan file accepted.

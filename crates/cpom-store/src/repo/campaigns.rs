@@ -1739,7 +1739,11 @@ impl Store {
         let ght_names: HashMap<String, String> = if ghts.is_empty() {
             HashMap::new()
         } else {
+            let mut codes: Vec<&str> = ghts.values().map(String::as_str).collect();
+            codes.sort_unstable();
+            codes.dedup();
             ght::Entity::find()
+                .filter(ght::Column::Code.is_in(codes))
                 .all(self.db())
                 .await?
                 .into_iter()

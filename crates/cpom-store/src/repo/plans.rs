@@ -39,8 +39,6 @@ pub struct PlanSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-pub use cpom_domain::plan::Node as PlanNode;
-
 /// A plan with its lists and tree.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -51,7 +49,7 @@ pub struct Plan {
     /// Its pilots.
     pub pilots: Vec<String>,
     /// Its thématiques.
-    pub tree: Vec<PlanNode>,
+    pub tree: Vec<Item>,
 }
 
 /// A plan to import.
@@ -218,7 +216,7 @@ impl Store {
             .all(self.db())
             .await?;
         // Children by parent, in order; then the tree from the roots.
-        let mut children: HashMap<Option<i64>, Vec<PlanNode>> = HashMap::new();
+        let mut children: HashMap<Option<i64>, Vec<Item>> = HashMap::new();
         for r in rows {
             let date = |v: &Option<String>| {
                 v.as_deref()
@@ -227,7 +225,7 @@ impl Store {
                     .map(Option::flatten)
                     .map_err(|_| bad("date"))
             };
-            children.entry(r.parent_id).or_default().push(PlanNode {
+            children.entry(r.parent_id).or_default().push(Item {
                 id: r.id,
                 level: Level::parse(&r.level).ok_or_else(|| bad("niveau"))?,
                 title: r.title,
@@ -242,11 +240,13 @@ impl Store {
                 end: date(&r.end_date)?,
                 description: r.description,
                 doubt: r.doubt,
+                warnings: vec![],
+                line: 0,
                 row_version: r.row_version,
                 children: vec![],
             });
         }
-        fn attach(node: &mut PlanNode, children: &mut HashMap<Option<i64>, Vec<PlanNode>>) {
+        fn attach(node: &mut Item, children: &mut HashMap<Option<i64>, Vec<Item>>) {
             node.children = children.remove(&Some(node.id)).unwrap_or_default();
             for c in &mut node.children {
                 attach(c, children);

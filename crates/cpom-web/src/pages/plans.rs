@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use cpom_domain::plan::{Level, Node, PlanDate, followed_items, late};
+use cpom_domain::plan::{Item, Level, PlanDate, followed_items, late};
 use tower_sessions::Session;
 
 use super::render;
@@ -318,7 +318,7 @@ pub async fn show(
                 .map_or_else(|| c.clone(), |s| s.label.clone())
         })
     };
-    let row = |n: &Node, depth: usize| ItemRow {
+    let row = |n: &Item, depth: usize| ItemRow {
         level: n.level.label(),
         depth,
         title: n.title.clone(),
@@ -331,7 +331,7 @@ pub async fn show(
         description: n.description.clone(),
         doubt: n.doubt.clone(),
     };
-    fn walk<'a>(nodes: &'a [Node], depth: usize, out: &mut Vec<(&'a Node, usize)>) {
+    fn walk<'a>(nodes: &'a [Item], depth: usize, out: &mut Vec<(&'a Item, usize)>) {
         for n in nodes {
             out.push((n, depth));
             walk(&n.children, depth + 1, out);

@@ -7,6 +7,8 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::DomainError;
+
 /// The levels of a plan, from the root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -848,12 +850,686 @@ pub fn flatten(tree: &[Item], statuses: &[StatusDef]) -> Vec<PlanRow> {
     rows
 }
 
+/// A role given on one plan to an account that does not administer it (a pilot of the
+/// Assurance maladie, a referent of the agency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanRole {
+    /// Reads the plan.
+    Observer,
+    /// Reads the plan and follows its items: status, dates, pilots, description, progress
+    /// notes, links.
+    Editor,
+}
+
+impl PlanRole {
+    /// Every role.
+    pub const ALL: [PlanRole; 2] = [PlanRole::Observer, PlanRole::Editor];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanRole::Observer => "observer",
+            PlanRole::Editor => "editor",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw.trim())
+    }
+
+    /// French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            PlanRole::Observer => "observateur",
+            PlanRole::Editor => "éditeur",
+        }
+    }
+}
+
+/// Whether an account of this role may be given a role on a plan of its region: the
+/// observers (the Assurance maladie's pilots) and the agency's referents. Administrators edit
+/// every plan of their region already; establishments never see plans.
+pub fn may_join(role: crate::Role) -> bool {
+    matches!(role, crate::Role::Observer | crate::Role::ArsReferent)
+}
+
+/// A change of an item, every field as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemEdit {
+    /// Title.
+    pub title: String,
+    /// Pilots, `ARS/AM` (lead first).
+    pub pilots: String,
+    /// Status code or label; empty when unset.
+    pub status: String,
+    /// Start: `jj/mm/aaaa`, `aaaa-mm-jj` or `aaaa`.
+    pub start: String,
+    /// End.
+    pub end: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A change of an item, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedEdit {
+    /// Title.
+    pub title: String,
+    /// Pilots, lead first.
+    pub pilots: Vec<String>,
+    /// Status code; `None` when unset.
+    pub status: Option<String>,
+    /// Start.
+    pub start: Option<PlanDate>,
+    /// End.
+    pub end: Option<PlanDate>,
+    /// Description.
+    pub description: String,
+    /// Warnings (the item goes beyond its parent's period).
+    pub warnings: Vec<String>,
+}
+
+/// Longest title of an item.
+pub const TITLE_MAX: usize = 500;
+/// Longest description of an item, or progress note.
+pub const TEXT_MAX: usize = 5_000;
+
+/// Checks a change of an item of `level` against the region's lists: a title, pilots and a
+/// status of the lists, dates with a start not after the end; thématiques and axes carry
+/// none of these. `parent` is the period of the item's objective or action (for the
+/// warning when the item goes beyond it).
+pub fn check_edit(
+    level: Level,
+    edit: &ItemEdit,
+    statuses: &[StatusDef],
+    pilots: &[String],
+    parent: Option<(Option<PlanDate>, Option<PlanDate>)>,
+) -> Result<CheckedEdit, DomainError> {
+    let title = edit.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.is_empty() {
+        return Err(DomainError::new("title", "Intitulé : obligatoire"));
+    }
+    if title.chars().count() > TITLE_MAX {
+        return Err(DomainError::new(
+            "title",
+            format!("Intitulé : {TITLE_MAX} caractères au plus"),
+        ));
+    }
+    let description = edit.description.trim().replace("\r\n", "\n");
+    if description.chars().count() > TEXT_MAX {
+        return Err(DomainError::new(
+            "description",
+            format!("Description : {TEXT_MAX} caractères au plus"),
+        ));
+    }
+    let followed_fields = [
+        ("pilots", &edit.pilots),
+        ("status", &edit.status),
+        ("start", &edit.start),
+        ("end", &edit.end),
+    ];
+    if !level.followed()
+        && let Some((field, _)) = followed_fields.iter().find(|(_, v)| !v.trim().is_empty())
+    {
+        return Err(DomainError::new(
+            field,
+            format!(
+                "{} : ni pilote, ni statut, ni dates (seuls les objectifs, actions et sous-actions en ont)",
+                level.label()
+            ),
+        ));
+    }
+    let pilots = parse_pilots(&edit.pilots, pilots)
+        .map_err(|m| DomainError::new("pilots", format!("Pilote : {m}")))?;
+    let status = parse_status(&edit.status, statuses)
+        .map_err(|m| DomainError::new("status", format!("Statut : {m}")))?;
+    let start = PlanDate::parse(&edit.start)
+        .map_err(|m| DomainError::new("start", format!("Date de début : {m}")))?;
+    let end = PlanDate::parse(&edit.end)
+        .map_err(|m| DomainError::new("end", format!("Date de fin : {m}")))?;
+    check_period(start, end).map_err(|m| DomainError::new("end", format!("Date de fin : {m}")))?;
+    let warnings = parent
+        .and_then(|p| outside_parent((start, end), p))
+        .into_iter()
+        .collect();
+    Ok(CheckedEdit {
+        title,
+        pilots,
+        status,
+        start,
+        end,
+        description,
+        warnings,
+    })
+}
+
+/// A progress note, checked: its day (not after `today`) and its text.
+pub fn check_note(
+    day: &str,
+    text: &str,
+    today: NaiveDate,
+) -> Result<(NaiveDate, String), DomainError> {
+    let day = if day.trim().is_empty() {
+        today
+    } else {
+        crate::territory::parse_date("noted_on", "Date du point", day)?
+    };
+    if day > today {
+        return Err(DomainError::new(
+            "noted_on",
+            format!(
+                "Date du point : le {} est à venir ; un point d'avancement se date du jour ou du passé",
+                crate::territory::date_fr(day)
+            ),
+        ));
+    }
+    let text = text.trim().replace("\r\n", "\n");
+    if text.is_empty() {
+        return Err(DomainError::new("text", "Point d'avancement : obligatoire"));
+    }
+    if text.chars().count() > TEXT_MAX {
+        return Err(DomainError::new(
+            "text",
+            format!("Point d'avancement : {TEXT_MAX} caractères au plus"),
+        ));
+    }
+    Ok((day, text))
+}
+
+/// What an item of a plan may be linked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// A contract (CPOM) of the region.
+    Contract,
+    /// A fiche (indicator) of one of the region's catalogues.
+    Fiche,
+    /// A yearly campaign of the region.
+    Campaign,
+}
+
+impl LinkKind {
+    /// Every kind.
+    pub const ALL: [LinkKind; 3] = [LinkKind::Contract, LinkKind::Fiche, LinkKind::Campaign];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Contract => "contract",
+            LinkKind::Fiche => "fiche",
+            LinkKind::Campaign => "campaign",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw.trim())
+    }
+
+    /// French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            LinkKind::Contract => "Contrat",
+            LinkKind::Fiche => "Fiche du référentiel",
+            LinkKind::Campaign => "Campagne",
+        }
+    }
+}
+
+/// A link's target as typed, read: a contract by its number or by the FINESS of its legal
+/// entity; a campaign by its year; a fiche by its code, or `référentiel:code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// Contract n°.
+    ContractId(i64),
+    /// The contract of a legal entity.
+    ContractOf(crate::FinessId),
+    /// The campaign of a year.
+    CampaignYear(i32),
+    /// A fiche, in one catalogue or in any of the region's.
+    Fiche {
+        /// Catalogue slug, when given.
+        catalogue: Option<String>,
+        /// Fiche code.
+        code: String,
+    },
+}
+
+/// Reads a link's target as typed for its kind.
+pub fn parse_link_target(kind: LinkKind, raw: &str) -> Result<LinkTarget, DomainError> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(DomainError::new("target", "Référence : obligatoire"));
+    }
+    match kind {
+        LinkKind::Contract => {
+            let digits = v.trim_start_matches("n°").trim();
+            if digits.len() == 9 {
+                return crate::FinessId::parse(digits)
+                    .map(LinkTarget::ContractOf)
+                    .map_err(|_| {
+                        DomainError::new(
+                            "target",
+                            format!("Référence : « {v} » n'est pas un FINESS valide"),
+                        )
+                    });
+            }
+            digits
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(LinkTarget::ContractId)
+                .ok_or_else(|| {
+                    DomainError::new(
+                        "target",
+                        format!(
+                            "Référence : « {v} » — indiquez le n° du contrat ou le FINESS (9 caractères) de l'entité juridique"
+                        ),
+                    )
+                })
+        }
+        LinkKind::Campaign => v
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .map(LinkTarget::CampaignYear)
+            .ok_or_else(|| {
+                DomainError::new(
+                    "target",
+                    format!("Référence : « {v} » — indiquez l'année de la campagne (aaaa)"),
+                )
+            }),
+        LinkKind::Fiche => {
+            let (catalogue, code) = match v.split_once(':') {
+                Some((c, f)) => (Some(c.trim().to_owned()), f.trim()),
+                None => (None, v),
+            };
+            if code.is_empty() || code.chars().count() > 40 || code.contains(char::is_whitespace) {
+                return Err(DomainError::new(
+                    "target",
+                    format!(
+                        "Référence : « {v} » — indiquez le code de la fiche (par exemple « E2 »), ou « référentiel:code »"
+                    ),
+                ));
+            }
+            Ok(LinkTarget::Fiche {
+                catalogue: catalogue.filter(|c| !c.is_empty()),
+                code: code.to_owned(),
+            })
+        }
+    }
+}
+
+/// A status of a region's list as typed in the settings: its code when it exists already
+/// (new ones get a code from their label), its label, whether it closes an item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusInput {
+    /// Code of an existing status; empty for a new one.
+    pub code: String,
+    /// Label; an empty label drops the status.
+    pub label: String,
+    /// Whether it closes an item (never late).
+    pub closed: bool,
+}
+
+/// A code made from a label: lower case, without accents, words joined by `_`.
+fn code_of(label: &str) -> String {
+    fold(label)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// Checks a region's lists: one to 20 statuses with distinct labels (new ones get a code
+/// from their label; existing ones keep theirs), at least one closing status, and one to 30
+/// pilots (one per line, without « / », which separates co-pilots), each once.
+pub fn check_lists(
+    statuses: &[StatusInput],
+    pilots: &str,
+) -> Result<(Vec<StatusDef>, Vec<String>), DomainError> {
+    let mut out: Vec<StatusDef> = vec![];
+    for s in statuses {
+        let label = s.label.split_whitespace().collect::<Vec<_>>().join(" ");
+        if label.is_empty() {
+            continue;
+        }
+        if label.chars().count() > 60 {
+            return Err(DomainError::new(
+                "statuses",
+                format!("Statut « {label} » : 60 caractères au plus"),
+            ));
+        }
+        let code = if s.code.trim().is_empty() {
+            code_of(&label)
+        } else {
+            s.code.trim().to_owned()
+        };
+        if code.is_empty() || code.len() > 32 {
+            return Err(DomainError::new(
+                "statuses",
+                format!("Statut « {label} » : libellé sans lettre ni chiffre, ou trop long"),
+            ));
+        }
+        if out
+            .iter()
+            .any(|o| fold(&o.label) == fold(&label) || o.code == code)
+        {
+            return Err(DomainError::new(
+                "statuses",
+                format!("Statut « {label} » : cité deux fois"),
+            ));
+        }
+        out.push(StatusDef {
+            code,
+            label,
+            closed: s.closed,
+        });
+    }
+    if out.is_empty() || out.len() > 20 {
+        return Err(DomainError::new(
+            "statuses",
+            "Statuts : de 1 à 20 statuts attendus",
+        ));
+    }
+    if !out.iter().any(|s| s.closed) {
+        return Err(DomainError::new(
+            "statuses",
+            "Statuts : l'un d'eux au moins doit clore un élément (par exemple « terminée »), sinon rien ne sort jamais du retard",
+        ));
+    }
+    let mut names: Vec<String> = vec![];
+    for (i, line) in pilots.lines().enumerate() {
+        let p = line.trim();
+        if p.is_empty() {
+            continue;
+        }
+        if p.contains('/') || p.chars().count() > 30 {
+            return Err(DomainError::new(
+                "pilots",
+                format!(
+                    "Pilotes, ligne {} : « {p} » — un pilote par ligne, 30 caractères au plus, sans « / » (qui sépare les co-pilotes)",
+                    i + 1
+                ),
+            ));
+        }
+        if names.iter().any(|n| n.eq_ignore_ascii_case(p)) {
+            return Err(DomainError::new(
+                "pilots",
+                format!("Pilotes, ligne {} : « {p} » cité deux fois", i + 1),
+            ));
+        }
+        names.push(p.to_owned());
+    }
+    if names.is_empty() || names.len() > 30 {
+        return Err(DomainError::new(
+            "pilots",
+            "Pilotes : de 1 à 30 pilotes attendus, un par ligne",
+        ));
+    }
+    Ok((out, names))
+}
+
+/// An item of a tree by its id, with its ancestors from the root.
+pub fn find(nodes: &[Item], id: i64) -> Option<(&Item, Vec<&Item>)> {
+    fn walk<'a>(nodes: &'a [Item], path: &mut Vec<&'a Item>, id: i64) -> Option<&'a Item> {
+        for n in nodes {
+            if n.id == id {
+                return Some(n);
+            }
+            path.push(n);
+            if let Some(found) = walk(&n.children, path, id) {
+                return Some(found);
+            }
+            path.pop();
+        }
+        None
+    }
+    let mut path = vec![];
+    walk(nodes, &mut path, id).map(|n| (n, path))
+}
+
+/// The period an item's change is checked against, as at import: its objective's (for an
+/// action or a sub-action).
+pub fn objective_period(ancestors: &[&Item]) -> Option<(Option<PlanDate>, Option<PlanDate>)> {
+    ancestors
+        .iter()
+        .rev()
+        .find(|a| a.level == Level::Objective)
+        .map(|o| (o.start, o.end))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    fn edit(status: &str, start: &str, end: &str) -> ItemEdit {
+        ItemEdit {
+            title: "  Action 1.1  :  regrouper ".into(),
+            pilots: "am / ars".into(),
+            status: status.into(),
+            start: start.into(),
+            end: end.into(),
+            description: "Texte\r\nsuite ".into(),
+        }
+    }
+
+    #[test]
+    fn an_edit_reads_the_lists_and_checks_the_period() {
+        let (st, pi) = (default_statuses(), default_pilots());
+        let ok = check_edit(
+            Level::Action,
+            &edit("Terminée", "2019", "30/06/2021"),
+            &st,
+            &pi,
+            None,
+        )
+        .expect("valid");
+        assert_eq!(ok.title, "Action 1.1 : regrouper");
+        assert_eq!(ok.pilots, vec!["AM".to_owned(), "ARS".to_owned()]);
+        assert_eq!(ok.status.as_deref(), Some("terminee"));
+        assert_eq!(ok.start, Some(PlanDate::Year(2019)));
+        assert_eq!(ok.end, Some(PlanDate::Day(d(2021, 6, 30))));
+        assert_eq!(ok.description, "Texte\nsuite");
+        assert!(ok.warnings.is_empty());
+        // "Sélectionner" and empty stay unset.
+        let unset = check_edit(Level::Action, &edit("Sélectionner", "", ""), &st, &pi, None)
+            .expect("valid");
+        assert_eq!(unset.status, None);
+        let err =
+            |e: ItemEdit, level: Level| check_edit(level, &e, &st, &pi, None).expect_err("refused");
+        assert_eq!(err(edit("fini", "", ""), Level::Action).field, "status");
+        assert_eq!(err(edit("", "2022", "2021"), Level::Action).field, "end");
+        assert_eq!(
+            err(edit("", "32/01/2020", ""), Level::Action).field,
+            "start"
+        );
+        let mut bad_pilot = edit("", "", "");
+        bad_pilot.pilots = "ARS/CPAM".into();
+        let e = err(bad_pilot, Level::Action);
+        assert_eq!(e.field, "pilots");
+        assert!(e.message.contains("CPAM"), "{}", e.message);
+        let mut no_title = edit("", "", "");
+        no_title.title = "  ".into();
+        assert_eq!(err(no_title, Level::Action).field, "title");
+        // An axis carries no pilot, status or date.
+        let e = err(edit("", "", ""), Level::Axis);
+        assert_eq!(e.field, "pilots");
+        let mut axis = edit("", "", "");
+        axis.pilots.clear();
+        assert!(check_edit(Level::Axis, &axis, &st, &pi, None).is_ok());
+        // Beyond the objective's period: a warning, not an error.
+        let parent = Some((Some(PlanDate::Year(2018)), Some(PlanDate::Year(2020))));
+        let w = check_edit(
+            Level::SubAction,
+            &edit("", "2019", "2021"),
+            &st,
+            &pi,
+            parent,
+        )
+        .expect("valid");
+        assert_eq!(w.warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_note_is_dated_today_or_before_and_not_empty() {
+        let today = d(2026, 12, 7);
+        assert_eq!(
+            check_note("", " Réunion faite\r\n", today).expect("valid"),
+            (today, "Réunion faite".into())
+        );
+        assert_eq!(
+            check_note("01/12/2026", "x", today).expect("valid").0,
+            d(2026, 12, 1)
+        );
+        assert_eq!(
+            check_note("08/12/2026", "x", today)
+                .expect_err("future")
+                .field,
+            "noted_on"
+        );
+        assert_eq!(
+            check_note("", "   ", today).expect_err("empty").field,
+            "text"
+        );
+        let long = "a".repeat(TEXT_MAX + 1);
+        assert_eq!(
+            check_note("", &long, today).expect_err("long").field,
+            "text"
+        );
+    }
+
+    #[test]
+    fn link_targets_are_read_by_kind() {
+        use LinkKind::*;
+        assert_eq!(
+            parse_link_target(Contract, " 12 "),
+            Ok(LinkTarget::ContractId(12))
+        );
+        assert_eq!(
+            parse_link_target(Contract, "n° 7"),
+            Ok(LinkTarget::ContractId(7))
+        );
+        assert!(matches!(
+            parse_link_target(Contract, "130000011"),
+            Ok(LinkTarget::ContractOf(_))
+        ));
+        assert_eq!(
+            parse_link_target(Contract, "abc").expect_err("bad").field,
+            "target"
+        );
+        assert_eq!(
+            parse_link_target(Contract, "0").expect_err("bad").field,
+            "target"
+        );
+        assert_eq!(
+            parse_link_target(Campaign, "2025"),
+            Ok(LinkTarget::CampaignYear(2025))
+        );
+        assert!(parse_link_target(Campaign, "25").is_err());
+        assert_eq!(
+            parse_link_target(Fiche, "E2"),
+            Ok(LinkTarget::Fiche {
+                catalogue: None,
+                code: "E2".into()
+            })
+        );
+        assert_eq!(
+            parse_link_target(Fiche, "cpom-es:E2"),
+            Ok(LinkTarget::Fiche {
+                catalogue: Some("cpom-es".into()),
+                code: "E2".into()
+            })
+        );
+        assert!(parse_link_target(Fiche, "E 2").is_err());
+        assert!(parse_link_target(Fiche, "").is_err());
+    }
+
+    #[test]
+    fn region_lists_keep_codes_and_need_a_closing_status() {
+        let input = |code: &str, label: &str, closed: bool| StatusInput {
+            code: code.into(),
+            label: label.into(),
+            closed,
+        };
+        let (st, pi) = check_lists(
+            &[
+                input("a_debuter", "à débuter", false),
+                input("terminee", "Terminée", true),
+                input("", "Abandonnée (décision du COPIL)", true),
+                input("", "", false),
+            ],
+            "ARS\n\n CPAM \nConseil départemental\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            st.iter().map(|s| s.code.as_str()).collect::<Vec<_>>(),
+            ["a_debuter", "terminee", "abandonnee_decision_du_copil"]
+        );
+        assert_eq!(pi, ["ARS", "CPAM", "Conseil départemental"]);
+        let none_closed = check_lists(&[input("", "en cours", false)], "ARS");
+        assert_eq!(none_closed.expect_err("refused").field, "statuses");
+        let twice = check_lists(
+            &[input("", "Terminée", true), input("", "terminee", false)],
+            "ARS",
+        );
+        assert!(twice.expect_err("refused").message.contains("deux fois"));
+        assert_eq!(
+            check_lists(&[input("", "fin", true)], "ARS/AM")
+                .expect_err("slash")
+                .field,
+            "pilots"
+        );
+        assert_eq!(
+            check_lists(&[input("", "fin", true)], "ARS\nars")
+                .expect_err("twice")
+                .field,
+            "pilots"
+        );
+        assert_eq!(
+            check_lists(&[input("", "fin", true)], " \n")
+                .expect_err("none")
+                .field,
+            "pilots"
+        );
+    }
+
+    #[test]
+    fn find_gives_an_item_and_its_objective_period() {
+        let mut obj = Item::new(Level::Objective, "O", 1);
+        obj.id = 3;
+        obj.start = Some(PlanDate::Year(2018));
+        obj.end = Some(PlanDate::Year(2023));
+        let mut act = Item::new(Level::Action, "A", 1);
+        act.id = 4;
+        act.start = Some(PlanDate::Year(2020));
+        let mut sub = Item::new(Level::SubAction, "S", 1);
+        sub.id = 5;
+        act.children.push(sub);
+        obj.children.push(act);
+        let mut axis = Item::new(Level::Axis, "X", 1);
+        axis.id = 2;
+        axis.children.push(obj);
+        let tree = vec![axis];
+        let (item, path) = find(&tree, 5).expect("found");
+        assert_eq!(item.title, "S");
+        assert_eq!(path.iter().map(|p| p.id).collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(
+            objective_period(&path),
+            Some((Some(PlanDate::Year(2018)), Some(PlanDate::Year(2023))))
+        );
+        assert_eq!(objective_period(&find(&tree, 2).expect("axis").1), None);
+        assert!(find(&tree, 99).is_none());
+        assert!(may_join(crate::Role::Observer) && may_join(crate::Role::ArsReferent));
+        assert!(!may_join(crate::Role::ArsAdmin) && !may_join(crate::Role::EstablishmentLeader));
     }
 
     #[test]

@@ -141,11 +141,25 @@ pub enum Action {
     ManageReviews(RegionCode),
     /// List the action plans of one's scope (the agency's users and observers).
     ListPlans,
-    /// Read the action plans of a region: its agency's users and observers, the national
-    /// roles.
-    ViewPlan(RegionCode),
-    /// Import or change the action plans of a region: its ARS administrators (and the
-    /// national administrator).
+    /// Read an action plan of a region: its agency's users, the national roles, and the
+    /// region's observers given a role on the plan.
+    ViewPlan {
+        /// Region of the plan.
+        region: RegionCode,
+        /// The actor's role on this plan, if any.
+        role: Option<crate::plan::PlanRole>,
+    },
+    /// Follow the items of an action plan (status, dates, pilots, description, progress
+    /// notes, links): its region's ARS administrators (and the national administrator), and
+    /// the accounts of its region given the editor role on the plan.
+    EditPlan {
+        /// Region of the plan.
+        region: RegionCode,
+        /// The actor's role on this plan, if any.
+        role: Option<crate::plan::PlanRole>,
+    },
+    /// Import the action plans of a region, give roles on them, set the region's statuses
+    /// and pilots: its ARS administrators (and the national administrator).
     ManagePlans(RegionCode),
 }
 
@@ -418,20 +432,34 @@ pub fn authorize(actor: &Actor, action: &Action) -> Result<(), Denied> {
             list_filter(actor, Listing::Plans) != ScopeFilter::Nothing,
             "Les plans d'actions sont réservés aux agents de l'ARS et aux observateurs.",
         ),
-        Action::ViewPlan(region) => allow_if(
-            match list_filter(actor, Listing::Plans) {
-                ScopeFilter::All => true,
-                ScopeFilter::Region(r) => r == *region,
-                ScopeFilter::LegalEntity(_) | ScopeFilter::Nothing => false,
+        Action::ViewPlan { region, role } => allow_if(
+            match (list_filter(actor, Listing::Plans), actor.role) {
+                (ScopeFilter::All, _) => true,
+                // A regional observer reads the plans it was given a role on only.
+                (ScopeFilter::Region(r), Role::Observer) => r == *region && role.is_some(),
+                (ScopeFilter::Region(r), _) => r == *region,
+                _ => false,
             },
-            "Ce plan d'actions n'appartient pas à votre région.",
+            "Ce plan d'actions n'appartient pas à votre périmètre.",
+        ),
+        Action::EditPlan { region, role } => allow_if(
+            can_manage_plans(actor, region)
+                || (*role == Some(crate::plan::PlanRole::Editor)
+                    && actor.region.as_ref() == Some(region)
+                    && crate::plan::may_join(actor.role)),
+            "Ce plan d'actions est suivi par les administrateurs de l'ARS et les éditeurs désignés.",
         ),
         Action::ManagePlans(region) => allow_if(
-            actor.role == Role::NationalAdmin
-                || (actor.role == Role::ArsAdmin && actor.region.as_ref() == Some(region)),
+            can_manage_plans(actor, region),
             "Les plans d'actions sont gérés par les administrateurs de l'ARS de la région.",
         ),
     }
+}
+
+/// The national administrator, or an ARS administrator of the region.
+fn can_manage_plans(actor: &Actor, region: &RegionCode) -> bool {
+    actor.role == Role::NationalAdmin
+        || (actor.role == Role::ArsAdmin && actor.region.as_ref() == Some(region))
 }
 
 /// Whether the actor acts for the agency on a record of that scope: the national
@@ -963,28 +991,61 @@ mod tests {
     }
 
     #[test]
-    fn action_plans_are_read_by_the_agency_and_managed_by_its_administrators() {
+    fn action_plans_are_read_by_the_agency_and_members_and_edited_by_editors() {
+        use crate::plan::PlanRole;
         let occitanie = RegionCode::parse("76").expect("region");
         let paca = RegionCode::parse("93").expect("region");
         let can = |role, action: Action| authorize(&actor(role), &action).is_ok();
+        let view = |region: &RegionCode, role| Action::ViewPlan {
+            region: region.clone(),
+            role,
+        };
+        let edit = |region: &RegionCode, role| Action::EditPlan {
+            region: region.clone(),
+            role,
+        };
         for role in Role::ALL {
-            let reads = !matches!(
+            let establishment = matches!(
                 role,
                 Role::EstablishmentLeader | Role::EstablishmentContributor
             );
+            let admin = matches!(role, Role::NationalAdmin | Role::ArsAdmin);
+            // Without a role on the plan: the agency reads, the regional observer does not.
             assert_eq!(
-                can(role, Action::ViewPlan(occitanie.clone())),
-                reads,
+                can(role, view(&occitanie, None)),
+                !establishment && role != Role::Observer,
+                "{role}"
+            );
+            // Given a role: the observer reads too; establishments never.
+            for on_plan in PlanRole::ALL {
+                assert_eq!(
+                    can(role, view(&occitanie, Some(on_plan))),
+                    !establishment,
+                    "{role} {on_plan:?}"
+                );
+            }
+            assert_eq!(can(role, edit(&occitanie, None)), admin, "{role}");
+            assert_eq!(
+                can(role, edit(&occitanie, Some(PlanRole::Observer))),
+                admin,
+                "{role}"
+            );
+            assert_eq!(
+                can(role, edit(&occitanie, Some(PlanRole::Editor))),
+                admin || matches!(role, Role::Observer | Role::ArsReferent),
                 "{role}"
             );
             assert_eq!(
                 can(role, Action::ManagePlans(occitanie.clone())),
-                matches!(role, Role::NationalAdmin | Role::ArsAdmin),
+                admin,
                 "{role}"
             );
         }
-        assert!(!can(Role::ArsAdmin, Action::ViewPlan(paca.clone())));
+        assert!(!can(Role::ArsAdmin, view(&paca, None)));
         assert!(!can(Role::ArsAdmin, Action::ManagePlans(paca.clone())));
+        // An editor role recorded on a plan of another region gives nothing.
+        assert!(!can(Role::Observer, edit(&paca, Some(PlanRole::Editor))));
+        assert!(!can(Role::ArsReferent, view(&paca, Some(PlanRole::Editor))));
         assert!(can(Role::NationalAdmin, Action::ManagePlans(paca)));
     }
 

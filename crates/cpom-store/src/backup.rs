@@ -21,9 +21,9 @@ use crate::entity::{
     action_plan, api_token, audit_event, authorisation, campaign, catalogue, contract,
     contract_comment, contract_event, contract_file, contract_template, contract_version,
     declaration, declaration_evidence, declaration_history, entity_label, evidence, ght,
-    ght_membership, import_run, legal_entity, login_attempt, notification, plan_item,
-    region_setting, reminder, review, review_action, session, site, site_capacity, user,
-    value_import,
+    ght_membership, import_run, legal_entity, login_attempt, notification, plan_item, plan_link,
+    plan_member, plan_note, plan_setting, region_setting, reminder, review, review_action, session,
+    site, site_capacity, user, value_import,
 };
 use crate::migration::TABLES;
 use crate::{Store, StoreError};
@@ -158,6 +158,22 @@ macro_rules! with_entity {
             }
             "plan_items" => {
                 type $entity = plan_item::Entity;
+                $body
+            }
+            "plan_settings" => {
+                type $entity = plan_setting::Entity;
+                $body
+            }
+            "plan_members" => {
+                type $entity = plan_member::Entity;
+                $body
+            }
+            "plan_notes" => {
+                type $entity = plan_note::Entity;
+                $body
+            }
+            "plan_links" => {
+                type $entity = plan_link::Entity;
                 $body
             }
             "import_runs" => {
@@ -360,10 +376,12 @@ impl Store {
         }
         if self.backend() == DatabaseBackend::Postgres {
             // Rows were inserted with their ids: move each identity sequence past them.
-            for table in TABLES
-                .iter()
-                .filter(|t| !matches!(**t, "sessions" | "region_settings" | "contract_templates"))
-            {
+            for table in TABLES.iter().filter(|t| {
+                !matches!(
+                    **t,
+                    "sessions" | "region_settings" | "plan_settings" | "contract_templates"
+                )
+            }) {
                 let sql = format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 );

@@ -24,12 +24,13 @@ impl MigratorTrait for Migrator {
             Box::new(M0012Evaluation),
             Box::new(M0013Reviews),
             Box::new(M0014ActionPlans),
+            Box::new(M0015PlanFollowUp),
         ]
     }
 }
 
 /// Tables in dependency order; backups write and restores read them in this order.
-pub const TABLES: [&str; 33] = [
+pub const TABLES: [&str; 37] = [
     "legal_entities",
     "region_settings",
     "sites",
@@ -57,6 +58,10 @@ pub const TABLES: [&str; 33] = [
     "review_actions",
     "action_plans",
     "plan_items",
+    "plan_settings",
+    "plan_members",
+    "plan_notes",
+    "plan_links",
     "import_runs",
     "users",
     "api_tokens",
@@ -2141,5 +2146,209 @@ impl MigrationTrait for M0014ActionPlans {
             .await?;
         m.drop_table(Table::drop().table(ActionPlans::Table).to_owned())
             .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum PlanSettings {
+    Table,
+    RegionCode,
+    Statuses,
+    Pilots,
+    Version,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PlanMembers {
+    Table,
+    Id,
+    PlanId,
+    UserId,
+    Role,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PlanNotes {
+    Table,
+    Id,
+    PlanId,
+    ItemId,
+    NotedOn,
+    Text,
+    AuthorId,
+    Author,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PlanLinks {
+    Table,
+    Id,
+    PlanId,
+    ItemId,
+    Kind,
+    Target,
+    CreatedAt,
+}
+
+/// Following the plans (issue 8): each region's statuses and pilots (a plan reads its
+/// region's, so the lists leave the plans), the roles given on a plan, the dated progress
+/// notes and the links of its items.
+struct M0015PlanFollowUp;
+
+impl MigrationName for M0015PlanFollowUp {
+    fn name(&self) -> &str {
+        "m0015_plan_follow_up"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0015PlanFollowUp {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(PlanSettings::Table)
+                .col(string_len(PlanSettings::RegionCode, 8).primary_key())
+                .col(text(PlanSettings::Statuses))
+                .col(text(PlanSettings::Pilots))
+                .col(big_integer(PlanSettings::Version))
+                .col(timestamp_with_time_zone(PlanSettings::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(PlanMembers::Table)
+                .col(big_pk_auto(PlanMembers::Id))
+                .col(big_integer(PlanMembers::PlanId))
+                .col(big_integer(PlanMembers::UserId))
+                .col(string_len(PlanMembers::Role, 16))
+                .col(timestamp_with_time_zone(PlanMembers::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_plan_members_plan")
+                        .from(PlanMembers::Table, PlanMembers::PlanId)
+                        .to(ActionPlans::Table, ActionPlans::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_plan_members")
+                .table(PlanMembers::Table)
+                .col(PlanMembers::PlanId)
+                .col(PlanMembers::UserId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_plan_members_user")
+                .table(PlanMembers::Table)
+                .col(PlanMembers::UserId)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(PlanNotes::Table)
+                .col(big_pk_auto(PlanNotes::Id))
+                .col(big_integer(PlanNotes::PlanId))
+                .col(big_integer(PlanNotes::ItemId))
+                .col(date(PlanNotes::NotedOn))
+                .col(text(PlanNotes::Text))
+                .col(big_integer(PlanNotes::AuthorId))
+                .col(string(PlanNotes::Author))
+                .col(timestamp_with_time_zone(PlanNotes::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_plan_notes_item")
+                        .from(PlanNotes::Table, PlanNotes::ItemId)
+                        .to(PlanItems::Table, PlanItems::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_plan_notes_plan")
+                .table(PlanNotes::Table)
+                .col(PlanNotes::PlanId)
+                .col(PlanNotes::ItemId)
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(PlanLinks::Table)
+                .col(big_pk_auto(PlanLinks::Id))
+                .col(big_integer(PlanLinks::PlanId))
+                .col(big_integer(PlanLinks::ItemId))
+                .col(string_len(PlanLinks::Kind, 16))
+                .col(string_len(PlanLinks::Target, 200))
+                .col(timestamp_with_time_zone(PlanLinks::CreatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_plan_links_item")
+                        .from(PlanLinks::Table, PlanLinks::ItemId)
+                        .to(PlanItems::Table, PlanItems::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ux_plan_links")
+                .table(PlanLinks::Table)
+                .col(PlanLinks::ItemId)
+                .col(PlanLinks::Kind)
+                .col(PlanLinks::Target)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_plan_links_plan")
+                .table(PlanLinks::Table)
+                .col(PlanLinks::PlanId)
+                .to_owned(),
+        )
+        .await?;
+        for col in [ActionPlans::Statuses, ActionPlans::Pilots] {
+            m.alter_table(
+                Table::alter()
+                    .table(ActionPlans::Table)
+                    .drop_column(col)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for col in [ActionPlans::Statuses, ActionPlans::Pilots] {
+            m.alter_table(
+                Table::alter()
+                    .table(ActionPlans::Table)
+                    .add_column(text(col).default("[]"))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        for t in [
+            PlanLinks::Table.into_iden(),
+            PlanNotes::Table.into_iden(),
+            PlanMembers::Table.into_iden(),
+            PlanSettings::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(t).to_owned()).await?;
+        }
+        Ok(())
     }
 }

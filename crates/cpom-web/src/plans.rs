@@ -1,11 +1,13 @@
 //! Regional action plans (issue 8), shared by the pages and the API: every access is decided
-//! here through the policy (`ViewPlan`, `ManagePlans`).
+//! here through the policy (`ViewPlan`, `EditPlan`, `ManagePlans`), with the actor's role on
+//! the plan read from the store.
 
-use cpom_domain::Action;
-use cpom_domain::plan::Item;
-use cpom_domain::plan::{Filter, StatusDef, late};
+use cpom_domain::plan::{Filter, Item, ItemEdit, LinkKind, PlanRole, StatusDef, late};
 use cpom_domain::policy::{Listing, list_filter};
-use cpom_store::repo::plans::{Plan, PlanSummary};
+use cpom_domain::{Action, RegionCode};
+use cpom_store::repo::plans::{
+    Plan, PlanAccount, PlanLink, PlanLists, PlanMember, PlanNote, PlanSummary,
+};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -77,25 +79,359 @@ pub async fn view(
     Ok((p, tree))
 }
 
-/// The plans the actor sees (the agency's users and observers).
+/// The plans the actor sees: the agency's users those of their region, a regional observer
+/// those it was given a role on.
 pub async fn list(state: &AppState, cu: &CurrentUser) -> Result<Vec<PlanSummary>, AppError> {
     cu.authorize(&Action::ListPlans)?;
+    let roles = state.store.plan_roles_of(cu.user.id).await?;
     Ok(state
         .store
         .list_plans(&list_filter(&cu.actor(), Listing::Plans))
-        .await?)
+        .await?
+        .into_iter()
+        .filter(|p| {
+            cu.authorize(&Action::ViewPlan {
+                region: p.region.clone(),
+                role: roles.get(&p.id).copied(),
+            })
+            .is_ok()
+        })
+        .collect())
 }
 
-/// One plan, if the actor may read it.
-pub async fn get(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Plan, AppError> {
-    let p = state.store.plan(id).await?;
+/// What the actor may do on one plan.
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
+pub struct Rights {
+    /// The actor's role on the plan, if one was given: `observer` or `editor`.
+    #[schema(value_type = Option<String>)]
+    pub role: Option<PlanRole>,
+    /// Follows the items (status, dates, pilots, description, notes, links).
+    pub edit: bool,
+    /// Gives roles on the plan.
+    pub manage: bool,
+}
+
+/// The actor's rights on a plan it may read (404 otherwise).
+async fn rights(state: &AppState, cu: &CurrentUser, p: &PlanSummary) -> Result<Rights, AppError> {
+    let role = state.store.plan_role(p.id, cu.user.id).await?;
+    let region = p.region.clone();
     if cu
-        .authorize(&Action::ViewPlan(p.summary.region.clone()))
+        .authorize(&Action::ViewPlan {
+            region: region.clone(),
+            role,
+        })
         .is_err()
     {
         return Err(AppError::NotFound);
     }
+    Ok(Rights {
+        role,
+        edit: cu
+            .authorize(&Action::EditPlan {
+                region: region.clone(),
+                role,
+            })
+            .is_ok(),
+        manage: cu.authorize(&Action::ManagePlans(region)).is_ok(),
+    })
+}
+
+/// One plan, if the actor may read it.
+pub async fn get(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Plan, AppError> {
+    Ok(get_with_rights(state, cu, id).await?.0)
+}
+
+/// One plan and the actor's rights on it, if the actor may read it.
+pub async fn get_with_rights(
+    state: &AppState,
+    cu: &CurrentUser,
+    id: i64,
+) -> Result<(Plan, Rights), AppError> {
+    let p = state.store.plan(id).await?;
+    let r = rights(state, cu, &p.summary).await?;
+    Ok((p, r))
+}
+
+/// The plan, if the actor may follow its items (403 when it reads it only).
+async fn editable(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Plan, AppError> {
+    let (p, r) = get_with_rights(state, cu, id).await?;
+    if !r.edit {
+        cu.authorize(&Action::EditPlan {
+            region: p.summary.region.clone(),
+            role: r.role,
+        })?;
+    }
     Ok(p)
+}
+
+/// The plan, if the actor manages the plans of its region (403 when it reads it only).
+async fn managed(state: &AppState, cu: &CurrentUser, id: i64) -> Result<Plan, AppError> {
+    let (p, r) = get_with_rights(state, cu, id).await?;
+    if !r.manage {
+        cu.authorize(&Action::ManagePlans(p.summary.region.clone()))?;
+    }
+    Ok(p)
+}
+
+/// One item of a plan with everything the item's page shows.
+pub struct ItemView {
+    /// The plan.
+    pub plan: Plan,
+    /// The actor's rights.
+    pub rights: Rights,
+    /// The item (with its children).
+    pub item: Item,
+    /// Its ancestors, from the thématique: (id, level label, title).
+    pub path: Vec<(i64, &'static str, String)>,
+    /// Its progress notes, newest first.
+    pub notes: Vec<PlanNote>,
+    /// Its links.
+    pub links: Vec<PlanLink>,
+    /// Warnings on its period (beyond its objective's).
+    pub warnings: Vec<String>,
+}
+
+/// One item of a plan the actor reads.
+pub async fn item(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: i64,
+    item_id: i64,
+) -> Result<ItemView, AppError> {
+    let (plan, rights) = get_with_rights(state, cu, plan_id).await?;
+    let (item, ancestors) =
+        cpom_domain::plan::find(&plan.tree, item_id).ok_or(AppError::NotFound)?;
+    let warnings = cpom_domain::plan::objective_period(&ancestors)
+        .and_then(|p| cpom_domain::plan::outside_parent((item.start, item.end), p))
+        .into_iter()
+        .collect();
+    let path = ancestors
+        .iter()
+        .map(|a| (a.id, a.level.label(), a.title.clone()))
+        .collect();
+    let item = item.clone();
+    Ok(ItemView {
+        notes: state.store.plan_notes(plan_id, Some(item_id)).await?,
+        links: state.store.plan_links(plan_id, Some(item_id)).await?,
+        plan,
+        rights,
+        item,
+        path,
+        warnings,
+    })
+}
+
+/// An item's fields as they stand, typed (the start of a change).
+pub fn edit_of(i: &Item) -> ItemEdit {
+    ItemEdit {
+        title: i.title.clone(),
+        pilots: i.pilots.join("/"),
+        status: i.status.clone().unwrap_or_default(),
+        start: i.start.map(|d| d.display()).unwrap_or_default(),
+        end: i.end.map(|d| d.display()).unwrap_or_default(),
+        description: i.description.clone(),
+    }
+}
+
+/// Changes an item read at `row_version` (required: without it the change is refused);
+/// returns the new version and the warnings.
+pub async fn update_item(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: i64,
+    item_id: i64,
+    row_version: Option<i64>,
+    edit: &ItemEdit,
+) -> Result<(i64, Vec<String>), AppError> {
+    let p = editable(state, cu, plan_id).await?;
+    let (item, ancestors) = cpom_domain::plan::find(&p.tree, item_id).ok_or(AppError::NotFound)?;
+    let Some(version) = row_version else {
+        return Err(AppError::field(
+            "row_version",
+            "version lue manquante : rechargez la page avant de modifier",
+        ));
+    };
+    let checked = cpom_domain::plan::check_edit(
+        item.level,
+        edit,
+        &p.statuses,
+        &p.pilots,
+        cpom_domain::plan::objective_period(&ancestors),
+    )?;
+    let v = state
+        .store
+        .update_plan_item(
+            &cu.user.audit_actor(),
+            &p.summary,
+            item_id,
+            version,
+            &checked,
+        )
+        .await?;
+    Ok((v, checked.warnings))
+}
+
+/// Adds a dated progress note to an item (today when the day is empty).
+pub async fn add_note(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: i64,
+    item_id: i64,
+    day: &str,
+    text: &str,
+) -> Result<PlanNote, AppError> {
+    let p = editable(state, cu, plan_id).await?;
+    cpom_domain::plan::find(&p.tree, item_id).ok_or(AppError::NotFound)?;
+    let (day, text) = cpom_domain::plan::check_note(day, text, today())?;
+    Ok(state
+        .store
+        .add_plan_note(
+            &cu.user.audit_actor(),
+            cu.user.display_name.as_str(),
+            &p.summary,
+            item_id,
+            day,
+            &text,
+        )
+        .await?)
+}
+
+/// Links an item to a contract, a fiche or a campaign of the plan's region.
+pub async fn add_link(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: i64,
+    item_id: i64,
+    kind: &str,
+    target: &str,
+) -> Result<PlanLink, AppError> {
+    let p = editable(state, cu, plan_id).await?;
+    cpom_domain::plan::find(&p.tree, item_id).ok_or(AppError::NotFound)?;
+    let kind = LinkKind::parse(kind).ok_or_else(|| {
+        AppError::field(
+            "kind",
+            format!("« {kind} » : contract, fiche ou campaign attendu"),
+        )
+    })?;
+    let target = cpom_domain::plan::parse_link_target(kind, target)?;
+    Ok(state
+        .store
+        .add_plan_link(&cu.user.audit_actor(), &p.summary, item_id, kind, &target)
+        .await?)
+}
+
+/// Removes a link of an item.
+pub async fn remove_link(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: i64,
+    item_id: i64,
+    link_id: i64,
+) -> Result<(), AppError> {
+    let p = editable(state, cu, plan_id).await?;
+    Ok(state
+        .store
+        .remove_plan_link(&cu.user.audit_actor(), &p.summary, item_id, link_id)
+        .await?)
+}
+
+/// The accounts given a role on a plan, and (for its managers) those that may be given one.
+pub async fn members(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: i64,
+) -> Result<(Vec<PlanMember>, Vec<PlanAccount>), AppError> {
+    let (p, r) = get_with_rights(state, cu, plan_id).await?;
+    let members = state.store.plan_members(plan_id).await?;
+    let candidates = if r.manage {
+        state.store.plan_candidates(&p.summary.region).await?
+    } else {
+        vec![]
+    };
+    Ok((members, candidates))
+}
+
+/// Gives an account a role on a plan (or changes it).
+pub async fn set_member(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: i64,
+    user_id: &str,
+    role: &str,
+) -> Result<(), AppError> {
+    let p = managed(state, cu, plan_id).await?;
+    let user_id: i64 = user_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::field("user_id", "choisissez un compte"))?;
+    let role = PlanRole::parse(role).ok_or_else(|| {
+        AppError::field("role", format!("« {role} » : observer ou editor attendu"))
+    })?;
+    Ok(state
+        .store
+        .set_plan_member(&cu.user.audit_actor(), &p.summary, user_id, role)
+        .await?)
+}
+
+/// Takes an account's role on a plan away.
+pub async fn remove_member(
+    state: &AppState,
+    cu: &CurrentUser,
+    plan_id: i64,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let p = managed(state, cu, plan_id).await?;
+    Ok(state
+        .store
+        .remove_plan_member(&cu.user.audit_actor(), &p.summary, user_id)
+        .await?)
+}
+
+/// The region whose lists an actor works on: the one named, or the actor's own.
+pub fn lists_region(cu: &CurrentUser, region: Option<&str>) -> Result<RegionCode, AppError> {
+    match (
+        region.map(str::trim).filter(|r| !r.is_empty()),
+        &cu.user.region,
+    ) {
+        (Some(r), _) => RegionCode::parse(r)
+            .map_err(|_| AppError::field("region", format!("région « {r} » inconnue"))),
+        (None, Some(own)) => Ok(own.clone()),
+        (None, None) => Err(AppError::field("region", "indiquez la région")),
+    }
+}
+
+/// The statuses and pilots of a region's plans, for its managers.
+pub async fn lists(
+    state: &AppState,
+    cu: &CurrentUser,
+    region: &RegionCode,
+) -> Result<PlanLists, AppError> {
+    cu.authorize(&Action::ManagePlans(region.clone()))?;
+    Ok(state.store.plan_lists(region).await?)
+}
+
+/// Saves the statuses and pilots of a region's plans read at `version` (required: 0 while
+/// the defaults apply).
+pub async fn set_lists(
+    state: &AppState,
+    cu: &CurrentUser,
+    region: &RegionCode,
+    statuses: &[cpom_domain::plan::StatusInput],
+    pilots: &str,
+    version: Option<i64>,
+) -> Result<PlanLists, AppError> {
+    cu.authorize(&Action::ManagePlans(region.clone()))?;
+    let Some(version) = version else {
+        return Err(AppError::field(
+            "version",
+            "version lue manquante (0 tant que les listes par défaut s'appliquent) : rechargez la page",
+        ));
+    };
+    let (statuses, pilots) = cpom_domain::plan::check_lists(statuses, pilots)?;
+    Ok(state
+        .store
+        .set_plan_lists(&cu.user.audit_actor(), region, &statuses, &pilots, version)
+        .await?)
 }
 
 /// A node of a plan as the API gives it: an unset status is `null`, never a placeholder;
@@ -223,7 +559,7 @@ pub async fn import(
     file: &PlanFile<'_>,
     apply: bool,
 ) -> Result<PlanReport, AppError> {
-    use cpom_domain::plan::{Level, build_tree, default_pilots, default_statuses};
+    use cpom_domain::plan::{Level, build_tree};
     let region = match (
         blank_to_none(&Some(file.region.to_owned())),
         &cu.user.region,
@@ -289,8 +625,8 @@ pub async fn import(
         }
     };
     report.rows = rows.len();
-    let (statuses, pilots) = (default_statuses(), default_pilots());
-    let tree = match build_tree(&rows, &statuses, &pilots) {
+    let lists = state.store.plan_lists(&region).await?;
+    let tree = match build_tree(&rows, &lists.statuses, &lists.pilots) {
         Ok(tree) => tree,
         Err(errors) => {
             report.errors = errors
@@ -331,8 +667,6 @@ pub async fn import(
                     start_year: start,
                     end_year: end,
                     source_file: file.file_name.to_owned(),
-                    statuses,
-                    pilots,
                 },
                 &tree,
             )

@@ -265,6 +265,47 @@ pub fn table() -> Table {
         "/plans-actions/{id}/export.xlsx",
         get(pages::plans::export),
     )
+    .add("GET", "/plans-actions/listes", get(pages::plans::lists))
+    .add(
+        "POST",
+        "/plans-actions/listes",
+        post(pages::plans::save_lists),
+    )
+    .add(
+        "GET",
+        "/plans-actions/{id}/elements/{item_id}",
+        get(pages::plans::item),
+    )
+    .add(
+        "POST",
+        "/plans-actions/{id}/elements/{item_id}",
+        post(pages::plans::update_item),
+    )
+    .add(
+        "POST",
+        "/plans-actions/{id}/elements/{item_id}/points",
+        post(pages::plans::add_note),
+    )
+    .add(
+        "POST",
+        "/plans-actions/{id}/elements/{item_id}/liens",
+        post(pages::plans::add_link),
+    )
+    .add(
+        "POST",
+        "/plans-actions/{id}/elements/{item_id}/liens/{link_id}/retirer",
+        post(pages::plans::remove_link),
+    )
+    .add(
+        "POST",
+        "/plans-actions/{id}/roles",
+        post(pages::plans::set_member),
+    )
+    .add(
+        "POST",
+        "/plans-actions/{id}/roles/{user_id}/retirer",
+        post(pages::plans::remove_member),
+    )
     .add("GET", "/revues", get(pages::reviews::list))
     .add("POST", "/revues", post(pages::reviews::create))
     .add("GET", "/revues/{id}", get(pages::reviews::show))
@@ -740,6 +781,56 @@ pub fn table() -> Table {
         "GET",
         "/api/v1/action-plans/{id}/export.xlsx",
         get(api::plans::export),
+    )
+    .add(
+        "GET",
+        "/api/v1/action-plans/settings",
+        get(api::plans::get_lists),
+    )
+    .add(
+        "PUT",
+        "/api/v1/action-plans/settings",
+        put(api::plans::set_lists),
+    )
+    .add(
+        "GET",
+        "/api/v1/action-plans/{id}/items/{item_id}",
+        get(api::plans::get_item),
+    )
+    .add(
+        "PUT",
+        "/api/v1/action-plans/{id}/items/{item_id}",
+        put(api::plans::update_item),
+    )
+    .add(
+        "POST",
+        "/api/v1/action-plans/{id}/items/{item_id}/notes",
+        post(api::plans::add_note),
+    )
+    .add(
+        "POST",
+        "/api/v1/action-plans/{id}/items/{item_id}/links",
+        post(api::plans::add_link),
+    )
+    .add(
+        "DELETE",
+        "/api/v1/action-plans/{id}/items/{item_id}/links/{link_id}",
+        delete(api::plans::remove_link),
+    )
+    .add(
+        "GET",
+        "/api/v1/action-plans/{id}/members",
+        get(api::plans::members),
+    )
+    .add(
+        "PUT",
+        "/api/v1/action-plans/{id}/members/{user_id}",
+        put(api::plans::set_member),
+    )
+    .add(
+        "DELETE",
+        "/api/v1/action-plans/{id}/members/{user_id}",
+        delete(api::plans::remove_member),
     )
     .add("GET", "/api/v1/reviews", get(api::reviews::list))
     .add("POST", "/api/v1/reviews", post(api::reviews::create))

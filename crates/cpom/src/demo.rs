@@ -31,7 +31,7 @@ type DemoAccount = (
 );
 
 /// Demo accounts.
-const ACCOUNTS: [DemoAccount; 8] = [
+const ACCOUNTS: [DemoAccount; 10] = [
     (
         Role::NationalAdmin,
         "national-admin@cpom.demo",
@@ -89,7 +89,27 @@ const ACCOUNTS: [DemoAccount; 8] = [
         None,
         Some("690781810"),
     ),
+    // The agency and the Assurance maladie of PACA, who follow the demo action plan: the
+    // administrator of the ARS, and a pilot of the Assurance maladie given the editor role
+    // on the plan.
+    (
+        Role::ArsAdmin,
+        "paca-admin@cpom.demo",
+        "Paul Administrateur PACA",
+        Some("93"),
+        None,
+    ),
+    (
+        Role::Observer,
+        "am-paca@cpom.demo",
+        "Amélie Assurance maladie",
+        Some("93"),
+        None,
+    ),
 ];
+
+/// The Assurance maladie's pilot of PACA edits the demo plan.
+const PLAN_EDITOR: &str = "am-paca@cpom.demo";
 
 /// Where the real FINESS and SAE files are: `CPOM_DEMO_DATA_DIR`, or `../shared/data` next to
 /// the source tree.
@@ -923,7 +943,7 @@ async fn load_review(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
 /// The regional action plan rebuilt from the agencies' spreadsheet of seed 000 (ARS PACA and
 /// the Assurance maladie, 2018–2023), once, through the same reading and checks as an import.
 async fn load_plan(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
-    use cpom_domain::plan::{build_tree, default_pilots, default_statuses};
+    use cpom_domain::plan::build_tree;
     use cpom_store::repo::plans::NewPlan;
     if !store
         .list_plans(&cpom_domain::ScopeFilter::All)
@@ -934,20 +954,19 @@ async fn load_plan(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
     }
     let rows = cpom_import::plan::read(include_bytes!("../../../plans/paca-2018-2023.csv"))
         .map_err(|e| anyhow::anyhow!("plan de démonstration : {e:?}"))?;
-    let (statuses, pilots) = (default_statuses(), default_pilots());
-    let tree = build_tree(&rows, &statuses, &pilots)
+    let region = RegionCode::parse("93")?;
+    let lists = store.plan_lists(&region).await?;
+    let tree = build_tree(&rows, &lists.statuses, &lists.pilots)
         .map_err(|e| anyhow::anyhow!("plan de démonstration : {e:?}"))?;
     store
         .import_plan(
             actor,
             &NewPlan {
-                region: RegionCode::parse("93")?,
+                region,
                 title: "Plan d'actions ARS PACA – Assurance maladie 2018-2023".into(),
                 start_year: 2018,
                 end_year: 2023,
                 source_file: "paca-2018-2023.csv".into(),
-                statuses,
-                pilots,
             },
             &tree,
         )
@@ -1028,5 +1047,28 @@ pub async fn seed(
         }
         printed.push((role, email.to_string(), password));
     }
+    give_plan_role(store, &actor).await?;
     Ok(printed)
+}
+
+/// Gives the Assurance maladie's pilot of PACA the editor role on the demo plan (once).
+async fn give_plan_role(store: &Store, actor: &AuditActor) -> anyhow::Result<()> {
+    let Some(user) = store
+        .find_user_by_email(&Email::parse(PLAN_EDITOR)?)
+        .await?
+    else {
+        return Ok(());
+    };
+    let region = RegionCode::parse("93")?;
+    let plans = store
+        .list_plans(&cpom_domain::ScopeFilter::Region(region))
+        .await?;
+    for p in plans {
+        if store.plan_role(p.id, user.id).await?.is_none() {
+            store
+                .set_plan_member(actor, &p, user.id, cpom_domain::plan::PlanRole::Editor)
+                .await?;
+        }
+    }
+    Ok(())
 }

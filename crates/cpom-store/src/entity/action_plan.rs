@@ -11,12 +11,6 @@ pub struct Model {
     pub title: String,
     pub start_year: i32,
     pub end_year: i32,
-    /// JSON list of the plan's statuses.
-    #[sea_orm(column_type = "Text")]
-    pub statuses: String,
-    /// JSON list of the plan's pilots.
-    #[sea_orm(column_type = "Text")]
-    pub pilots: String,
     pub source_file: String,
     pub row_version: i64,
     pub created_at: DateTimeUtc,

@@ -52,7 +52,9 @@ pub async fn get(
     Query(q): Query<plans::PlanQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (p, tree) = plans::view(&state, &cu, id, &q).await?;
+    let (_, rights) = plans::get_with_rights(&state, &cu, id).await?;
     let mut out = summary_json(&p.summary);
+    out["rights"] = serde_json::to_value(rights).unwrap_or_default();
     out["statuses"] = serde_json::to_value(&p.statuses).unwrap_or_default();
     out["pilots"] = serde_json::to_value(&p.pilots).unwrap_or_default();
     out["tree"] = tree
@@ -150,4 +152,321 @@ pub async fn import(
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, Json(report)))
+}
+
+/// The change of an item: `row_version` (the version read) is required; the fields left out
+/// keep their value. Dates: `jj/mm/aaaa`, `aaaa-mm-jj` or `aaaa`; an empty status unsets it.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ItemChange {
+    /// Version read.
+    pub row_version: Option<i64>,
+    /// Title.
+    pub title: Option<String>,
+    /// Pilots, lead first: `ARS/AM`.
+    pub pilots: Option<String>,
+    /// Status code or label; empty to unset.
+    pub status: Option<String>,
+    /// Start.
+    pub start: Option<String>,
+    /// End.
+    pub end: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+fn item_json(v: &plans::ItemView) -> serde_json::Value {
+    let mut out = plans::node_json(&v.item, &v.plan.statuses);
+    out["plan_id"] = v.plan.summary.id.into();
+    out["path"] = v
+        .path
+        .iter()
+        .map(|(id, level, title)| serde_json::json!({ "id": id, "level": level, "title": title }))
+        .collect();
+    out["warnings"] = serde_json::to_value(&v.warnings).unwrap_or_default();
+    out["notes"] = serde_json::to_value(&v.notes).unwrap_or_default();
+    out["links"] = serde_json::to_value(&v.links).unwrap_or_default();
+    out["rights"] = serde_json::to_value(v.rights).unwrap_or_default();
+    out
+}
+
+/// One item of a plan with its children, its ancestors, its progress notes (newest first),
+/// its links and the caller's rights.
+#[utoipa::path(get, path = "/api/v1/action-plans/{id}/items/{item_id}", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan"),
+        ("item_id" = i64, Path, description = "Identifiant de l'élément")),
+    responses((status = 200, description = "L'élément", body = Object),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn get_item(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, item_id)): Path<(i64, i64)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(item_json(
+        &plans::item(&state, &cu, id, item_id).await?,
+    )))
+}
+
+/// Changes an item (the region's ARS administrators, and the editors given on the plan):
+/// title, pilots, status, dates, description, at the version read (409 when it changed
+/// meanwhile). Returns the item as now stored, with the warnings (an item beyond its
+/// objective's period).
+#[utoipa::path(put, path = "/api/v1/action-plans/{id}/items/{item_id}", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan"),
+        ("item_id" = i64, Path, description = "Identifiant de l'élément")),
+    request_body = ItemChange,
+    responses((status = 200, description = "L'élément modifié", body = Object),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn update_item(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, item_id)): Path<(i64, i64)>,
+    Json(body): Json<ItemChange>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let current = plans::item(&state, &cu, id, item_id).await?;
+    let mut edit = plans::edit_of(&current.item);
+    for (slot, value) in [
+        (&mut edit.title, body.title),
+        (&mut edit.pilots, body.pilots),
+        (&mut edit.status, body.status),
+        (&mut edit.start, body.start),
+        (&mut edit.end, body.end),
+        (&mut edit.description, body.description),
+    ] {
+        if let Some(v) = value {
+            *slot = v;
+        }
+    }
+    plans::update_item(&state, &cu, id, item_id, body.row_version, &edit).await?;
+    Ok(Json(item_json(
+        &plans::item(&state, &cu, id, item_id).await?,
+    )))
+}
+
+/// A progress note.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct NoteInput {
+    /// Day of the progress told (`jj/mm/aaaa` or `aaaa-mm-jj`, today or before); today when
+    /// left out.
+    #[serde(default)]
+    pub noted_on: String,
+    /// What was done.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Adds a dated progress note to an item, signed with the caller's name.
+#[utoipa::path(post, path = "/api/v1/action-plans/{id}/items/{item_id}/notes", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan"),
+        ("item_id" = i64, Path, description = "Identifiant de l'élément")),
+    request_body = NoteInput,
+    responses((status = 201, description = "Le point d'avancement", body = Object),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, item_id)): Path<(i64, i64)>,
+    Json(body): Json<NoteInput>,
+) -> Result<(axum::http::StatusCode, Json<serde_json::Value>), ApiError> {
+    let n = plans::add_note(&state, &cu, id, item_id, &body.noted_on, &body.text).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::to_value(n).unwrap_or_default()),
+    ))
+}
+
+/// A link to add.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct LinkInput {
+    /// `contract`, `fiche` or `campaign`.
+    #[serde(default)]
+    pub kind: String,
+    /// A contract's number or its legal entity's FINESS; a campaign's year; a fiche's code,
+    /// or `référentiel:code`.
+    #[serde(default)]
+    pub target: String,
+}
+
+/// Links an item to a contract, a fiche or a campaign of the plan's region.
+#[utoipa::path(post, path = "/api/v1/action-plans/{id}/items/{item_id}/links", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan"),
+        ("item_id" = i64, Path, description = "Identifiant de l'élément")),
+    request_body = LinkInput,
+    responses((status = 201, description = "Le lien", body = Object),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, description = "Référence introuvable ou déjà liée", body = ApiErrorBody)))]
+pub async fn add_link(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, item_id)): Path<(i64, i64)>,
+    Json(body): Json<LinkInput>,
+) -> Result<(axum::http::StatusCode, Json<serde_json::Value>), ApiError> {
+    let l = plans::add_link(&state, &cu, id, item_id, &body.kind, &body.target).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::to_value(l).unwrap_or_default()),
+    ))
+}
+
+/// Removes a link of an item.
+#[utoipa::path(delete, path = "/api/v1/action-plans/{id}/items/{item_id}/links/{link_id}",
+    tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan"),
+        ("item_id" = i64, Path, description = "Identifiant de l'élément"),
+        ("link_id" = i64, Path, description = "Identifiant du lien")),
+    responses((status = 204, description = "Lien retiré"),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn remove_link(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, item_id, link_id)): Path<(i64, i64, i64)>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    plans::remove_link(&state, &cu, id, item_id, link_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The accounts given a role on a plan; for the plan's managers, also the accounts that may
+/// be given one (the region's observers and referents).
+#[utoipa::path(get, path = "/api/v1/action-plans/{id}/members", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan")),
+    responses((status = 200, description = "Les rôles sur le plan", body = Object),
+        (status = 404, body = ApiErrorBody)))]
+pub async fn members(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (members, candidates) = plans::members(&state, &cu, id).await?;
+    Ok(Json(serde_json::json!({
+        "members": members,
+        "candidates": candidates,
+    })))
+}
+
+/// A role on a plan.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct MemberInput {
+    /// `observer` (reads the plan) or `editor` (also follows its items).
+    #[serde(default)]
+    pub role: String,
+}
+
+/// Gives an account (an observer, e.g. of the Assurance maladie, or a referent of the
+/// region) a role on a plan, or changes it: the region's ARS administrators.
+#[utoipa::path(put, path = "/api/v1/action-plans/{id}/members/{user_id}", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan"),
+        ("user_id" = i64, Path, description = "Identifiant du compte")),
+    request_body = MemberInput,
+    responses((status = 204, description = "Rôle donné"),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn set_member(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, user_id)): Path<(i64, i64)>,
+    Json(body): Json<MemberInput>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    plans::set_member(&state, &cu, id, &user_id.to_string(), &body.role).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Takes an account's role on a plan away: the region's ARS administrators.
+#[utoipa::path(delete, path = "/api/v1/action-plans/{id}/members/{user_id}", tag = "plans",
+    params(("id" = i64, Path, description = "Identifiant du plan"),
+        ("user_id" = i64, Path, description = "Identifiant du compte")),
+    responses((status = 204, description = "Rôle retiré"),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Path((id, user_id)): Path<(i64, i64)>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    plans::remove_member(&state, &cu, id, user_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The region of the lists.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListsQuery {
+    /// Region code (the caller's region when left out).
+    pub region: Option<String>,
+}
+
+/// A status of the lists.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct StatusBody {
+    /// Code of an existing status; left out for a new one (made from its label).
+    #[serde(default)]
+    pub code: String,
+    /// Label.
+    #[serde(default)]
+    pub label: String,
+    /// Whether it closes an item (never late).
+    #[serde(default)]
+    pub closed: bool,
+}
+
+/// The statuses and pilots of a region's plans.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ListsInput {
+    /// Region code (the caller's region when left out).
+    pub region: Option<String>,
+    /// Version read (0 while the defaults apply).
+    pub version: Option<i64>,
+    /// Statuses, in order.
+    #[serde(default)]
+    pub statuses: Vec<StatusBody>,
+    /// Pilots (single organisations; co-pilots are written `ARS/AM`).
+    #[serde(default)]
+    pub pilots: Vec<String>,
+}
+
+/// The statuses and pilots of a region's plans (the region's ARS administrators).
+#[utoipa::path(get, path = "/api/v1/action-plans/settings", tag = "plans", params(ListsQuery),
+    responses((status = 200, description = "Les listes", body = Object),
+        (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn get_lists(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Query(q): Query<ListsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let region = plans::lists_region(&cu, q.region.as_deref())?;
+    let l = plans::lists(&state, &cu, &region).await?;
+    Ok(Json(serde_json::to_value(l).unwrap_or_default()))
+}
+
+/// Sets the statuses and pilots of a region's plans, at the version read (409 when they
+/// changed meanwhile); a status or pilot still used by an item cannot be taken out.
+#[utoipa::path(put, path = "/api/v1/action-plans/settings", tag = "plans",
+    request_body = ListsInput,
+    responses((status = 200, description = "Les listes enregistrées", body = Object),
+        (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn set_lists(
+    State(state): State<AppState>,
+    ApiUser(cu): ApiUser,
+    Json(body): Json<ListsInput>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let region = plans::lists_region(&cu, body.region.as_deref())?;
+    let statuses: Vec<cpom_domain::plan::StatusInput> = body
+        .statuses
+        .into_iter()
+        .map(|s| cpom_domain::plan::StatusInput {
+            code: s.code,
+            label: s.label,
+            closed: s.closed,
+        })
+        .collect();
+    let l = plans::set_lists(
+        &state,
+        &cu,
+        &region,
+        &statuses,
+        &body.pilots.join("\n"),
+        body.version,
+    )
+    .await?;
+    Ok(Json(serde_json::to_value(l).unwrap_or_default()))
 }

@@ -111,6 +111,10 @@ const CONTRACT_READERS_200: Row = [303, 200, 200, 200, 200, 200, 404];
 const API_CONTRACT_READERS_200: Row = [401, 200, 200, 200, 200, 200, 404];
 const CONTRACT_MOVERS_422: Row = [303, 422, 422, 422, 403, 403, 404];
 const API_CONTRACT_MOVERS_422: Row = [401, 422, 422, 422, 403, 403, 404];
+/// A plan's item followed by the region's administrators and the plan's editors (the
+/// observer), refused for the request's content; read only by the referent.
+const PLAN_EDITORS_422: Row = [303, 422, 422, 403, 404, 404, 422];
+const API_PLAN_EDITORS_422: Row = [401, 422, 422, 403, 404, 404, 422];
 
 fn matrix() -> Vec<Case> {
     use Kind::*;
@@ -1176,7 +1180,8 @@ fn matrix() -> Vec<Case> {
             [401, 422, 422, 422, 404, 404, 422],
             None,
         ),
-        // Action plans: read by the agency of the region and its observers.
+        // Action plans: read by the agency of the region and the observers given a role on
+        // the plan (the matrix's observer is an editor of the own region's plan).
         case(
             "GET",
             "/plans-actions",
@@ -1256,6 +1261,147 @@ fn matrix() -> Vec<Case> {
             Api,
             [401, 200, 200, 200, 404, 404, 200],
             Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/plans-actions/{id}/elements/{item_id}",
+            Page,
+            [303, 200, 200, 200, 404, 404, 200],
+            Some(FOREIGN_ENTITY),
+        ),
+        case(
+            "GET",
+            "/api/v1/action-plans/{id}/items/{item_id}",
+            Api,
+            [401, 200, 200, 200, 404, 404, 200],
+            Some(API_FOREIGN_ENTITY),
+        ),
+        // Following an item: the region's administrators and the plan's editors; the
+        // referent reads but does not edit; an empty form (no version, no text, no kind)
+        // is refused.
+        case(
+            "POST",
+            "/plans-actions/{id}/elements/{item_id}",
+            Form,
+            PLAN_EDITORS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/action-plans/{id}/items/{item_id}",
+            Api,
+            API_PLAN_EDITORS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/plans-actions/{id}/elements/{item_id}/points",
+            Form,
+            PLAN_EDITORS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/action-plans/{id}/items/{item_id}/notes",
+            Api,
+            API_PLAN_EDITORS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/plans-actions/{id}/elements/{item_id}/liens",
+            Form,
+            PLAN_EDITORS_422,
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "POST",
+            "/api/v1/action-plans/{id}/items/{item_id}/links",
+            Api,
+            API_PLAN_EDITORS_422,
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        // A link made for each request, then removed.
+        case(
+            "POST",
+            "/plans-actions/{id}/elements/{item_id}/liens/{link_id}/retirer",
+            Form,
+            [303, 303, 303, 403, 404, 404, 303],
+            Some(FOREIGN_EDIT_303),
+        ),
+        case(
+            "DELETE",
+            "/api/v1/action-plans/{id}/items/{item_id}/links/{link_id}",
+            Api,
+            [401, 204, 204, 403, 404, 404, 204],
+            Some([401, 204, 404, 404, 404, 404, 404]),
+        ),
+        // Roles on a plan: given by the region's administrators.
+        case(
+            "GET",
+            "/api/v1/action-plans/{id}/members",
+            Api,
+            [401, 200, 200, 200, 404, 404, 200],
+            Some(API_FOREIGN_ENTITY),
+        ),
+        case(
+            "POST",
+            "/plans-actions/{id}/roles",
+            Form,
+            [303, 422, 422, 403, 404, 404, 403],
+            Some(FOREIGN_EDITOR_422),
+        ),
+        case(
+            "PUT",
+            "/api/v1/action-plans/{id}/members/{user_id}",
+            Api,
+            [401, 422, 422, 403, 404, 404, 403],
+            Some(API_FOREIGN_EDITOR_422),
+        ),
+        // Own: the referent's role, given again before each request; foreign: no role.
+        case(
+            "POST",
+            "/plans-actions/{id}/roles/{user_id}/retirer",
+            Form,
+            [303, 303, 303, 403, 404, 404, 403],
+            Some([303, 404, 404, 404, 404, 404, 404]),
+        ),
+        case(
+            "DELETE",
+            "/api/v1/action-plans/{id}/members/{user_id}",
+            Api,
+            [401, 204, 204, 403, 404, 404, 403],
+            Some([401, 404, 404, 404, 404, 404, 404]),
+        ),
+        // The region's statuses and pilots: its administrators; the national administrator
+        // names the region (422 without it).
+        case(
+            "GET",
+            "/plans-actions/listes",
+            Page,
+            [303, 422, 200, 403, 403, 403, 403],
+            None,
+        ),
+        case(
+            "POST",
+            "/plans-actions/listes",
+            Form,
+            [303, 422, 422, 403, 403, 403, 403],
+            None,
+        ),
+        case(
+            "GET",
+            "/api/v1/action-plans/settings",
+            Api,
+            [401, 422, 200, 403, 403, 403, 403],
+            None,
+        ),
+        case(
+            "PUT",
+            "/api/v1/action-plans/settings",
+            Api,
+            [401, 422, 422, 403, 403, 403, 403],
+            None,
         ),
         // Reviews: kept by the agency of the region (administrators and referents), read by
         // the legal entities they cover and the region's observers; an empty form is refused.
@@ -1611,7 +1757,55 @@ async fn request(
             .list_plans(&cpom_domain::ScopeFilter::Region(region))
             .await
             .expect("plans");
-        path = path.replace("{id}", &plans[0].id.to_string());
+        let plan = app.store().plan(plans[0].id).await.expect("plan");
+        let action = cpom_domain::plan::followed_items(&plan.tree)[0].id;
+        if path.contains("{link_id}") {
+            let link = app
+                .store()
+                .add_plan_link(
+                    &cpom_store::AuditActor::system(),
+                    &plan.summary,
+                    action,
+                    cpom_domain::plan::LinkKind::Contract,
+                    &cpom_domain::plan::LinkTarget::ContractOf(
+                        cpom_domain::FinessId::parse(target_ej).expect("finess"),
+                    ),
+                )
+                .await;
+            // A request refused earlier left its link: reuse it.
+            let link = match link {
+                Ok(l) => l.id,
+                Err(_) => {
+                    app.store()
+                        .plan_links(plan.summary.id, Some(action))
+                        .await
+                        .expect("links")[0]
+                        .id
+                }
+            };
+            path = path.replace("{link_id}", &link.to_string());
+        }
+        if path.contains("{user_id}") {
+            let member = if target == Target::Own {
+                let referent = app.user("ars-referent").id;
+                app.store()
+                    .set_plan_member(
+                        &cpom_store::AuditActor::system(),
+                        &plan.summary,
+                        referent,
+                        cpom_domain::plan::PlanRole::Observer,
+                    )
+                    .await
+                    .expect("member");
+                referent
+            } else {
+                999_999
+            };
+            path = path.replace("{user_id}", &member.to_string());
+        }
+        path = path
+            .replace("{id}", &plans[0].id.to_string())
+            .replace("{item_id}", &action.to_string());
     }
     if path.starts_with("/revues/{id}") || path.starts_with("/api/v1/reviews/{id}") {
         let ej = cpom_domain::FinessId::parse(target_ej).expect("finess");
@@ -1748,7 +1942,11 @@ async fn request(
             | "/api/v1/reviews"
             | "/api/v1/reviews/{id}"
             | "/api/v1/reviews/{id}/actions"
-            | "/api/v1/reviews/{id}/actions/{action_id}" => vec![("note", "matrice".into())],
+            | "/api/v1/reviews/{id}/actions/{action_id}"
+            | "/api/v1/action-plans/{id}/items/{item_id}"
+            | "/api/v1/action-plans/{id}/items/{item_id}/notes"
+            | "/api/v1/action-plans/{id}/items/{item_id}/links"
+            | "/api/v1/action-plans/settings" => vec![("note", "matrice".into())],
             "/registre/parametres" | "/api/v1/regions/{code}/band-settings" => vec![
                 ("region", region_code.into()),
                 ("columns", "LIT_MCO".into()),
@@ -1948,7 +2146,8 @@ async fn run_matrix(backend: Backend) {
             cpom_domain::plan::default_pilots(),
         );
         let tree = cpom_domain::plan::build_tree(&rows, &statuses, &pilots).expect("tree");
-        app.store()
+        let plan = app
+            .store()
             .import_plan(
                 &sys,
                 &cpom_store::repo::plans::NewPlan {
@@ -1957,13 +2156,22 @@ async fn run_matrix(backend: Backend) {
                     start_year: 2024,
                     end_year: 2028,
                     source_file: "plan.csv".into(),
-                    statuses,
-                    pilots,
                 },
                 &tree,
             )
             .await
             .expect("plan");
+        if region == "76" {
+            app.store()
+                .set_plan_member(
+                    &sys,
+                    &plan,
+                    app.user("observer").id,
+                    cpom_domain::plan::PlanRole::Editor,
+                )
+                .await
+                .expect("observer's role");
+        }
     }
     // A review with one action for the own and the foreign legal entity.
     for (ej, region) in [(OWN_EJ, "76"), (FOREIGN_EJ, "84")] {

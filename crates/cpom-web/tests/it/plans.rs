@@ -194,8 +194,6 @@ async fn the_plan_of_seed_000_is_imported_and_read_as_a_tree() {
                     start_year: 2018,
                     end_year: 2023,
                     source_file: "paca-2018-2023.csv".into(),
-                    statuses,
-                    pilots,
                 },
                 &tree,
             )
@@ -331,5 +329,454 @@ async fn the_plan_of_seed_000_is_imported_and_read_as_a_tree() {
                 .status,
             404
         );
+    });
+}
+
+/// A small plan of region 76: one objective (2018–2023) with a late action (ended 2020, in
+/// progress) and a sub-action.
+async fn small_plan(app: &crate::support::TestApp) -> cpom_store::repo::plans::PlanSummary {
+    let rows = cpom_import::plan::read(
+        "Thématique;Axe;Objectif;Date de début de l'objectif;Date de fin de l'objectif;Action;Sous-action;Pilote de l'action;Statut de l'action;Date de début de l'action;Date de fin de l'action\n\
+         T1;Axe 1;Objectif 1;2018;2023;Action 1.1;;ARS;en cours;2018;2020\n\
+         T1;Axe 1;Objectif 1;2018;2023;Action 1.1;Sous action 1;AM;;;\n"
+            .as_bytes(),
+    )
+    .expect("layout");
+    let lists = app
+        .store()
+        .plan_lists(&cpom_domain::RegionCode::parse("76").expect("region"))
+        .await
+        .expect("lists");
+    let tree = cpom_domain::plan::build_tree(&rows, &lists.statuses, &lists.pilots).expect("tree");
+    app.store()
+        .import_plan(
+            &AuditActor::system(),
+            &cpom_store::repo::plans::NewPlan {
+                region: cpom_domain::RegionCode::parse("76").expect("region"),
+                title: "Plan suivi".into(),
+                start_year: 2018,
+                end_year: 2023,
+                source_file: "plan.csv".into(),
+            },
+            &tree,
+        )
+        .await
+        .expect("import")
+}
+
+fn find<'a>(tree: &'a serde_json::Value, title: &str) -> &'a serde_json::Value {
+    let mut nodes = vec![];
+    all(tree, &mut nodes);
+    nodes
+        .into_iter()
+        .find(|n| n["title"] == title)
+        .unwrap_or_else(|| panic!("{title} in {tree}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_is_followed_at_the_version_read_with_notes_and_links_and_audited() {
+    crate::on_each_backend!(|app| {
+        let plan = small_plan(&app).await;
+        let contract =
+            crate::support::signed_contract(app.store(), crate::support::OWN_EJ, "CPOM_CT_6").await;
+        let mut admin = app.signed_in("ars-admin").await;
+        let p = admin
+            .get(&format!("/api/v1/action-plans/{}", plan.id))
+            .await
+            .json();
+        let action = find(&p["tree"], "Action 1.1").clone();
+        assert_eq!(action["late"], true);
+        let id = action["id"].as_i64().expect("id");
+        let item_url = format!("/api/v1/action-plans/{}/items/{id}", plan.id);
+        let version = action["row_version"].as_i64().expect("version");
+        // Without the version read: refused; a bad status and a reversed period: named.
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                &item_url,
+                Some(serde_json::json!({ "status": "terminee" })),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.json()["fields"][0]["field"], "row_version");
+        for (body, field) in [
+            (serde_json::json!({ "status": "fini" }), "status"),
+            (serde_json::json!({ "start": "2021", "end": "2020" }), "end"),
+            (serde_json::json!({ "pilots": "ARS/CPAM" }), "pilots"),
+        ] {
+            let mut body = body;
+            body["row_version"] = version.into();
+            let r = admin
+                .json(reqwest::Method::PUT, &item_url, Some(body))
+                .await;
+            assert_eq!(r.status, 422, "{}", r.text);
+            assert_eq!(r.json()["fields"][0]["field"], field, "{}", r.text);
+        }
+        // Marked done: no longer late, the other fields kept; a warning beyond the
+        // objective's period.
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                &item_url,
+                Some(serde_json::json!({
+                    "row_version": version, "status": "Terminée", "end": "30/06/2024",
+                })),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let after = r.json();
+        assert_eq!(after["status"], "terminee");
+        assert_eq!(after["late"], false);
+        assert_eq!(after["pilots"], serde_json::json!(["ARS"]));
+        assert_eq!(after["start"]["text"], "2018");
+        assert_eq!(after["end"]["text"], "30/06/2024");
+        assert_eq!(after["warnings"].as_array().expect("warnings").len(), 1);
+        assert_eq!(after["row_version"], version + 1);
+        // The same version again: a conflict, nothing overwritten.
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                &item_url,
+                Some(serde_json::json!({ "row_version": version, "status": "en_cours" })),
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        let now = admin.get(&item_url).await.json();
+        assert_eq!(now["status"], "terminee");
+        // The late filter keeps the objective (ended 2023, no status), no longer the action.
+        let late = admin
+            .get(&format!("/api/v1/action-plans/{}?late=true", plan.id))
+            .await
+            .json();
+        let mut kept = vec![];
+        all(&late["tree"], &mut kept);
+        assert!(kept.iter().any(|n| n["title"] == "Objectif 1"));
+        let objective = find(&late["tree"], "Objectif 1");
+        let late_children: Vec<_> = objective["children"]
+            .as_array()
+            .expect("children")
+            .iter()
+            .filter(|c| c["late"] == true)
+            .collect();
+        assert!(late_children.is_empty(), "{late}");
+        // Dated progress notes with their author; a day to come is refused.
+        let notes_url = format!("{item_url}/notes");
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                &notes_url,
+                Some(serde_json::json!({ "noted_on": "01/06/2024", "text": "Réunion tenue" })),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                &notes_url,
+                Some(serde_json::json!({ "noted_on": "01/01/2100", "text": "Plus tard" })),
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert_eq!(r.json()["fields"][0]["field"], "noted_on");
+        let item = admin.get(&item_url).await.json();
+        assert_eq!(item["notes"][0]["text"], "Réunion tenue");
+        assert_eq!(item["notes"][0]["noted_on"], "2024-06-01");
+        assert_eq!(
+            item["notes"][0]["author"],
+            app.user("ars-admin").display_name
+        );
+        // Links: the contract by its legal entity's FINESS, a fiche by its code, a campaign
+        // unknown, a contract of another region.
+        let links_url = format!("{item_url}/links");
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                &links_url,
+                Some(serde_json::json!({ "kind": "contract", "target": crate::support::OWN_EJ })),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let link = r.json();
+        assert_eq!(link["target"], contract.id.to_string());
+        assert!(
+            link["label"]
+                .as_str()
+                .expect("label")
+                .starts_with(&format!("n° {}", contract.id)),
+            "{link}"
+        );
+        let again = admin
+            .json(
+                reqwest::Method::POST,
+                &links_url,
+                Some(serde_json::json!({ "kind": "contract", "target": contract.id.to_string() })),
+            )
+            .await;
+        assert_eq!(again.status, 422, "{}", again.text);
+        assert!(again.text.contains("déjà lié"), "{}", again.text);
+        let occ = crate::catalogues::shipped("occitanie-2025-2029");
+        let (_, v1) = app
+            .store()
+            .import_catalogue(&AuditActor::cli(), &occ, false)
+            .await
+            .expect("catalogue");
+        app.store()
+            .publish_catalogue(&AuditActor::cli(), &occ.slug, 1, v1.row_version)
+            .await
+            .expect("published");
+        let fiche = occ.indicators[0].code.clone();
+        let r = admin
+            .json(
+                reqwest::Method::POST,
+                &links_url,
+                Some(serde_json::json!({ "kind": "fiche", "target": fiche })),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.json()["target"], format!("occitanie-2025-2029:{fiche}"));
+        for (kind, target) in [
+            ("campaign", "2031"),
+            ("contract", crate::support::FOREIGN_EJ),
+            ("fiche", "ZZ99"),
+            ("meeting", "1"),
+        ] {
+            let r = admin
+                .json(
+                    reqwest::Method::POST,
+                    &links_url,
+                    Some(serde_json::json!({ "kind": kind, "target": target })),
+                )
+                .await;
+            assert_eq!(r.status, 422, "{kind} {target}: {}", r.text);
+        }
+        let item = admin.get(&item_url).await.json();
+        assert_eq!(item["links"].as_array().expect("links").len(), 2);
+        let link_id = item["links"][0]["id"].as_i64().expect("id");
+        let r = admin
+            .json(
+                reqwest::Method::DELETE,
+                &format!("{links_url}/{link_id}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 204);
+        // The page: the item with its note and link; the form refuses a bad date by name.
+        let page = admin
+            .get(&format!("/plans-actions/{}/elements/{id}", plan.id))
+            .await;
+        assert_eq!(page.status, 200);
+        for text in [
+            "Réunion tenue",
+            "01/06/2024",
+            "Fiche du référentiel",
+            "terminée",
+        ] {
+            assert!(page.text.contains(text), "{text}");
+        }
+        let current = admin.get(&item_url).await.json()["row_version"]
+            .as_i64()
+            .expect("version")
+            .to_string();
+        let r = admin
+            .post_form(
+                &format!("/plans-actions/{}/elements/{id}", plan.id),
+                &[
+                    ("row_version", &current),
+                    ("title", "Action 1.1"),
+                    ("pilots", "ARS"),
+                    ("status", "en_cours"),
+                    ("start", "2018"),
+                    ("end", "31/02/2024"),
+                    ("description", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("Date de fin"), "{}", r.text);
+        let r = admin
+            .post_form(
+                &format!("/plans-actions/{}/elements/{id}", plan.id),
+                &[
+                    ("row_version", &current),
+                    ("title", "Action 1.1"),
+                    ("pilots", "ARS/AM"),
+                    ("status", "en_cours"),
+                    ("start", "2018"),
+                    ("end", "2020"),
+                    ("description", "Relancée"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let item = admin.get(&item_url).await.json();
+        assert_eq!(item["pilots"], serde_json::json!(["ARS", "AM"]));
+        assert_eq!(item["late"], true);
+        // Every change audited.
+        let audit = app
+            .store()
+            .list_audit(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 50)
+            .await
+            .expect("audit");
+        for action in [
+            "plan_item.update",
+            "plan_note.create",
+            "plan_link.create",
+            "plan_link.delete",
+        ] {
+            assert!(audit.items.iter().any(|e| e.action == action), "{action}");
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_on_a_plan_open_it_to_observers_and_the_region_sets_its_lists() {
+    crate::on_each_backend!(|app| {
+        let plan = small_plan(&app).await;
+        let observer = app.user("observer").id;
+        let mut obs = app.signed_in("observer").await;
+        let plan_url = format!("/api/v1/action-plans/{}", plan.id);
+        // Without a role, a regional observer neither lists nor reads the plan.
+        let list = obs.get("/api/v1/action-plans").await.json();
+        assert!(list["items"].as_array().expect("items").is_empty());
+        assert_eq!(obs.get(&plan_url).await.status, 404);
+        // Observer role: reads, does not edit.
+        let mut admin = app.signed_in("ars-admin").await;
+        let member_url = format!("{plan_url}/members/{observer}");
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                &member_url,
+                Some(serde_json::json!({ "role": "observer" })),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        let p = obs.get(&plan_url).await.json();
+        assert_eq!(p["rights"]["edit"], false);
+        let action = find(&p["tree"], "Action 1.1").clone();
+        let item_url = format!("{plan_url}/items/{}", action["id"]);
+        let change =
+            serde_json::json!({ "row_version": action["row_version"], "status": "terminee" });
+        let r = obs
+            .json(reqwest::Method::PUT, &item_url, Some(change.clone()))
+            .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        // Editor role: edits.
+        admin
+            .json(
+                reqwest::Method::PUT,
+                &member_url,
+                Some(serde_json::json!({ "role": "editor" })),
+            )
+            .await;
+        let r = obs
+            .json(reqwest::Method::PUT, &item_url, Some(change))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let members = admin.get(&format!("{plan_url}/members")).await.json();
+        assert_eq!(members["members"][0]["role"], "editor");
+        // Only observers and referents of the region get a role.
+        let leader = app.user("establishment-leader").id;
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                &format!("{plan_url}/members/{leader}"),
+                Some(serde_json::json!({ "role": "editor" })),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.json()["fields"][0]["field"], "user_id");
+        // Taken away: the plan is closed again.
+        let r = admin.json(reqwest::Method::DELETE, &member_url, None).await;
+        assert_eq!(r.status, 204);
+        assert_eq!(obs.get(&plan_url).await.status, 404);
+        // The region's lists: a status added (closing), the defaults replaced at version 0.
+        let lists = admin.get("/api/v1/action-plans/settings").await.json();
+        assert_eq!(lists["version"], 0);
+        let mut statuses = lists["statuses"].clone();
+        statuses
+            .as_array_mut()
+            .expect("statuses")
+            .push(serde_json::json!({ "label": "Abandonnée", "closed": true }));
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                "/api/v1/action-plans/settings",
+                Some(serde_json::json!({
+                    "version": 0, "statuses": statuses, "pilots": ["ARS", "AM", "CPAM"],
+                })),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json()["version"], 1);
+        // The plan reads the region's lists at once.
+        let p = admin.get(&plan_url).await.json();
+        assert!(
+            p["statuses"]
+                .as_array()
+                .expect("statuses")
+                .iter()
+                .any(|s| s["code"] == "abandonnee" && s["closed"] == true),
+            "{p}"
+        );
+        assert_eq!(p["pilots"], serde_json::json!(["ARS", "AM", "CPAM"]));
+        // The same version again: a conflict; a status still used cannot go.
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                "/api/v1/action-plans/settings",
+                Some(serde_json::json!({
+                    "version": 0, "statuses": statuses, "pilots": ["ARS", "AM"],
+                })),
+            )
+            .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        let r = admin
+            .json(
+                reqwest::Method::PUT,
+                "/api/v1/action-plans/settings",
+                Some(serde_json::json!({
+                    "version": 1,
+                    "statuses": [{ "code": "en_cours", "label": "en cours" },
+                                 { "code": "abandonnee", "label": "Abandonnée", "closed": true }],
+                    "pilots": ["ARS", "AM"],
+                })),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("terminée"), "{}", r.text);
+        // The referent does not set the lists.
+        let mut referent = app.signed_in("ars-referent").await;
+        assert_eq!(
+            referent.get("/api/v1/action-plans/settings").await.status,
+            403
+        );
+        // The page shows the lists and refuses a list without a closing status.
+        let page = admin.get("/plans-actions/listes").await;
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("Abandonnée"));
+        let r = admin
+            .post_form(
+                "/plans-actions/listes",
+                &[
+                    ("version", "1"),
+                    ("statuses[0].label", "en cours"),
+                    ("pilots", "ARS\nAM\nCPAM"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.text.contains("clore"), "{}", r.text);
+        let audit = app
+            .store()
+            .list_audit(&cpom_domain::ScopeFilter::All, &Default::default(), 1, 50)
+            .await
+            .expect("audit");
+        for action in [
+            "plan_member.set",
+            "plan_member.remove",
+            "plan_settings.update",
+        ] {
+            assert!(audit.items.iter().any(|e| e.action == action), "{action}");
+        }
     });
 }

@@ -97,4 +97,37 @@ describe("plans d'actions", () => {
       assert.ok(!after.some((l) => title.startsWith(l.slice(2).replace(/…$/, ''))), `${title} still late`);
     });
   });
+
+  test("l'administrateur de l'ARS PACA ajoute un statut à la liste de la région", async () => {
+    await withPage(browser, 'plan-lists', async (page) => {
+      await signIn(page, server.baseUrl, 'paca-admin@cpom.demo', DEMO_PASSWORD);
+      await page.goto(`${server.baseUrl}/plans-actions`);
+      await page.getByRole('link', { name: /Plan d'actions ARS PACA/ }).click();
+      await page.waitForURL(/\/plans-actions\/\d+$/);
+      const roles = await page.locator('main table', { hasText: 'Comptes ayant un rôle sur le plan' }).innerText();
+      assert.match(roles, /Amélie Assurance maladie/);
+      assert.match(roles, /éditeur/);
+      await page.goto(`${server.baseUrl}/plans-actions`);
+      await page.getByRole('link', { name: 'Statuts et pilotes de la région' }).click();
+      await page.waitForURL(/\/plans-actions\/listes$/);
+      await checkA11y(page, 'statuts et pilotes');
+      // Without a closing status the lists are refused, nothing saved.
+      const closing = page.locator('input[type="checkbox"]:checked');
+      const checked = await closing.count();
+      assert.ok(checked > 0);
+      for (const id of await closing.evaluateAll((n) => n.map((x) => x.id))) {
+        await page.locator(`label[for="${id}"]`).click();
+      }
+      await page.getByRole('button', { name: 'Enregistrer les listes' }).click();
+      await page.locator('.fr-alert--error').waitFor();
+      assert.match(await page.locator('.fr-alert--error').innerText(), /clore/);
+      await page.goto(`${server.baseUrl}/plans-actions/listes`);
+      await page.locator('#status-4').fill('Abandonnée');
+      await page.locator('label[for="closed-4"]').click();
+      await page.getByRole('button', { name: 'Enregistrer les listes' }).click();
+      await page.waitForURL(/enregistre=1/);
+      assert.equal(await page.locator('#status-4').inputValue(), 'Abandonnée');
+      assert.ok(await page.locator('#closed-4').isChecked());
+    });
+  });
 });

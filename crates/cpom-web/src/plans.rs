@@ -66,17 +66,17 @@ pub fn filter_of(q: &PlanQuery, plan: &Plan) -> Result<Filter, AppError> {
     })
 }
 
-/// One plan seen through a filter: the plan and the tree kept.
+/// One plan seen through a filter: the plan, the tree kept, and the actor's rights.
 pub async fn view(
     state: &AppState,
     cu: &CurrentUser,
     id: i64,
     q: &PlanQuery,
-) -> Result<(Plan, Vec<Item>), AppError> {
-    let p = get(state, cu, id).await?;
+) -> Result<(Plan, Vec<Item>, Rights), AppError> {
+    let (p, rights) = get_with_rights(state, cu, id).await?;
     let f = filter_of(q, &p)?;
     let tree = cpom_domain::plan::filter(&p.tree, &f, &p.statuses, today());
-    Ok((p, tree))
+    Ok((p, tree, rights))
 }
 
 /// The plans the actor sees: the agency's users those of their region, a regional observer
@@ -342,9 +342,19 @@ pub async fn members(
     plan_id: i64,
 ) -> Result<(Vec<PlanMember>, Vec<PlanAccount>), AppError> {
     let (p, r) = get_with_rights(state, cu, plan_id).await?;
-    let members = state.store.plan_members(plan_id).await?;
-    let candidates = if r.manage {
-        state.store.plan_candidates(&p.summary.region).await?
+    members_of(state, &p.summary, r).await
+}
+
+/// The roles on a plan the actor was allowed to read with `rights`, and (for its managers)
+/// the accounts that may be given one.
+pub async fn members_of(
+    state: &AppState,
+    p: &PlanSummary,
+    rights: Rights,
+) -> Result<(Vec<PlanMember>, Vec<PlanAccount>), AppError> {
+    let members = state.store.plan_members(p.id).await?;
+    let candidates = if rights.manage {
+        state.store.plan_candidates(&p.region).await?
     } else {
         vec![]
     };

@@ -51,8 +51,7 @@ pub async fn get(
     Path(id): Path<i64>,
     Query(q): Query<plans::PlanQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (p, tree) = plans::view(&state, &cu, id, &q).await?;
-    let (_, rights) = plans::get_with_rights(&state, &cu, id).await?;
+    let (p, tree, rights) = plans::view(&state, &cu, id, &q).await?;
     let mut out = summary_json(&p.summary);
     out["rights"] = serde_json::to_value(rights).unwrap_or_default();
     out["statuses"] = serde_json::to_value(&p.statuses).unwrap_or_default();

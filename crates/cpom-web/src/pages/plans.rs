@@ -332,9 +332,8 @@ async fn plan_page(
     id: i64,
     q: &PlanQuery,
 ) -> Result<PlanPage, crate::error::AppError> {
-    let (p, tree) = plans::view(state, cu, id, q).await?;
-    let (_, rights) = plans::get_with_rights(state, cu, id).await?;
-    let (members, candidates) = plans::members(state, cu, id).await?;
+    let (p, tree, rights) = plans::view(state, cu, id, q).await?;
+    let (members, candidates) = plans::members_of(state, &p.summary, rights).await?;
     let now = today();
     let label = |code: &Option<String>| {
         code.as_ref().map_or_else(String::new, |c| {

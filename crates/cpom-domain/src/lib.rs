@@ -12,6 +12,7 @@ pub mod contract_document;
 pub mod dashboard;
 pub mod error;
 pub mod evaluation;
+pub mod generate;
 pub mod ids;
 pub mod plan;
 pub mod policy;

@@ -32,6 +32,21 @@ enum Command {
     Demo,
     /// Apply database migrations and exit.
     Migrate,
+    /// Generate a dataset at national (or regional) scale on an empty database, for load
+    /// benchmarks: the real registry (CPOM_DEMO_DATA_DIR), a catalogue per region, one signed
+    /// CPOM per legal entity, five yearly campaigns with declarations in every state. The
+    /// same seed gives the same dataset.
+    Generate {
+        /// `national` (every region) or `region`.
+        #[arg(long, default_value = "national")]
+        scale: String,
+        /// The region of `--scale region` (INSEE code, e.g. 76).
+        #[arg(long, default_value = "76")]
+        region: String,
+        /// Seed of the drawn states and values.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Send the campaign reminders due today (run it daily, e.g. from cron): in-app
     /// notifications and e-mails through CPOM_MAIL_TRANSPORT (`log`, the default; `file`:
     /// `.eml` files in CPOM_MAIL_DIR, default `<data>/mail`; `smtp`: the server of
@@ -248,6 +263,41 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             if s.failed > 0 {
                 anyhow::bail!("{} e-mail(s) de rappel non remis", s.failed);
             }
+            Ok(())
+        }
+        Command::Generate {
+            scale,
+            region,
+            seed,
+        } => {
+            let scale = match scale.as_str() {
+                "national" => crate::generate::Scale::National,
+                "region" => crate::generate::Scale::Region(
+                    cpom_domain::RegionCode::parse(&region)
+                        .map_err(|e| anyhow::anyhow!("--region : {}", e.message))?,
+                ),
+                other => anyhow::bail!("--scale : « {other} » n'est ni national ni region"),
+            };
+            let store = open(&config).await?;
+            println!("Génération ({}) :", redact(&config.database_url));
+            let start = std::time::Instant::now();
+            let r =
+                crate::generate::generate(&store, &crate::demo::data_dir(), &scale, seed).await?;
+            println!(
+                "{} entités juridiques, {} sites, {} référentiels, {} contrats signés ({} engagements), {} campagnes ; déclarations : {} ; en {:.1} s.",
+                r.entities,
+                r.sites,
+                r.catalogues,
+                r.contracts,
+                r.engagements,
+                r.campaigns,
+                r.declarations
+                    .iter()
+                    .map(|(s, n)| format!("{s} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                start.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Migrate => {

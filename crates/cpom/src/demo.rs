@@ -113,7 +113,7 @@ const PLAN_EDITOR: &str = "am-paca@cpom.demo";
 
 /// Where the real FINESS and SAE files are: `CPOM_DEMO_DATA_DIR`, or `../shared/data` next to
 /// the source tree.
-fn data_dir() -> PathBuf {
+pub fn data_dir() -> PathBuf {
     std::env::var_os("CPOM_DEMO_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))

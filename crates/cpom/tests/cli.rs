@@ -71,6 +71,7 @@ fn help_lists_every_command() {
         "serve",
         "demo",
         "migrate",
+        "generate",
         "user",
         "token",
         "backup",
@@ -408,5 +409,139 @@ async fn catalogues_are_checked_imported_published_and_exported_from_the_command
         let out = cpom(&env, &data, &["catalogue", "export", "inconnu"], None);
         assert!(!out.status.success());
         assert!(text(&out).contains("référentiel « inconnu » introuvable"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_builds_a_region_in_every_state_and_the_same_seed_gives_the_same_dataset() {
+    let run = |env: &Env| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpom"));
+        cmd.args([
+            "generate", "--scale", "region", "--region", "94", "--seed", "7",
+        ])
+        .env("CPOM_DATA_DIR", env.dir.path())
+        .env("CPOM_DATABASE_URL", &env.url)
+        .env("CPOM_DEMO_DATA_DIR", shared_data(""))
+        .env("RUST_LOG", "warn");
+        cmd.output().expect("run cpom")
+    };
+    let mut summaries = vec![];
+    for postgres in postgres_too() {
+        let env = fresh(postgres).await;
+        let out = run(&env);
+        assert!(out.status.success(), "{}", text(&out));
+        let printed = text(&out);
+        let summary = printed
+            .lines()
+            .find(|l| l.contains("contrats signés"))
+            .expect("summary")
+            .split(" ; déclarations")
+            .next()
+            .expect("counts")
+            .to_owned();
+        let store = cpom_store::Store::connect(&env.url, env.dir.path())
+            .await
+            .expect("store");
+        let all = cpom_domain::ScopeFilter::All;
+        let contracts = store
+            .list_contracts(&all, &Default::default(), 1, 1000)
+            .await
+            .expect("contracts");
+        let entities = store.entities_to_contract().await.expect("entities");
+        assert!(!entities.is_empty());
+        assert_eq!(contracts.total as usize, entities.len(), "{printed}");
+        assert!(
+            contracts
+                .items
+                .iter()
+                .all(|c| c.state == cpom_domain::contract::ContractState::Signed
+                    && c.region.as_str() == "94")
+        );
+        let campaigns = store.list_campaigns(&all).await.expect("campaigns");
+        assert_eq!(campaigns.len(), 5);
+        // Every campaign holds declarations in every state; the latest is mostly to do.
+        let mut per_campaign = vec![];
+        for c in &campaigns {
+            let mut counts = vec![];
+            for state in cpom_domain::campaign::DeclarationState::ALL {
+                let page = store
+                    .list_declarations(
+                        c.campaign.id,
+                        &all,
+                        &cpom_store::repo::campaigns::DeclarationFilter {
+                            state: Some(state),
+                            ..Default::default()
+                        },
+                        1,
+                        1,
+                    )
+                    .await
+                    .expect("declarations");
+                counts.push(page.total);
+            }
+            per_campaign.push((c.campaign.year, counts));
+        }
+        per_campaign.sort();
+        for (year, counts) in &per_campaign {
+            assert!(counts.iter().all(|n| *n > 0), "{year}: {counts:?}");
+        }
+        let validated = |year: i32| {
+            per_campaign
+                .iter()
+                .find(|(y, _)| *y == year)
+                .map(|(_, c)| c[4])
+                .expect("year")
+        };
+        assert!(validated(2025) > validated(2029), "{per_campaign:?}");
+        // Evidence on disk, audited, and a second run refused.
+        let audit = store
+            .list_audit(&all, &Default::default(), 1, 5)
+            .await
+            .expect("audit");
+        assert!(audit.total > 100);
+        assert!(
+            std::fs::read_dir(env.dir.path().join("files/evidence/generated"))
+                .expect("evidence")
+                .count()
+                == 5
+        );
+        let again = run(&env);
+        assert!(!again.status.success());
+        assert!(text(&again).contains("base vide"), "{}", text(&again));
+        summaries.push((summary, per_campaign));
+    }
+    // The same seed: the same dataset (on a second SQLite database).
+    let env = fresh(false).await;
+    let out = run(&env);
+    assert!(out.status.success(), "{}", text(&out));
+    let store = cpom_store::Store::connect(&env.url, env.dir.path())
+        .await
+        .expect("store");
+    let campaigns = store
+        .list_campaigns(&cpom_domain::ScopeFilter::All)
+        .await
+        .expect("campaigns");
+    let first = &summaries[0].1;
+    for c in &campaigns {
+        let validated = store
+            .list_declarations(
+                c.campaign.id,
+                &cpom_domain::ScopeFilter::All,
+                &cpom_store::repo::campaigns::DeclarationFilter {
+                    state: Some(cpom_domain::campaign::DeclarationState::Validated),
+                    ..Default::default()
+                },
+                1,
+                1,
+            )
+            .await
+            .expect("declarations")
+            .total;
+        let expected = first
+            .iter()
+            .find(|(y, _)| *y == c.campaign.year)
+            .expect("year")
+            .1[4];
+        assert_eq!(validated, expected, "{}", c.campaign.year);
     }
 }

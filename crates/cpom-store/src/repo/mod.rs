@@ -4,6 +4,7 @@ pub mod campaigns;
 pub mod catalogues;
 pub mod contract_documents;
 pub mod contracts;
+pub mod generate;
 pub mod imports;
 pub mod legal_entities;
 pub mod login_attempts;

@@ -97,6 +97,31 @@ enum Command {
         #[command(subcommand)]
         command: CatalogueCommand,
     },
+    /// Yearly campaigns.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CampaignCommand {
+    /// Open the campaign of a year for the signed contracts of a region (one declaration per
+    /// engagement indicator and site), in one transaction, audited.
+    Open {
+        /// Region (INSEE code, e.g. 76).
+        #[arg(long)]
+        region: String,
+        /// Year followed.
+        #[arg(long)]
+        year: i32,
+        /// Title (default: "Campagne YEAR").
+        #[arg(long)]
+        title: Option<String>,
+        /// Deadline for the establishments, jj/mm/aaaa (default: 31/03 of the next year).
+        #[arg(long)]
+        deadline: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -378,6 +403,47 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Catalogue { command } => catalogue_command(&config, command).await,
+        Command::Campaign {
+            command:
+                CampaignCommand::Open {
+                    region,
+                    year,
+                    title,
+                    deadline,
+                },
+        } => {
+            let region = cpom_domain::RegionCode::parse(&region)
+                .map_err(|e| anyhow::anyhow!("--region : {}", e.message))?;
+            if !(2000..=2100).contains(&year) {
+                anyhow::bail!("--year : {year} hors de la plage 2000–2100");
+            }
+            let deadline = match deadline {
+                Some(d) => cpom_domain::territory::parse_date("deadline", "--deadline", &d)
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?,
+                None => chrono::NaiveDate::from_ymd_opt(year + 1, 3, 31)
+                    .ok_or_else(|| anyhow::anyhow!("--year : {year}"))?,
+            };
+            let store = open(&config).await?;
+            let (campaign, n) = store
+                .open_campaign(
+                    &AuditActor::cli(),
+                    &cpom_store::repo::campaigns::NewCampaign {
+                        region,
+                        year,
+                        title: title.unwrap_or_else(|| format!("Campagne {year}")),
+                        deadline,
+                        perimeter: cpom_store::repo::campaigns::Perimeter::Region,
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "Campagne n° {} ouverte : {n} déclaration(s) à saisir avant le {}.",
+                campaign.id,
+                cpom_domain::territory::date_fr(deadline)
+            );
+            Ok(())
+        }
         Command::Import {
             kind,
             file,

@@ -72,6 +72,7 @@ fn help_lists_every_command() {
         "demo",
         "migrate",
         "generate",
+        "campaign",
         "user",
         "token",
         "backup",

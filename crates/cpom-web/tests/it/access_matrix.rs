@@ -2005,8 +2005,30 @@ async fn request(
             agent.json(method, &path, json).await
         }
     };
+    // Every response, whoever asks and whatever the outcome, carries the security headers.
+    for (name, expected) in SECURITY_HEADERS {
+        let got = resp
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            got.contains(expected),
+            "{} {path} ({who}, {}): header {name} is {got:?}",
+            c.method,
+            resp.status
+        );
+    }
     resp.status
 }
+
+/// The headers every response carries, and what each must contain.
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("content-security-policy", "default-src 'self'"),
+    ("content-security-policy", "frame-ancestors 'none'"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+];
 
 /// One site of the own legal entity and one of the foreign one, in the FINESS format.
 const MINI_FINESS: &str = "nofinesset,nofinessej,rs_courte,rs_longue,telephone,departement_code,departement_nom,ville_cp,categorie_libelle,categorie_groupe_libelle,statut_juridique_lib,siret\n\

@@ -1449,9 +1449,10 @@ pub async fn contract_view(
 ) -> Result<ContractView, AppError> {
     let c = contract(state, cu, id).await?;
     let scope = contract_scope(&c);
-    let (_, catalogue) = state
+    // The version the contract is built on, kept in memory once no longer a draft.
+    let catalogue = state
         .store
-        .catalogue(&c.catalogue_slug, Some(c.catalogue_version), true)
+        .catalogue_version(&c.catalogue_slug, c.catalogue_version)
         .await?;
     let entity = state
         .store

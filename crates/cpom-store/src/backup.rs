@@ -361,7 +361,7 @@ impl Store {
                 message: "la base de destination contient déjà des comptes : restaurez dans un répertoire de données vide".into(),
             });
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         for (table, expected) in &manifest.tables {
             let path = work.join("tables").join(format!("{table}.jsonl"));
             let n = with_entity!(table.as_str(), E => load_table::<E>(&txn, &path).await?);

@@ -138,6 +138,22 @@ impl Store {
         &self.db
     }
 
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: two transactions that
+    /// read before they write (such as a change at the version read) then queue for the
+    /// write lock within the busy timeout, instead of the second failing when it upgrades
+    /// its read to a write; the version check then tells it the record changed (409). On
+    /// PostgreSQL, an ordinary transaction.
+    pub(crate) async fn begin(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        use sea_orm::TransactionTrait;
+        self.db
+            .begin_with_options(sea_orm::TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            })
+            .await
+    }
+
     /// Which database engine is in use.
     pub fn backend(&self) -> DatabaseBackend {
         self.db.get_database_backend()

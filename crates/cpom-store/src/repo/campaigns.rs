@@ -15,7 +15,7 @@ use cpom_domain::{FinessId, RegionCode, ScopeFilter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -431,7 +431,7 @@ impl Store {
         new: &NewCampaign,
     ) -> Result<(Campaign, u64), StoreError> {
         let (kind, value) = new.perimeter.stored();
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let twin = campaign::Entity::find()
             .filter(campaign::Column::RegionCode.eq(new.region.as_str()))
             .filter(campaign::Column::Year.eq(new.year))
@@ -658,7 +658,7 @@ impl Store {
         id: i64,
         row_version: i64,
     ) -> Result<Campaign, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = campaign::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -843,7 +843,7 @@ impl Store {
         row_version: i64,
         step: &DeclarationStep<'_>,
     ) -> Result<Declaration, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = declaration::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -957,7 +957,7 @@ impl Store {
         if !tokio::fs::try_exists(&target).await.unwrap_or(false) {
             tokio::fs::write(&target, bytes).await?;
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let existing = evidence::Entity::find()
             .filter(evidence::Column::EjFiness.eq(row.ej_finess.as_str()))
             .filter(evidence::Column::Sha256.eq(sha256.as_str()))
@@ -1010,7 +1010,7 @@ impl Store {
         declaration_id: i64,
         evidence_id: i64,
     ) -> Result<Evidence, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = declaration::Entity::find_by_id(declaration_id)
             .one(&txn)
             .await?
@@ -1334,7 +1334,7 @@ impl Store {
         new: &NewValueImport<'_>,
         planned: &[Planned],
     ) -> Result<ValueImport, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let now = Utc::now();
         let created = value_import::ActiveModel {
             campaign_id: Set(campaign.id),
@@ -1608,7 +1608,7 @@ impl Store {
         if verdicts.is_empty() {
             return Ok(());
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         set_by_id(
             &txn,
             &["verdict", "verdict_reason"],

@@ -12,7 +12,6 @@ use cpom_domain::{RegionCode, ScopeFilter};
 use cpom_import::catalogue::{read_toml, write_toml};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -390,7 +389,7 @@ impl Store {
     ) -> Result<(ImportOutcome, CatalogueVersion), StoreError> {
         check(c)?;
         let text = write_toml(c);
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let rows = catalogue::Entity::find()
             .filter(catalogue::Column::Slug.eq(&c.slug))
             .order_by_desc(catalogue::Column::Version)
@@ -471,7 +470,7 @@ impl Store {
         version: i32,
         row_version: i64,
     ) -> Result<CatalogueVersion, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = find_version(&txn, slug, version).await?;
         let row = claim(&txn, &row, row_version).await?;
         if row.state != CatalogueState::Draft.as_str() {
@@ -494,7 +493,7 @@ impl Store {
         version: i32,
         row_version: i64,
     ) -> Result<CatalogueVersion, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = find_version(&txn, slug, version).await?;
         let row = claim(&txn, &row, row_version).await?;
         if row.state != CatalogueState::Published.as_str() {
@@ -542,7 +541,7 @@ impl Store {
             });
         }
         check(&c)?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let taken = catalogue::Entity::find()
             .filter(catalogue::Column::Slug.eq(&c.slug))
             .count(&txn)
@@ -581,7 +580,7 @@ impl Store {
         version: i32,
         row_version: i64,
     ) -> Result<CatalogueVersion, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let rows = catalogue::Entity::find()
             .filter(catalogue::Column::Slug.eq(slug))
             .order_by_desc(catalogue::Column::Version)
@@ -642,7 +641,7 @@ impl Store {
         item_after: Option<serde_json::Value>,
     ) -> Result<CatalogueVersion, StoreError> {
         check(c)?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = find_version(&txn, slug, version).await?;
         if row.state != CatalogueState::Draft.as_str() {
             return Err(StoreError::Invalid {

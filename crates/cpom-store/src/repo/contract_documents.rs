@@ -7,9 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use cpom_domain::calendar::{Event, EventKind};
 use cpom_domain::contract_document::{AnnexLine, ContractTemplate, RegistrySnapshot};
 use cpom_domain::{FinessId, RegionCode};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 
 use crate::audit::{self, AuditActor, Change};
@@ -178,7 +176,7 @@ impl Store {
                 message: e.to_string(),
             });
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = contract_template::Entity::find_by_id(region.to_string())
             .one(&txn)
             .await?;
@@ -247,7 +245,7 @@ impl Store {
         }
         tokio::fs::write(&target, bytes).await?;
         let result = async {
-            let txn = self.db().begin().await?;
+            let txn = self.begin().await?;
             let row = super::contracts::load(&txn, contract_id).await?;
             let file = contract_file::ActiveModel {
                 contract_id: Set(contract_id),
@@ -337,7 +335,7 @@ impl Store {
         event: &Event,
         check: impl FnOnce(&[Event]) -> Result<(), (&'static str, String)>,
     ) -> Result<Vec<Event>, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = super::contracts::load(&txn, contract_id).await?;
         // Claiming the contract's version makes two events recorded at once on the same
         // contract conflict instead of both passing the checks.

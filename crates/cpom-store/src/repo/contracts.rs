@@ -12,7 +12,6 @@ use cpom_domain::{FinessId, RegionCode, ScopeFilter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -232,7 +231,7 @@ impl Store {
         actor: &AuditActor,
         new: &NewContract,
     ) -> Result<Contract, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let open = contract::Entity::find()
             .filter(contract::Column::EjFiness.eq(new.ej.as_str()))
             .filter(contract::Column::CatalogueSlug.eq(&new.catalogue_slug))
@@ -409,7 +408,7 @@ impl Store {
         item_before: Option<serde_json::Value>,
         item_after: Option<serde_json::Value>,
     ) -> Result<Contract, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = load(&txn, id).await?;
         if row.row_version != row_version {
             return Err(stale());
@@ -461,7 +460,7 @@ impl Store {
         side: &str,
         body: &str,
     ) -> Result<ContractComment, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = load(&txn, id).await?;
         let comment = contract_comment::ActiveModel {
             contract_id: Set(id),
@@ -521,7 +520,7 @@ impl Store {
         note: Option<&str>,
         content: Option<&ContractContent>,
     ) -> Result<Contract, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = load(&txn, id).await?;
         let from = ContractState::parse(&row.state).ok_or(StoreError::Invalid {
             field: "state",
@@ -583,7 +582,7 @@ impl Store {
         row_version: i64,
         note: Option<&str>,
     ) -> Result<Contract, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = load(&txn, id).await?;
         if row.row_version != row_version {
             return Err(stale());
@@ -722,7 +721,7 @@ impl Store {
         row_version: i64,
         negotiator: Option<i64>,
     ) -> Result<Contract, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = load(&txn, id).await?;
         if let Some(n) = negotiator {
             let ok = user::Entity::find_by_id(n)

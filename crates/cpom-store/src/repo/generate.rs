@@ -11,9 +11,7 @@ use cpom_domain::catalogue::IndicatorKind;
 use cpom_domain::generate::Fate;
 use cpom_domain::registry::SizeBand;
 use cpom_domain::{FinessId, RegionCode};
-use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::audit::{self, AuditActor, Change};
 use crate::entity::{
@@ -131,7 +129,7 @@ impl Store {
             }
             updates.push((*id, vec![Some(f.state.as_str().to_owned()), value]));
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         super::campaigns::set_by_id(&txn, &["state", "value"], updates, true).await?;
         let mut batch = vec![];
         for h in history {

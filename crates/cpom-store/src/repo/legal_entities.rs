@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use cpom_domain::{FinessId, RegionCode};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use crate::audit::{self, AuditActor, Change};
@@ -104,7 +104,7 @@ impl Store {
         name: &str,
         region: &RegionCode,
     ) -> Result<LegalEntity, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let existing = legal_entity::Entity::find()
             .filter(legal_entity::Column::Finess.eq(finess.as_str()))
             .one(&txn)
@@ -188,7 +188,7 @@ impl Store {
                 message: "une justification écrite d'au moins 10 caractères est obligatoire".into(),
             });
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let m = legal_entity::Entity::find()
             .filter(legal_entity::Column::Finess.eq(finess.as_str()))
             .one(&txn)

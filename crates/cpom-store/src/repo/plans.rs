@@ -15,7 +15,7 @@ use cpom_domain::{RegionCode, Role, ScopeFilter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -188,7 +188,7 @@ impl Store {
             });
         }
         let now = Utc::now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let plan = action_plan::ActiveModel {
             region_code: Set(new.region.as_str().to_owned()),
             title: Set(new.title.clone()),
@@ -374,7 +374,7 @@ impl Store {
         version: i64,
     ) -> Result<PlanLists, StoreError> {
         let before = self.plan_lists(region).await?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = plan_setting::Entity::find_by_id(region.as_str().to_owned())
             .one(&txn)
             .await?;
@@ -480,7 +480,7 @@ impl Store {
             .await?
             .filter(|i| i.plan_id == plan.id)
             .ok_or(StoreError::NotFound)?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let now = Utc::now();
         let done = plan_item::Entity::update_many()
             .col_expr(plan_item::Column::Title, Expr::value(change.title.clone()))
@@ -554,7 +554,7 @@ impl Store {
         text: &str,
     ) -> Result<PlanNote, StoreError> {
         self.plan_item_row(plan.id, item_id).await?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let now = Utc::now();
         let row = plan_note::ActiveModel {
             plan_id: Set(plan.id),
@@ -783,7 +783,7 @@ impl Store {
                 message: format!("l'élément est déjà lié à « {label} »"),
             });
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let now = Utc::now();
         let row = plan_link::ActiveModel {
             plan_id: Set(plan.id),
@@ -833,7 +833,7 @@ impl Store {
             .await?
             .filter(|l| l.plan_id == plan.id && l.item_id == item_id)
             .ok_or(StoreError::NotFound)?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let before = serde_json::json!({ "kind": row.kind, "target": row.target });
         row.delete(&txn).await?;
         touch_plan(&txn, plan.id, Utc::now()).await?;
@@ -993,7 +993,7 @@ impl Store {
                 ),
             });
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let existing = plan_member::Entity::find()
             .filter(plan_member::Column::PlanId.eq(plan.id))
             .filter(plan_member::Column::UserId.eq(user_id))
@@ -1053,7 +1053,7 @@ impl Store {
             .one(self.db())
             .await?
             .ok_or(StoreError::NotFound)?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let before = serde_json::json!({ "user_id": user_id, "role": row.role });
         row.delete(&txn).await?;
         audit::record(

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use cpom_domain::RegionCode;
 use cpom_domain::registry::BandSettings;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use crate::audit::{self, AuditActor, Change};
 use crate::entity::region_setting;
@@ -47,7 +47,7 @@ impl Store {
             field: e.field,
             message: e.message,
         })?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = region_setting::Entity::find_by_id(region.to_string())
             .one(&txn)
             .await?;

@@ -18,7 +18,7 @@ use cpom_import::sae::{SaeCapacity, SaeSite};
 use cpom_import::{Parsed, Rejection};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sea_orm::{IdenStatic, Iterable};
 use serde::Serialize;
@@ -423,7 +423,7 @@ impl Store {
         parsed: Parsed<FinessSite>,
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let mut plan = Plan::load(&txn, parsed.rejected, parsed.skipped).await?;
         for (line, r) in parsed.records {
             if !plan.in_scope(scope, &r.region, line) {
@@ -461,7 +461,7 @@ impl Store {
         parsed: Parsed<SaeSite>,
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let mut plan = Plan::load(&txn, parsed.rejected, parsed.skipped).await?;
         // Sites of one legal entity sometimes disagree on its status: take the most frequent
         // value over all its lines, so that the result does not depend on line order.
@@ -523,7 +523,7 @@ impl Store {
         parsed: Parsed<SaeCapacity>,
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let mut plan = Plan::load(&txn, parsed.rejected, parsed.skipped).await?;
         let mut existing: HashMap<(String, i32), site_capacity::Model> =
             site_capacity::Entity::find()

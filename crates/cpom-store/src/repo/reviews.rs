@@ -11,7 +11,7 @@ use cpom_domain::{FinessId, RegionCode, ScopeFilter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -271,7 +271,7 @@ impl Store {
             }
         };
         let now = Utc::now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = review::ActiveModel {
             region_code: Set(new.region.as_str().to_owned()),
             setting: Set(setting.as_str().to_owned()),
@@ -328,7 +328,7 @@ impl Store {
         row_version: i64,
     ) -> Result<Review, StoreError> {
         let before = self.review(id).await?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let done = review::Entity::update_many()
             .col_expr(review::Column::HeldOn, Expr::value(fields.held_on))
             .col_expr(
@@ -532,7 +532,7 @@ impl Store {
         fields: &ActionFields,
     ) -> Result<ReviewAction, StoreError> {
         let now = Utc::now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let row = review_action::ActiveModel {
             review_id: Set(r.id),
             title: Set(fields.title.clone()),
@@ -589,7 +589,7 @@ impl Store {
         if before.review_id != r.id {
             return Err(StoreError::NotFound);
         }
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let done = review_action::Entity::update_many()
             .col_expr(
                 review_action::Column::Title,

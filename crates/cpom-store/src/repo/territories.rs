@@ -22,7 +22,7 @@ use cpom_import::ght::GhtMember as GhtLine;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -381,7 +381,7 @@ impl Store {
         parsed: Parsed<Authorisation>,
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let now = Utc::now();
         let today = now.date_naive();
         let sites: HashMap<String, site::Model> = site::Entity::find()
@@ -554,7 +554,7 @@ impl Store {
         parsed: Parsed<GhtLine>,
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let now = Utc::now();
         let ej_regions: HashMap<String, String> = legal_entity::Entity::find()
             .select_only()
@@ -922,7 +922,7 @@ impl Store {
     ) -> Result<Ght, StoreError> {
         let code = ght_code(code).map_err(invalid)?;
         let name = ght_name(name).map_err(invalid)?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let now = Utc::now();
         let model = ght::ActiveModel {
             code: Set(code.clone()),
@@ -971,7 +971,7 @@ impl Store {
         period: Period,
         version: i64,
     ) -> Result<GhtMember, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let g = ght_detail_on(&txn, code).await?;
         check_version(&g, version)?;
         let entity = legal_entity::Entity::find()
@@ -1046,7 +1046,7 @@ impl Store {
         valid_to: NaiveDate,
         version: i64,
     ) -> Result<GhtMember, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let g = ght_detail_on(&txn, code).await?;
         check_version(&g, version)?;
         let current = ght_membership::Entity::find_by_id(id)
@@ -1192,7 +1192,7 @@ impl Store {
         note: Option<&str>,
     ) -> Result<EntityLabel, StoreError> {
         let note = checked_note(note)?;
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let entity = legal_entity::Entity::find()
             .filter(legal_entity::Column::Finess.eq(ej.as_str()))
             .one(&txn)
@@ -1250,7 +1250,7 @@ impl Store {
         valid_to: NaiveDate,
         version: i64,
     ) -> Result<EntityLabel, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let current = entity_label::Entity::find_by_id(id)
             .filter(entity_label::Column::EjFiness.eq(ej.as_str()))
             .one(&txn)

@@ -4,9 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -72,7 +70,7 @@ impl Store {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let model = api_token::ActiveModel {
             user_id: Set(owner.id),
             name: Set(name.to_owned()),
@@ -123,7 +121,7 @@ impl Store {
         owner: &User,
         token_id: i64,
     ) -> Result<ApiToken, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let model = api_token::Entity::find_by_id(token_id)
             .filter(api_token::Column::UserId.eq(owner.id))
             .filter(api_token::Column::RevokedAt.is_null())

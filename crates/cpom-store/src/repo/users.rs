@@ -9,7 +9,7 @@ use cpom_domain::{
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -194,7 +194,7 @@ impl Store {
         let scope = self.resolve_scope(new.role, new.region, new.ej).await?;
         let hash = password::hash_blocking(new.password).await?;
         let now = Utc::now();
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let model = user::ActiveModel {
             email: Set(new.email.as_str().to_owned()),
             display_name: Set(new.display_name.as_str().to_owned()),
@@ -396,7 +396,7 @@ impl Store {
         action: &str,
         change: UserChange,
     ) -> Result<User, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin().await?;
         let current = load_for_update(&txn, id).await?;
         if current.version != expected_version {
             return Err(stale());

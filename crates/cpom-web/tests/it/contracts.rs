@@ -502,3 +502,93 @@ async fn the_pages_create_a_contract_and_add_and_edit_an_engagement() {
         );
     });
 }
+
+/// Two sessions change the same engagement at the same time, from the same version: one is
+/// saved, the other gets the French conflict message; after reloading, its change is saved
+/// too, and neither is lost (a fault of issue 9).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sessions_editing_the_same_engagement_at_once_lose_no_update() {
+    crate::on_each_backend!(|app| {
+        app.store()
+            .import_catalogue(&AuditActor::system(), &shipped("occitanie-2025-2029"), true)
+            .await
+            .expect("catalogue");
+        let mut referent = app.signed_in("ars-referent").await;
+        let mut admin = app.signed_in("ars-admin").await;
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                "/api/v1/contracts",
+                Some(serde_json::json!({"ej": OWN_EJ, "catalogue": "occitanie-2025-2029"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.json()["id"].as_i64().expect("id");
+        let rv = r.json()["row_version"].as_i64().expect("version");
+        let r = referent
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/v1/contracts/{id}/engagements"),
+                Some(serde_json::json!({"row_version": rv, "action": "CPOM_CT_6"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let url = format!("/api/v1/contracts/{id}/engagements/E1");
+        for round in 0..4 {
+            let rv = app
+                .store()
+                .contract(id)
+                .await
+                .expect("contract")
+                .row_version;
+            let title = format!("Titre du référent, tour {round}");
+            let flag = round % 2 == 0;
+            let (a, b) = tokio::join!(
+                referent.json(
+                    reqwest::Method::PUT,
+                    &url,
+                    Some(serde_json::json!({"row_version": rv, "title": title})),
+                ),
+                admin.json(
+                    reqwest::Method::PUT,
+                    &url,
+                    Some(serde_json::json!({"row_version": rv, "new_authorisation": flag})),
+                ),
+            );
+            let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+            statuses.sort_unstable();
+            assert_eq!(statuses, [200, 409], "{} / {}", a.text, b.text);
+            let loser = if a.status == 409 { &a } else { &b };
+            assert!(loser.text.contains("modifié entre-temps"), "{}", loser.text);
+            // The loser reloads and saves its change again.
+            let rv = app
+                .store()
+                .contract(id)
+                .await
+                .expect("contract")
+                .row_version;
+            let retry = if a.status == 409 {
+                referent
+                    .json(
+                        reqwest::Method::PUT,
+                        &url,
+                        Some(serde_json::json!({"row_version": rv, "title": title})),
+                    )
+                    .await
+            } else {
+                admin
+                    .json(
+                        reqwest::Method::PUT,
+                        &url,
+                        Some(serde_json::json!({"row_version": rv, "new_authorisation": flag})),
+                    )
+                    .await
+            };
+            assert_eq!(retry.status, 200, "{}", retry.text);
+            let c = app.store().contract(id).await.expect("contract");
+            let e1 = &c.content.engagements[0];
+            assert_eq!(e1.title, title, "round {round}");
+            assert_eq!(e1.new_authorisation, flag, "round {round}");
+        }
+    });
+}

@@ -233,15 +233,16 @@ pub fn edit_of(i: &Item) -> ItemEdit {
     }
 }
 
-/// Changes an item read at `row_version` (required: without it the change is refused);
-/// returns the new version and the warnings.
+/// Changes an item read at `row_version` (required: without it the change is refused) to
+/// what `edit` makes of it as stored (the page sends every field; the API keeps those left
+/// out); returns the new version and the warnings.
 pub async fn update_item(
     state: &AppState,
     cu: &CurrentUser,
     plan_id: i64,
     item_id: i64,
     row_version: Option<i64>,
-    edit: &ItemEdit,
+    edit: impl FnOnce(&Item) -> ItemEdit,
 ) -> Result<(i64, Vec<String>), AppError> {
     let p = editable(state, cu, plan_id).await?;
     let (item, ancestors) = cpom_domain::plan::find(&p.tree, item_id).ok_or(AppError::NotFound)?;
@@ -253,7 +254,7 @@ pub async fn update_item(
     };
     let checked = cpom_domain::plan::check_edit(
         item.level,
-        edit,
+        &edit(item),
         &p.statuses,
         &p.pilots,
         cpom_domain::plan::objective_period(&ancestors),

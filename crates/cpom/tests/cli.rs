@@ -4,31 +4,12 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-struct Env {
-    dir: tempfile::TempDir,
-    url: String,
-}
+mod common;
+
+use common::{Env, postgres_too, shared_data};
 
 async fn fresh(postgres: bool) -> Env {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let url = if postgres {
-        let admin = std::env::var("CPOM_TEST_POSTGRES_URL").expect("CPOM_TEST_POSTGRES_URL");
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let name = format!(
-            "cpom_t_cli_{}_{}",
-            std::process::id(),
-            nanos % 1_000_000_000_000
-        );
-        cpom_store::create_postgres_database(&admin, &name)
-            .await
-            .expect("database")
-    } else {
-        cpom_store::default_database_url(dir.path())
-    };
-    Env { dir, url }
+    common::fresh(postgres, "cli").await
 }
 
 fn cpom(env: &Env, data_dir: &Path, args: &[&str], password: Option<&str>) -> Output {
@@ -50,14 +31,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn postgres_too() -> Vec<bool> {
-    let mut v = vec![false];
-    if std::env::var("CPOM_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
-        v.push(true);
-    }
-    v
 }
 
 #[test]
@@ -209,12 +182,6 @@ async fn accounts_tokens_backup_and_restore_from_the_command_line() {
         );
         assert!(text(&out).contains("existe déjà"), "{}", text(&out));
     }
-}
-
-fn shared_data(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,52 +3,14 @@
 //! operation or nothing of it, and the operation can be run again. Bounded in time: a few
 //! kills at spread delays.
 
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cpom_domain::ScopeFilter;
 
-struct Env {
-    dir: tempfile::TempDir,
-    url: String,
-}
+mod common;
 
-async fn fresh(postgres: bool, tag: &str) -> Env {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let url = if postgres {
-        let admin = std::env::var("CPOM_TEST_POSTGRES_URL").expect("CPOM_TEST_POSTGRES_URL");
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let name = format!(
-            "cpom_t_fault_{tag}_{}_{}",
-            std::process::id(),
-            nanos % 1_000_000_000_000
-        );
-        cpom_store::create_postgres_database(&admin, &name)
-            .await
-            .expect("database")
-    } else {
-        cpom_store::default_database_url(dir.path())
-    };
-    Env { dir, url }
-}
-
-fn postgres_too() -> Vec<bool> {
-    let mut v = vec![false];
-    if std::env::var("CPOM_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
-        v.push(true);
-    }
-    v
-}
-
-fn shared_data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(name)
-}
+use common::{Env, fresh, postgres_too, shared_data};
 
 fn cpom(env: &Env, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpom"));
@@ -82,7 +44,7 @@ async fn a_registry_import_killed_midway_leaves_all_or_nothing_and_runs_again() 
     let finess = finess.to_str().expect("path");
     for postgres in postgres_too() {
         // The whole file, once, for the counts to expect.
-        let reference = fresh(postgres, "ref").await;
+        let reference = fresh(postgres, "fault_ref").await;
         assert!(
             cpom(&reference, &["import", "finess", finess])
                 .status()
@@ -96,7 +58,7 @@ async fn a_registry_import_killed_midway_leaves_all_or_nothing_and_runs_again() 
         assert!(whole.1 > 1000, "{whole:?}");
         let mut killed = 0;
         for delay in [100, 250, 500, 900, 1400] {
-            let env = fresh(postgres, "imp").await;
+            let env = fresh(postgres, "fault_imp").await;
             // The schema first, so that the kill falls in the import itself.
             assert!(cpom(&env, &["migrate"]).status().expect("run").success());
             let child = cpom(&env, &["import", "finess", finess])
@@ -131,7 +93,7 @@ async fn a_registry_import_killed_midway_leaves_all_or_nothing_and_runs_again() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_opening_killed_midway_leaves_all_or_nothing_and_runs_again() {
     for postgres in postgres_too() {
-        let env = fresh(postgres, "camp").await;
+        let env = fresh(postgres, "fault_camp").await;
         // Occitanie: its registry, contracts and five campaigns (2025 to 2029).
         assert!(
             cpom(

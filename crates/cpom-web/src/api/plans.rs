@@ -222,21 +222,25 @@ pub async fn update_item(
     Path((id, item_id)): Path<(i64, i64)>,
     Json(body): Json<ItemChange>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let current = plans::item(&state, &cu, id, item_id).await?;
-    let mut edit = plans::edit_of(&current.item);
-    for (slot, value) in [
-        (&mut edit.title, body.title),
-        (&mut edit.pilots, body.pilots),
-        (&mut edit.status, body.status),
-        (&mut edit.start, body.start),
-        (&mut edit.end, body.end),
-        (&mut edit.description, body.description),
-    ] {
-        if let Some(v) = value {
-            *slot = v;
+    let version = body.row_version;
+    // The fields left out keep their stored value.
+    let merge = |current: &cpom_domain::plan::Item| {
+        let mut edit = plans::edit_of(current);
+        for (slot, value) in [
+            (&mut edit.title, body.title),
+            (&mut edit.pilots, body.pilots),
+            (&mut edit.status, body.status),
+            (&mut edit.start, body.start),
+            (&mut edit.end, body.end),
+            (&mut edit.description, body.description),
+        ] {
+            if let Some(v) = value {
+                *slot = v;
+            }
         }
-    }
-    plans::update_item(&state, &cu, id, item_id, body.row_version, &edit).await?;
+        edit
+    };
+    plans::update_item(&state, &cu, id, item_id, version, merge).await?;
     Ok(Json(item_json(
         &plans::item(&state, &cu, id, item_id).await?,
     )))

@@ -730,7 +730,8 @@ pub async fn update_item(
         description: field("description"),
     };
     let version = form_value(&pairs, "row_version").and_then(|v| v.trim().parse().ok());
-    match plans::update_item(&state, &cu, id, item_id, version, &input).await {
+    let typed = input.clone();
+    match plans::update_item(&state, &cu, id, item_id, version, move |_| typed).await {
         Ok(_) => Ok(Redirect::to(&format!(
             "/plans-actions/{id}/elements/{item_id}?enregistre=1"
         ))

@@ -16,6 +16,7 @@ pub mod finess;
 pub mod ght;
 pub mod plan;
 pub mod reader;
+pub mod robustness;
 pub mod sae;
 pub mod table;
 

@@ -569,8 +569,20 @@ pub fn overlaps(a: (NaiveDate, Option<NaiveDate>), b: (NaiveDate, Option<NaiveDa
 pub enum FileError {
     /// The file cannot be read.
     #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// The header does not match the expected format.
+    Io(std::io::Error),
+    /// The header does not match the expected format, or cannot be decoded.
     #[error("{0}")]
     Format(String),
+}
+
+impl From<std::io::Error> for FileError {
+    /// Content that cannot be decoded (`InvalidData`, with its French reason and place) is
+    /// a fault of the file, told to the user; any other error is one of reading it.
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            FileError::Format(e.to_string())
+        } else {
+            FileError::Io(e)
+        }
+    }
 }

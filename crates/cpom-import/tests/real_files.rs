@@ -194,3 +194,25 @@ fn a_file_of_the_wrong_kind_is_refused_as_a_whole() {
     let err = finess::read_header_csv(&data("SAE_2023_SYGEN_2023r.csv")).expect_err("wrong file");
     assert!(err.to_string().contains("nofinesset"), "{err}");
 }
+
+#[test]
+fn a_header_that_cannot_be_decoded_refuses_the_file_as_a_fault_of_the_file() {
+    // A control character in the header (a binary file sent as the SAE table): the file's
+    // fault, told with its place, not a failure to read it.
+    let (_d, path) = damaged("SAE_2023_ID_2023r.csv", |i, line| {
+        if i == 0 {
+            [b"\x1b".as_slice(), &line].concat()
+        } else {
+            line
+        }
+    });
+    match sae::read_id(&path) {
+        Err(cpom_import::reader::FileError::Format(reason)) => {
+            assert!(
+                reason.starts_with("ligne 1 (en-tête) : caractère de contrôle"),
+                "{reason}"
+            )
+        }
+        other => panic!("{:?}", other.map(|p| p.records.len())),
+    }
+}

@@ -189,7 +189,7 @@ impl Store {
             query = query.filter(audit_event::Column::At.lt(to));
         }
         let total = query.clone().count(self.db()).await?;
-        let page = std::cmp::max(page, 1);
+        let page = crate::page_number(page);
         let rows = query
             .order_by_desc(audit_event::Column::Id)
             .offset((page - 1) * per_page)

@@ -27,6 +27,10 @@ pub enum StoreError {
         /// French message.
         message: String,
     },
+    /// The disk of the stored files is full, or they cannot be written (read-only file
+    /// system, permissions): nothing was stored.
+    #[error("{0}")]
+    Storage(StorageFault),
     /// File-system failure (stored files, backups).
     #[error("erreur de fichier : {0}")]
     Io(String),
@@ -48,8 +52,50 @@ impl StoreError {
     }
 }
 
+/// Why stored files cannot be written, as a user is told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFault {
+    /// No space left on the disk (or over a quota).
+    Full,
+    /// Read-only file system, or no permission to write.
+    ReadOnly,
+}
+
+impl StorageFault {
+    /// The fault of an I/O error, when it is one of these.
+    pub fn of(e: &std::io::Error) -> Option<Self> {
+        use std::io::ErrorKind;
+        match e.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(StorageFault::Full),
+            ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+                Some(StorageFault::ReadOnly)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for StorageFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StorageFault::Full => {
+                "l'espace disque du serveur est plein : le fichier n'a pas été enregistré et rien \
+                 n'a été modifié. Prévenez l'administrateur de cpom, puis réessayez."
+            }
+            StorageFault::ReadOnly => {
+                "le stockage des fichiers du serveur n'accepte pas l'écriture (lecture seule) : le \
+                 fichier n'a pas été enregistré et rien n'a été modifié. Prévenez l'administrateur \
+                 de cpom, puis réessayez."
+            }
+        })
+    }
+}
+
 impl From<std::io::Error> for StoreError {
     fn from(value: std::io::Error) -> Self {
-        StoreError::Io(value.to_string())
+        match StorageFault::of(&value) {
+            Some(fault) => StoreError::Storage(fault),
+            None => StoreError::Io(value.to_string()),
+        }
     }
 }

@@ -15,7 +15,7 @@ pub mod repo;
 
 pub use audit::{AuditActor, AuditEvent, AuditFilter};
 pub use cpom_import::Rejection;
-pub use error::StoreError;
+pub use error::{StorageFault, StoreError};
 pub use repo::legal_entities::LegalEntity;
 pub use repo::sessions::SessionRow;
 pub use repo::tokens::ApiToken;
@@ -26,6 +26,15 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
+
+/// Largest page number a listing serves; a larger one is served as this one (empty for any
+/// real listing). Keeps the offsets `(page - 1) × per_page` far from overflowing.
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// The page asked for, between 1 and [`MAX_PAGE`].
+pub(crate) fn page_number(page: u64) -> u64 {
+    page.clamp(1, MAX_PAGE)
+}
 
 /// A page of results with the total count, for paginated listings.
 #[derive(Debug, Clone)]
@@ -171,6 +180,38 @@ impl Store {
     /// Directory of stored files (evidence, signed scans…).
     pub fn files_dir(&self) -> &Path {
         &self.files_dir
+    }
+
+    /// Stores `bytes` as the file `relative` (a content-addressed name under the files
+    /// directory), whole or not at all: they are written to a temporary file beside it,
+    /// synced to disk, then renamed to the name. On failure (disk full, read-only) the
+    /// temporary file is removed and nothing is left. A file already stored under the name
+    /// holds the same content and is kept.
+    pub(crate) async fn put_file(&self, relative: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        use tokio::io::AsyncWriteExt;
+        let target = self.files_dir.join(relative);
+        let dir = target.parent().unwrap_or(&self.files_dir);
+        tokio::fs::create_dir_all(dir).await?;
+        if tokio::fs::try_exists(&target).await.unwrap_or(false) {
+            return Ok(());
+        }
+        let partial = dir.join(format!(
+            ".{}.partial",
+            hex::encode(rand::random::<[u8; 8]>())
+        ));
+        let written = async {
+            let mut file = tokio::fs::File::create(&partial).await?;
+            file.write_all(bytes).await?;
+            file.sync_all().await?;
+            drop(file);
+            tokio::fs::rename(&partial, &target).await
+        }
+        .await;
+        if let Err(e) = written {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     /// Checks that the database answers a trivial query.

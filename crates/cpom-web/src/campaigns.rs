@@ -694,11 +694,16 @@ async fn scan(state: &AppState, name: &str, bytes: &[u8]) -> Result<(), AppError
     let dir = state.store.files_dir().join("incoming");
     tokio::fs::create_dir_all(&dir)
         .await
-        .map_err(|e| AppError::Internal(format!("scan directory: {e}")))?;
-    let path = dir.join(format!("{}.scan", hex::encode(rand::random::<[u8; 16]>())));
-    tokio::fs::write(&path, bytes)
-        .await
-        .map_err(|e| AppError::Internal(format!("scan file: {e}")))?;
+        .map_err(|e| AppError::io("scan directory", &e))?;
+    let path = dir.join(format!(
+        "{}.{}",
+        hex::encode(rand::random::<[u8; 16]>()),
+        crate::upload::PARTIAL
+    ));
+    if let Err(e) = tokio::fs::write(&path, bytes).await {
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(AppError::io("scan file", &e));
+    }
     let run_path = path.clone();
     let status = tokio::task::spawn_blocking(move || {
         let mut parts = command.split_whitespace();

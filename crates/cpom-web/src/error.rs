@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::{Denied, DomainError};
-use cpom_store::StoreError;
+use cpom_store::{StorageFault, StoreError};
 use serde::Serialize;
 
 /// An error on one input field.
@@ -35,6 +35,8 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     /// Too many attempts.
     TooManyRequests(String),
+    /// The server's disk is full or cannot be written: nothing was stored.
+    Storage(StorageFault),
     /// Anything else; the cause is logged, never shown.
     Internal(String),
 }
@@ -57,6 +59,8 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Storage(StorageFault::Full) => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::Storage(StorageFault::ReadOnly) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,6 +75,8 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Validation(_) => "validation",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Storage(StorageFault::Full) => "storage_full",
+            AppError::Storage(StorageFault::ReadOnly) => "storage_read_only",
             AppError::Internal(_) => "internal",
         }
     }
@@ -84,6 +90,7 @@ impl AppError {
             AppError::Conflict(_) => "Modification concurrente",
             AppError::Validation(_) => "Saisie invalide",
             AppError::TooManyRequests(_) => "Trop de tentatives",
+            AppError::Storage(_) => "Enregistrement impossible",
             AppError::Internal(_) => "Erreur inattendue",
         }
     }
@@ -96,14 +103,26 @@ impl AppError {
             AppError::Csrf => "Le formulaire a expiré ou ne provient pas de cpom (jeton CSRF absent ou invalide). Rechargez la page et recommencez.".into(),
             AppError::NotFound => "La page ou la ressource demandée n'existe pas, ou vous n'y avez pas accès.".into(),
             AppError::Conflict(m) | AppError::TooManyRequests(m) => m.clone(),
+            AppError::Storage(fault) => capitalised(&fault.to_string()),
             AppError::Validation(fields) => fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ; "),
             AppError::Internal(_) => "Une erreur inattendue s'est produite. Elle a été enregistrée ; réessayez plus tard ou contactez l'administrateur.".into(),
         }
     }
 
     fn log(&self) {
-        if let AppError::Internal(cause) = self {
-            tracing::error!(error = %cause, "internal error");
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            AppError::Storage(fault) => tracing::error!(?fault, "stored files cannot be written"),
+            _ => {}
+        }
+    }
+
+    /// An I/O error while receiving or keeping a file: the storage fault the user is told
+    /// of (disk full, read-only), or an internal error with `context`.
+    pub fn io(context: &str, e: &std::io::Error) -> Self {
+        match StorageFault::of(e) {
+            Some(fault) => AppError::Storage(fault),
+            None => AppError::Internal(format!("{context}: {e}")),
         }
     }
 
@@ -180,6 +199,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Storage(fault) => AppError::Storage(fault),
             StoreError::Conflict(m) => AppError::Conflict(format!("Modification refusée : {m}.")),
             StoreError::Duplicate { field, message } | StoreError::Invalid { field, message } => {
                 AppError::field(field, message)
@@ -260,4 +280,13 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         self.0.into_page_response()
     }
+}
+
+/// The text with its first letter in capitals.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -2,6 +2,7 @@
 //! to disk chunk by chunk, shared by the import page and the import API.
 
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use axum::extract::Multipart;
 use tokio::io::AsyncWriteExt;
@@ -50,11 +51,20 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
     AppError::field(field, message)
 }
 
-/// Reads the form, writing the `file` field to `path` (its directory `dir` is created).
-pub async fn receive(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upload, AppError> {
+/// Reads the form, writing the `file` field to `path` (its directory `dir` is created). On
+/// any error (an interrupted form, a full disk) the part written is removed.
+pub async fn receive(form: Multipart, dir: &Path, path: &Path) -> Result<Upload, AppError> {
+    let result = receive_into(form, dir, path).await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(path).await;
+    }
+    result
+}
+
+async fn receive_into(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upload, AppError> {
     tokio::fs::create_dir_all(dir)
         .await
-        .map_err(|e| AppError::Internal(format!("upload directory: {e}")))?;
+        .map_err(|e| AppError::io("upload directory", &e))?;
     let mut kind = String::new();
     let mut fields = vec![];
     let mut file: Option<(String, u64)> = None;
@@ -75,7 +85,7 @@ pub async fn receive(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upl
                 let name = clean_file_name(field.file_name().unwrap_or_default());
                 let mut out = tokio::fs::File::create(path)
                     .await
-                    .map_err(|e| AppError::Internal(format!("upload file: {e}")))?;
+                    .map_err(|e| AppError::io("upload file", &e))?;
                 let mut size = 0u64;
                 while let Some(chunk) = field.chunk().await.map_err(|e| {
                     bad(
@@ -89,11 +99,11 @@ pub async fn receive(mut form: Multipart, dir: &Path, path: &Path) -> Result<Upl
                     size += chunk.len() as u64;
                     out.write_all(&chunk)
                         .await
-                        .map_err(|e| AppError::Internal(format!("upload write: {e}")))?;
+                        .map_err(|e| AppError::io("upload write", &e))?;
                 }
                 out.flush()
                     .await
-                    .map_err(|e| AppError::Internal(format!("upload flush: {e}")))?;
+                    .map_err(|e| AppError::io("upload flush", &e))?;
                 file = Some((name, size));
             }
             Some(other) if fields.len() < 16 => {
@@ -127,7 +137,7 @@ pub async fn receive_small(
     limit: u64,
 ) -> Result<(Upload, Vec<u8>), AppError> {
     let path = dir.join(format!(
-        "{}.upload",
+        "{}.partial",
         hex::encode(rand::random::<[u8; 16]>())
     ));
     let result = async {
@@ -151,6 +161,49 @@ pub async fn receive_small(
     result
 }
 
+/// Files of a request in progress end with this (removed when the request ends).
+pub const PARTIAL: &str = "partial";
+
+/// Age after which a file of a request in progress is left over from a stopped server.
+const PARTIAL_LIFE: Duration = Duration::from_secs(3600);
+
+/// Age after which an upload kept for confirmation (a preview) is abandoned: longer than a
+/// session stays open.
+const PENDING_LIFE: Duration = Duration::from_secs(24 * 3600);
+
+/// Removes, from a directory of uploads, the files a stopped server or an abandoned preview
+/// left: those of requests in progress (`*.partial`) older than an hour, the others older
+/// than a day. Returns how many were removed; a missing directory has none.
+pub fn sweep(dir: &Path, now: SystemTime) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if !meta.is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let life = if path.extension().is_some_and(|e| e == PARTIAL) {
+            PARTIAL_LIFE
+        } else {
+            PENDING_LIFE
+        };
+        let age = now
+            .duration_since(meta.modified()?)
+            .unwrap_or(Duration::ZERO);
+        if age > life {
+            std::fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +217,31 @@ mod tests {
         assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_file_name("a\u{7}b.csv"), "ab.csv");
         assert_eq!(clean_file_name(""), "fichier");
+    }
+
+    fn aged(dir: &Path, name: &str, age: Duration) -> std::path::PathBuf {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).expect("create");
+        file.set_modified(SystemTime::now() - age).expect("mtime");
+        path
+    }
+
+    #[test]
+    fn left_over_and_abandoned_uploads_are_removed_recent_ones_kept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let hour = Duration::from_secs(3600);
+        let old_partial = aged(dir.path(), "a.partial", hour * 2);
+        let new_partial = aged(dir.path(), "b.partial", Duration::from_secs(60));
+        let preview = aged(dir.path(), "c.upload", hour * 20);
+        let abandoned = aged(dir.path(), "d.plan", hour * 30);
+        std::fs::create_dir(dir.path().join("sub")).expect("sub");
+        assert_eq!(sweep(dir.path(), SystemTime::now()).expect("sweep"), 2);
+        assert!(!old_partial.exists() && !abandoned.exists());
+        assert!(new_partial.exists() && preview.exists());
+        assert!(dir.path().join("sub").is_dir());
+        assert_eq!(
+            sweep(&dir.path().join("none"), SystemTime::now()).expect("missing"),
+            0
+        );
     }
 }

@@ -714,11 +714,25 @@ async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Hourly clean-up of expired sessions and old sign-in attempts.
+/// Hourly clean-up (the first at start-up) of expired sessions, old sign-in attempts, and
+/// the uploads a stopped server or an abandoned preview left (`cpom_web::upload::sweep`).
 async fn clean_up(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        for dir in ["imports", "incoming"] {
+            let dir = store.files_dir().join(dir);
+            match tokio::task::spawn_blocking(move || {
+                cpom_web::upload::sweep(&dir, std::time::SystemTime::now())
+            })
+            .await
+            {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(removed = n, "left-over uploads removed"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "upload clean-up failed"),
+                Err(e) => tracing::warn!(error = %e, "upload clean-up task failed"),
+            }
+        }
         let now = chrono::Utc::now();
         if let Err(e) = store.purge_sessions(now.timestamp()).await {
             tracing::warn!(error = %e, "session clean-up failed");

@@ -669,7 +669,10 @@ impl Store {
         let done = campaign::Entity::update_many()
             .col_expr(campaign::Column::State, Expr::value("closed"))
             .col_expr(campaign::Column::ClosedAt, Expr::value(Utc::now()))
-            .col_expr(campaign::Column::RowVersion, Expr::value(row_version + 1))
+            .col_expr(
+                campaign::Column::RowVersion,
+                Expr::value(row_version.saturating_add(1)),
+            )
             .filter(campaign::Column::Id.eq(id))
             .filter(campaign::Column::RowVersion.eq(row_version))
             .exec(&txn)
@@ -767,7 +770,7 @@ impl Store {
                 .await?;
             cond = cond.add(declaration::Column::ContractId.is_in(contracts));
         }
-        let page = page.max(1);
+        let page = crate::page_number(page);
         // A plain COUNT, which the queue's index answers alone (the paginator's count wraps
         // the whole query in a subquery).
         let total: i64 = declaration::Entity::find()
@@ -884,7 +887,7 @@ impl Store {
             )
             .col_expr(
                 declaration::Column::RowVersion,
-                Expr::value(row_version + 1),
+                Expr::value(row_version.saturating_add(1)),
             )
             .col_expr(declaration::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(declaration::Column::Id.eq(id))
@@ -950,13 +953,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let relative = format!("evidence/{}/{sha256}", row.ej_finess);
-        let target = self.files_dir().join(&relative);
-        if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        if !tokio::fs::try_exists(&target).await.unwrap_or(false) {
-            tokio::fs::write(&target, bytes).await?;
-        }
+        self.put_file(&relative, bytes).await?;
         let txn = self.begin().await?;
         let existing = evidence::Entity::find()
             .filter(evidence::Column::EjFiness.eq(row.ej_finess.as_str()))
@@ -1387,7 +1384,7 @@ impl Store {
                 .col_expr(declaration::Column::Contested, Expr::value(false))
                 .col_expr(
                     declaration::Column::RowVersion,
-                    Expr::value(p.row_version + 1),
+                    Expr::value(p.row_version.saturating_add(1)),
                 )
                 .col_expr(declaration::Column::UpdatedAt, Expr::value(now))
                 .filter(declaration::Column::Id.eq(p.declaration))

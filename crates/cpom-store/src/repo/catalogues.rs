@@ -147,7 +147,10 @@ async fn claim(
         return Err(stale());
     }
     let done = catalogue::Entity::update_many()
-        .col_expr(catalogue::Column::RowVersion, Expr::value(row_version + 1))
+        .col_expr(
+            catalogue::Column::RowVersion,
+            Expr::value(row_version.saturating_add(1)),
+        )
         .filter(catalogue::Column::Id.eq(row.id))
         .filter(catalogue::Column::RowVersion.eq(row_version))
         .exec(txn)
@@ -156,7 +159,7 @@ async fn claim(
         return Err(stale());
     }
     let mut claimed = row.clone();
-    claimed.row_version = row_version + 1;
+    claimed.row_version = row_version.saturating_add(1);
     Ok(claimed)
 }
 
@@ -278,7 +281,7 @@ impl Store {
             .order_by_asc(catalogue::Column::RegionCode)
             .order_by_asc(catalogue::Column::Slug)
             .order_by_desc(catalogue::Column::Version);
-        let page = page.max(1);
+        let page = crate::page_number(page);
         let paginator = q.paginate(self.db(), per_page);
         let total = paginator.num_items().await?;
         let items = paginator

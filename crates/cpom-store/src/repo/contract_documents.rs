@@ -239,11 +239,7 @@ impl Store {
     ) -> Result<ContractFile, StoreError> {
         let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
         let relative = format!("contracts/{contract_id}/{sha256}");
-        let target = self.files_dir().join(&relative);
-        if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        tokio::fs::write(&target, bytes).await?;
+        self.put_file(&relative, bytes).await?;
         let result = async {
             let txn = self.begin().await?;
             let row = super::contracts::load(&txn, contract_id).await?;
@@ -290,7 +286,7 @@ impl Store {
                 .ok()
                 .flatten();
             if shared.is_none() {
-                let _ = tokio::fs::remove_file(&target).await;
+                let _ = tokio::fs::remove_file(self.files_dir().join(&relative)).await;
             }
         }
         result

@@ -201,7 +201,10 @@ pub(crate) async fn update_at(
     update: sea_orm::UpdateMany<contract::Entity>,
 ) -> Result<contract::Model, StoreError> {
     let done = update
-        .col_expr(contract::Column::RowVersion, Expr::value(row_version + 1))
+        .col_expr(
+            contract::Column::RowVersion,
+            Expr::value(row_version.saturating_add(1)),
+        )
         .col_expr(contract::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(contract::Column::Id.eq(id))
         .filter(contract::Column::RowVersion.eq(row_version))
@@ -373,7 +376,7 @@ impl Store {
                 .collect();
             q = q.filter(contract::Column::EjFiness.is_in(members));
         }
-        let page = page.max(1);
+        let page = crate::page_number(page);
         let paginator = q
             .order_by_desc(contract::Column::UpdatedAt)
             .order_by_desc(contract::Column::Id)

@@ -83,11 +83,7 @@ impl Store {
         let (file_name, bytes) = evidence_file;
         let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
         let relative = format!("evidence/generated/{sha256}");
-        let target = self.files_dir().join(&relative);
-        if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        tokio::fs::write(&target, bytes).await?;
+        self.put_file(&relative, bytes).await?;
         let now = Utc::now();
         let mut updates: Vec<(i64, Vec<Option<String>>)> = vec![];
         let mut history = vec![];

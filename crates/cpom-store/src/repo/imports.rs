@@ -160,7 +160,7 @@ impl Store {
             );
         }
         let total = q.clone().count(self.db()).await?;
-        let page = std::cmp::max(page, 1);
+        let page = crate::page_number(page);
         let items = q
             .order_by_desc(import_run::Column::At)
             .order_by_desc(import_run::Column::Id)

@@ -129,6 +129,7 @@ impl Store {
         page: u64,
         per_page: u64,
     ) -> Result<Page<Notification>, StoreError> {
+        let page = crate::page_number(page);
         let mut query =
             notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
         if unread_only {
@@ -140,7 +141,7 @@ impl Store {
             .paginate(self.db(), per_page);
         let total = paginator.num_items().await?;
         let items = paginator
-            .fetch_page(page.saturating_sub(1))
+            .fetch_page(page - 1)
             .await?
             .into_iter()
             .map(Notification::from)

@@ -504,7 +504,10 @@ impl Store {
                 plan_item::Column::Description,
                 Expr::value(change.description.clone()),
             )
-            .col_expr(plan_item::Column::RowVersion, Expr::value(row_version + 1))
+            .col_expr(
+                plan_item::Column::RowVersion,
+                Expr::value(row_version.saturating_add(1)),
+            )
             .col_expr(plan_item::Column::UpdatedAt, Expr::value(now))
             .filter(plan_item::Column::Id.eq(item_id))
             .filter(plan_item::Column::RowVersion.eq(row_version))
@@ -540,7 +543,7 @@ impl Store {
         )
         .await?;
         txn.commit().await?;
-        Ok(row_version + 1)
+        Ok(row_version.saturating_add(1))
     }
 
     /// Adds a dated progress note to an item; audited.

@@ -336,7 +336,10 @@ impl Store {
                 Expr::value(fields.participants.join("\n")),
             )
             .col_expr(review::Column::Minutes, Expr::value(fields.minutes.clone()))
-            .col_expr(review::Column::RowVersion, Expr::value(row_version + 1))
+            .col_expr(
+                review::Column::RowVersion,
+                Expr::value(row_version.saturating_add(1)),
+            )
             .col_expr(review::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(review::Column::Id.eq(id))
             .filter(review::Column::RowVersion.eq(row_version))
@@ -412,7 +415,7 @@ impl Store {
         if let Some(g) = &filter.ght {
             cond = cond.add(review::Column::GhtCode.eq(g.as_str()));
         }
-        let page = page.max(1);
+        let page = crate::page_number(page);
         let paginator = review::Entity::find()
             .filter(cond)
             .order_by_desc(review::Column::HeldOn)
@@ -610,7 +613,7 @@ impl Store {
             )
             .col_expr(
                 review_action::Column::RowVersion,
-                Expr::value(row_version + 1),
+                Expr::value(row_version.saturating_add(1)),
             )
             .col_expr(review_action::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(review_action::Column::Id.eq(id))

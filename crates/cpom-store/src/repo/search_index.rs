@@ -269,7 +269,7 @@ impl Index {
                     .as_ref()
                     .is_none_or(|m| m.binary_search(&i).is_ok())
         };
-        let page = page.max(1);
+        let page = crate::page_number(page);
         let skip = ((page - 1) * per_page) as usize;
         let mut total = 0u64;
         let mut items = Vec::new();

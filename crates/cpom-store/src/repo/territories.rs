@@ -1390,7 +1390,7 @@ fn check_version(g: &Ght, version: i64) -> Result<(), StoreError> {
 /// conditional update also catches a change committed since the read).
 async fn bump_ght(txn: &DatabaseTransaction, code: &str, version: i64) -> Result<(), StoreError> {
     let done = ght::Entity::update_many()
-        .col_expr(ght::Column::Version, Expr::value(version + 1))
+        .col_expr(ght::Column::Version, Expr::value(version.saturating_add(1)))
         .col_expr(ght::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(ght::Column::Code.eq(code))
         .filter(ght::Column::Version.eq(version))

@@ -315,7 +315,7 @@ impl Store {
             query = query.filter(user::Column::Active.eq(active));
         }
         let total = query.clone().count(self.db()).await?;
-        let page = std::cmp::max(page, 1);
+        let page = crate::page_number(page);
         let items = query
             .order_by_asc(user::Column::Email)
             .offset((page - 1) * per_page)

@@ -1,7 +1,7 @@
 //! The signed-in account and its tokens.
 
-use axum::Json;
-use axum::extract::{Path, State};
+use super::extract::{Json, Path};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

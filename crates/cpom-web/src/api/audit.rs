@@ -1,7 +1,7 @@
 //! The audit trail through the API.
 
-use axum::Json;
-use axum::extract::{Query, State};
+use super::extract::{Json, Query};
+use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 

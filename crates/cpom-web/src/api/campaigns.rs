@@ -1,7 +1,7 @@
 //! Yearly campaigns and their declarations through the API.
 
-use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use super::extract::{Json, Path, Query};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -39,8 +39,8 @@ pub struct CampaignDto {
     /// Closed at.
     pub closed_at: Option<DateTime<Utc>>,
     /// Declarations the caller sees, by state (`to_do`, `draft`, `submitted`, `returned`,
-    /// `validated`).
-    #[schema(value_type = Object)]
+    /// `validated`); null in the answer to a closing.
+    #[schema(value_type = Option<Object>)]
     pub counts: serde_json::Value,
 }
 
@@ -212,8 +212,8 @@ pub struct DeclarationDto {
     pub site: Option<String>,
     /// `to_do`, `draft`, `submitted`, `returned` or `validated`.
     pub state: String,
-    /// The value saved (`kind` and its fields), as typed.
-    #[schema(value_type = Object)]
+    /// The value saved (`kind` and its fields), as typed; null while none is.
+    #[schema(value_type = Option<Object>)]
     pub value: serde_json::Value,
     /// The value as shown (`45 / 60 = 75 %`).
     pub value_text: Option<String>,
@@ -239,12 +239,12 @@ pub struct DeclarationDto {
     #[schema(value_type = Option<Object>)]
     pub r#override: Option<serde_json::Value>,
     /// Every step: `step`, `from`, `to`, `value`, `comment`, `reason`, `author`, `at`
-    /// (only in `GET /api/v1/declarations/{id}`).
-    #[schema(value_type = Vec<Object>)]
+    /// (only in `GET /api/v1/declarations/{id}`; `null` in lists).
+    #[schema(value_type = Option<Vec<Object>>)]
     pub history: serde_json::Value,
     /// Evidence linked: `id`, `file_name`, `file_type`, `sha256`, `size`, `uploaded_by`,
-    /// `created_at` (only in `GET /api/v1/declarations/{id}`).
-    #[schema(value_type = Vec<Object>)]
+    /// `created_at` (only in `GET /api/v1/declarations/{id}`; `null` in lists).
+    #[schema(value_type = Option<Vec<Object>>)]
     pub evidence: serde_json::Value,
     /// The fiche, the target for the year and last year's value (only in
     /// `GET /api/v1/declarations/{id}`).
@@ -516,7 +516,7 @@ pub struct ValuesForm {
     params(("id" = i64, Path, description = "Identifiant de la campagne"), ValuesQuery),
     request_body(content = ValuesForm, content_type = "multipart/form-data"),
     responses((status = 200, description = "Aperçu, ou valeurs chargées", body = campaigns::ValuesReport),
-        (status = 422, description = "Erreurs (rien n'est écrit)", body = campaigns::ValuesReport),
+        (status = 422, description = "Erreurs (rien n'est écrit)", body = ValuesRefusal),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody)))]
 pub async fn load_values(
@@ -602,4 +602,16 @@ pub async fn export(
     Ok(crate::pages::send_file(
         campaigns::export(&state, &cu, id).await?,
     ))
+}
+
+/// A 422 of this import: the file's report, or the error of a form field (no file, an
+/// unknown kind…).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ValuesRefusal {
+    /// The file's report, with its errors.
+    Report(campaigns::ValuesReport),
+    /// A field of the form.
+    Form(crate::error::ApiErrorBody),
 }

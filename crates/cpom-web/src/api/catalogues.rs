@@ -1,8 +1,8 @@
 //! Catalogues (référentiels) through the API: the versions one may see, and one version as
 //! the JSON document that `cpom catalogue export --format json` writes.
 
-use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use super::extract::{Json, Path, Query};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use cpom_store::repo::catalogues::{CatalogueVersion, ImportOutcome, catalogue_json};
@@ -555,7 +555,7 @@ pub async fn duplicate_item(
 #[derive(Serialize, ToSchema)]
 pub struct PreviewYearDto {
     /// A year, or `"total"`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = TargetYearDto)]
     pub year: serde_json::Value,
     /// The target as printed (`null`: no target that year).
     pub text: Option<String>,
@@ -641,4 +641,15 @@ pub async fn preview_fiche(
         band: band.as_str().to_owned(),
         years,
     }))
+}
+
+/// A year of a target (a number), or `"total"` for the whole period (schema only).
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum TargetYearDto {
+    /// A year.
+    Year(i32),
+    /// `"total"`.
+    Total(String),
 }

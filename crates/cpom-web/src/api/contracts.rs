@@ -2,8 +2,8 @@
 //! engagements, the checks before signature and the moves the caller may make; creation
 //! from a catalogue and state changes.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::extract::{Json, Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use cpom_domain::contract::{EngagementChange, TargetLine};
@@ -45,8 +45,8 @@ pub struct ContractSummaryDto {
     pub band: Option<String>,
     /// Avenant in force (0: the initial contract).
     pub avenant: i32,
-    /// Number of engagements.
-    pub engagements: usize,
+    /// Number of engagements (the whole contract lists them in `engagements`).
+    pub engagement_count: usize,
     /// Negotiator in charge (account id).
     pub negotiator_id: Option<i64>,
     /// Version for concurrent changes.
@@ -73,7 +73,7 @@ impl From<&Contract> for ContractSummaryDto {
             state_label: c.state.label().to_owned(),
             band: c.band.map(|b| b.as_str().to_owned()),
             avenant: c.avenant,
-            engagements: c.content.engagements.len(),
+            engagement_count: c.content.engagements.len(),
             negotiator_id: c.negotiator_id,
             row_version: c.row_version,
             updated_at: c.updated_at,
@@ -136,7 +136,7 @@ pub struct ContractDto {
     /// specific engagement), `title`, `title_locked`, `mandatory`, `indicator` (`code`,
     /// `title`, `kind`, `unit`), `sites`, `targets` (`year` — a number or `"total"` —,
     /// `text`, `rule_text`, `source`) and `new_authorisation`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Vec<Object>)]
     pub engagements: serde_json::Value,
     /// Diagnostic: strengths.
     pub strengths: Option<String>,
@@ -156,7 +156,7 @@ pub struct ContractDto {
     /// For an avenant: what it changes from the signed version before it (`added`,
     /// `removed`, `changed` with targets `from` → `to` per year); null for the initial
     /// contract.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub changes: serde_json::Value,
     /// The caller may open an avenant (`POST /api/v1/contracts/{id}/avenant`).
     pub can_amend: bool,
@@ -522,7 +522,7 @@ pub struct ContractVersionDto {
     /// When it was signed.
     pub signed_at: Option<DateTime<Utc>>,
     /// Its engagements, as in `ContractDto`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Vec<Object>)]
     pub engagements: serde_json::Value,
     /// Its signatories.
     #[schema(value_type = Vec<Object>)]
@@ -530,7 +530,7 @@ pub struct ContractVersionDto {
     /// What it changed from the version before it (`added`, `removed`: `key`, `title`;
     /// `changed`: `key`, `title`, `changes`, `targets` with `year`, `from`, `to`); null
     /// for the initial contract.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub changes: serde_json::Value,
 }
 

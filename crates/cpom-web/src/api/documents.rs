@@ -1,8 +1,8 @@
 //! Contract documents through the API: the contract as PDF or DOCX, annex 1 as XLSX, the
 //! ZIP of a region's contracts, the signed scans, and the region's contract template.
 
-use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use super::extract::{Json, Path, Query};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod catalogues;
 pub mod contracts;
 pub mod documents;
+pub mod extract;
 pub mod notifications;
 pub mod plans;
 pub mod registry;
@@ -15,7 +16,7 @@ pub mod settings;
 pub mod territories;
 pub mod users;
 
-use axum::Json;
+use extract::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 

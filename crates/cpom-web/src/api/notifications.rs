@@ -1,7 +1,7 @@
 //! The caller's in-app notifications through the API.
 
-use axum::Json;
-use axum::extract::{Query, State};
+use super::extract::{Json, Query};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

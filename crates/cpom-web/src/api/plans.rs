@@ -1,7 +1,7 @@
 //! Regional action plans through the API.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::extract::{Json, Path, Query};
+use axum::extract::State;
 use cpom_store::repo::plans::PlanSummary;
 
 use crate::AppState;
@@ -120,7 +120,7 @@ pub struct PlanForm {
 #[utoipa::path(post, path = "/api/v1/action-plans", tag = "plans", params(ImportQuery),
     request_body(content = PlanForm, content_type = "multipart/form-data"),
     responses((status = 200, description = "Aperçu, ou plan importé", body = plans::PlanReport),
-        (status = 422, description = "Erreurs (rien n'est écrit)", body = plans::PlanReport),
+        (status = 422, description = "Erreurs (rien n'est écrit)", body = PlanRefusal),
         (status = 403, body = ApiErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
@@ -472,4 +472,16 @@ pub async fn set_lists(
     )
     .await?;
     Ok(Json(serde_json::to_value(l).unwrap_or_default()))
+}
+
+/// A 422 of this import: the file's report, or the error of a form field (no file, an
+/// unknown kind…).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum PlanRefusal {
+    /// The file's report, with its errors.
+    Report(plans::PlanReport),
+    /// A field of the form.
+    Form(crate::error::ApiErrorBody),
 }

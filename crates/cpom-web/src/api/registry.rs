@@ -1,7 +1,7 @@
 //! The registry through the API: search, legal entities, sites, band override, imports.
 
-use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use super::extract::{Json, Path, Query};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use cpom_domain::registry::{BandSettings, Capacity};
 use cpom_store::LegalEntity;
@@ -436,7 +436,7 @@ pub struct ImportForm {
 #[utoipa::path(post, path = "/api/v1/imports", tag = "registre", params(ImportQuery),
     request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses((status = 200, description = "Aperçu, ou import appliqué", body = ImportReportDto),
-        (status = 422, description = "Lignes rejetées (rien n'est écrit) ou fichier illisible", body = ImportReportDto),
+        (status = 422, description = "Lignes rejetées (rien n'est écrit) ou fichier illisible", body = ImportRefusal),
         (status = 403, body = ApiErrorBody)))]
 pub async fn import_file(
     State(state): State<AppState>,
@@ -447,8 +447,9 @@ pub async fn import_file(
     cu.authorize(&cpom_domain::Action::ImportRegistry)?;
     let dir = state.store.files_dir().join("imports");
     let path = dir.join(format!(
-        "{}.api-upload",
-        hex::encode(rand::random::<[u8; 16]>())
+        "{}.{}",
+        hex::encode(rand::random::<[u8; 16]>()),
+        crate::upload::PARTIAL
     ));
     let result = async {
         let upload = crate::upload::receive(multipart, &dir, &path).await?;
@@ -559,4 +560,16 @@ pub async fn list_imports(
         page: runs.page,
         per_page: runs.per_page,
     }))
+}
+
+/// A 422 of this import: the file's report, or the error of a form field (no file, an
+/// unknown kind…).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ImportRefusal {
+    /// The file's report, with its errors.
+    Report(ImportReportDto),
+    /// A field of the form.
+    Form(crate::error::ApiErrorBody),
 }

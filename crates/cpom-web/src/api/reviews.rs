@@ -1,7 +1,7 @@
 //! Reviews (revues) and their road maps through the API.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::extract::{Json, Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use cpom_domain::review::{EngagementRef, late};

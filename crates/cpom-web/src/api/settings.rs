@@ -1,7 +1,7 @@
 //! Settings of a region through the API.
 
-use axum::Json;
-use axum::extract::{Path, State};
+use super::extract::{Json, Path};
+use axum::extract::State;
 use cpom_domain::registry::BandSettings;
 use cpom_store::repo::region_settings::RegionSettings;
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,8 @@
 //! DTOs of authorisations, labels and memberships that the legal entity and site resources
 //! include.
 
-use axum::Json;
-use axum::extract::{Path, State};
+use super::extract::{Json, Path};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use cpom_store::repo::territories::{

@@ -1,7 +1,7 @@
 //! Administration of accounts through the API.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use super::extract::{Json, Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use cpom_domain::Role;
 use cpom_store::{User, UserFilter};

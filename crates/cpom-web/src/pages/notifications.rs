@@ -52,6 +52,7 @@ pub async fn list(
         .await
         .map_err(crate::error::AppError::from)?;
     let pages = p.page_count();
+    let page = p.page;
     render(&NotificationsPage {
         layout: Layout::new(&state, &session, &cu, "Notifications", "").await?,
         lines: p
@@ -67,7 +68,7 @@ pub async fn list(
         total: p.total,
         page,
         pages,
-        prev_href: format!("/notifications?page={}", page.saturating_sub(1).max(1)),
+        prev_href: format!("/notifications?page={}", (page - 1).max(1)),
         next_href: format!("/notifications?page={}", page + 1),
     })
 }

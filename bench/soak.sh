@@ -56,7 +56,7 @@ import json, sys
 items = json.load(sys.stdin)
 items = items["items"] if isinstance(items, dict) else items
 print(max((c for c in items if c["region"] == "76"), key=lambda c: c["year"])["id"])')
-read -r ej contract <<<"$(curl -fs -H "Authorization: Bearer $ref_token" "$base/api/v1/campaigns/$campaign/declarations?state=todo&per_page=1" | python3 -c '
+read -r ej contract <<<"$(curl -fs -H "Authorization: Bearer $ref_token" "$base/api/v1/campaigns/$campaign/declarations?state=to_do&per_page=1" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["items"][0]
 print(d["ej"], d["contract_id"])')"
@@ -105,7 +105,7 @@ def call(method, path, body=None):
     except urllib.error.HTTPError as e:
         return e.code, None
 status, page = call("GET", f"/api/v1/campaigns/{campaign}/declarations?per_page=100")
-ids = [d["id"] for d in page["items"] if d["state"] in ("todo", "draft", "returned")]
+ids = [d["id"] for d in page["items"] if d["state"] in ("to_do", "draft", "returned")]
 saved = refused = errors = 0
 end, n = time.time() + seconds, 0
 while time.time() < end and ids:

@@ -67,13 +67,17 @@ pub struct TableSheet {
 }
 
 /// Renders sheets of tables as XLSX bytes: bold frozen header with an autofilter, one row per
-/// line.
+/// line. The sheets are written in constant memory: each row goes to a temporary file as soon
+/// as the next one starts, so a national campaign is not held twice (the rows, and the
+/// workbook's copy of them).
 pub fn tables(sheets: &[TableSheet]) -> Result<Vec<u8>, String> {
     let fail = |e: rust_xlsxwriter::XlsxError| format!("écriture du classeur : {e}");
     let mut workbook = Workbook::new();
     let header = Format::new().set_bold().set_background_color("E5E5E5");
     for s in sheets {
-        let sheet = workbook.add_worksheet();
+        let sheet = workbook
+            .add_worksheet_with_constant_memory()
+            .map_err(fail)?;
         sheet.set_name(&s.name).map_err(fail)?;
         for (c, h) in s.headers.iter().enumerate() {
             let c = u16::try_from(c).map_err(|_| "trop de colonnes".to_string())?;

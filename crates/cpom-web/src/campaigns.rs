@@ -1158,6 +1158,11 @@ pub async fn export(
     id: i64,
 ) -> Result<crate::documents::Download, AppError> {
     use cpom_docs::xlsx::{CellValue as V, TableSheet};
+    let _turn = state
+        .heavy_exports
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("export queue: {e}")))?;
     let (c, d) = dashboard(state, cu, id).await?;
     let scope = list_filter(&cu.actor(), Listing::Declarations);
     let facts = state.store.campaign_facts(id, &scope).await?;
@@ -1280,7 +1285,11 @@ pub async fn export(
         attainment("Atteinte par département", &d.attainment_by_department),
         attainment("Atteinte par GHT", &d.attainment_by_ght),
     ];
-    let bytes = cpom_docs::xlsx::tables(&sheets).map_err(AppError::Internal)?;
+    // Written off the async threads: a national campaign takes a while.
+    let bytes = tokio::task::spawn_blocking(move || cpom_docs::xlsx::tables(&sheets))
+        .await
+        .map_err(|e| AppError::Internal(format!("export task: {e}")))?
+        .map_err(AppError::Internal)?;
     Ok(crate::documents::Download {
         file_name: format!("campagne-{}-{}.xlsx", c.id, c.year),
         mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

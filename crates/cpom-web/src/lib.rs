@@ -73,6 +73,10 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Campaign dashboards already built from the store's counts.
     pub dashboards: Arc<campaigns::BuiltDashboards>,
+    /// Exports that gather a whole campaign or region (the campaign workbook, the region's
+    /// archive of contracts) run this many at a time, one per core: each holds its data in
+    /// memory while it is built, and more at once would only share the cores.
+    pub heavy_exports: Arc<tokio::sync::Semaphore>,
 }
 
 /// Name of the session cookie.
@@ -94,6 +98,9 @@ pub fn build_app(store: Store, config: WebConfig) -> Router {
         store,
         config: Arc::new(config),
         dashboards: Default::default(),
+        heavy_exports: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+        )),
     };
     let request_id = HeaderName::from_static("x-request-id");
     routes::table()

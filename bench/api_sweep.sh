@@ -13,9 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 examples="${1:-25}"
 command -v st >/dev/null || python3 -m pip install -q schemathesis
-cargo build --locked -q -p cpom
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-bin="$target_dir/debug/cpom"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bin="$(cpom_bin debug)"
 port=18955
 base="http://127.0.0.1:$port"
 data=$(mktemp -d)

@@ -4,9 +4,9 @@
 # and applicability rules. Each fuzz target (fuzz/fuzz_targets) runs
 # `cpom_import::robustness::check`: no panic, and every problem reported has a French message
 # and a place inside the input. The corpus starts from real inputs (the shipped templates and
-# catalogues, the head of the files of ../shared/data; written by the ignored test
-# `write_fuzz_seeds`). Prints, per target, the runs, the coverage reached, the corpus size and
-# whether it crashed; a crash leaves its input in fuzz/artifacts/<target>/.
+# catalogues, the head of the files of ../shared/data), written by the example `fuzz_seeds`
+# from `cpom_import::robustness::seeds`. Prints, per target, the runs, the coverage reached,
+# the corpus size and whether it crashed; a crash leaves its input in fuzz/artifacts/<target>/.
 # Usage: bench/fuzz.sh [seconds per target, default 60] [target...]
 # Needs: the nightly toolchain (rustup) and cargo-fuzz (installed with
 # `cargo install cargo-fuzz --locked` when missing).
@@ -18,7 +18,7 @@ targets=("$@")
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 corpus="${CPOM_FUZZ_CORPUS:-$PWD/target/fuzz-corpus}"
 mkdir -p "$corpus"
-CPOM_FUZZ_CORPUS="$corpus" cargo test -q --locked -p cpom-import --test arbitrary_bytes -- --ignored write_fuzz_seeds >/dev/null
+cargo run -q --locked -p cpom-import --example fuzz_seeds -- "$corpus"
 cargo +nightly fuzz build -O >/dev/null 2>&1 || cargo +nightly fuzz build -O
 echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); cpom $(git rev-parse --short HEAD); ${seconds} s per target"
 printf '%-16s %12s %8s %8s %8s  %s\n' target runs exec/s cov corpus result

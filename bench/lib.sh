@@ -36,3 +36,20 @@ on_both_backends() {
   psql "$pg_admin" -qc "DROP DATABASE $db" >/dev/null
   rm -rf "$pg_dir"
 }
+
+# cpom_bin release|debug: builds cpom with that profile and prints the binary's path.
+cpom_bin() {
+  if [ "$1" = release ]; then cargo build --release --locked -q -p cpom; else cargo build --locked -q -p cpom; fi
+  local dir
+  dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+  echo "$dir/$1/cpom"
+}
+
+# need_oha: prints the path of oha, installed with `cargo install oha --locked` (under
+# $OHA_ROOT, default ~/.cargo) when missing.
+need_oha() {
+  if command -v oha >/dev/null; then command -v oha; return; fi
+  local root="${OHA_ROOT:-$HOME/.cargo}"
+  [ -x "$root/bin/oha" ] || cargo install oha --locked --root "$root" >&2
+  echo "$root/bin/oha"
+}

@@ -14,20 +14,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-5}"
 pg_admin="${CPOM_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
-oha_bin="$(command -v oha || true)"
-if [ -z "$oha_bin" ]; then
-  [ -x "${OHA_ROOT:-$HOME/.cargo}/bin/oha" ] || cargo install oha --locked --root "${OHA_ROOT:-$HOME/.cargo}"
-  oha_bin="${OHA_ROOT:-$HOME/.cargo}/bin/oha"
-fi
-cargo build --release --locked -q -p cpom
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-bin="$target_dir/release/cpom"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+oha_bin="$(need_oha)"
+bin="$(cpom_bin release)"
 port=18944
 base="http://127.0.0.1:$port"
 password="benchmark-password-2026"
 export CPOM_DEMO_DATA_DIR="${CPOM_DEMO_DATA_DIR:-$(cd .. && pwd)/shared/data}" RUST_LOG=warn
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 
 # oha_run CONCURRENCY URL [HEADER...]: "rps p50_ms p99_ms non2xx errors" (one line).
 oha_run() {

@@ -15,14 +15,10 @@ cd "$(dirname "$0")/.."
 minutes="${1:-10}"
 backend="${2:-sqlite}"
 pg_admin="${CPOM_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
-oha_bin="$(command -v oha || true)"
-if [ -z "$oha_bin" ]; then
-  [ -x "${OHA_ROOT:-$HOME/.cargo}/bin/oha" ] || cargo install oha --locked --root "${OHA_ROOT:-$HOME/.cargo}"
-  oha_bin="${OHA_ROOT:-$HOME/.cargo}/bin/oha"
-fi
-cargo build --release --locked -q -p cpom
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-bin="$target_dir/release/cpom"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+oha_bin="$(need_oha)"
+bin="$(cpom_bin release)"
 port=18966
 base="http://127.0.0.1:$port"
 password="benchmark-password-2026"
@@ -43,8 +39,6 @@ cleanup() {
 trap cleanup EXIT
 export CPOM_DEMO_DATA_DIR="${CPOM_DEMO_DATA_DIR:-$(cd .. && pwd)/shared/data}" RUST_LOG=warn
 export CPOM_DATABASE_URL="$url" CPOM_DATA_DIR="$work" CPOM_BIND="127.0.0.1:$port" CPOM_SECURE_COOKIES=false
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); cpom $(git rev-parse --short HEAD); $backend; $minutes min"
 "$bin" generate --scale national --seed 2026 | tail -n 1 | sed 's/^/- /'
 CPOM_PASSWORD="$password" "$bin" user create --email referent@cpom.bench --role ars-referent --region 76 --name "Référent" >/dev/null

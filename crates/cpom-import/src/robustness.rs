@@ -2,7 +2,8 @@
 //! problem it reports has a French message and a place inside the input (a line of the
 //! file, a column of the rule). [`check`] runs one reader on some bytes and says which
 //! promise was broken; the property tests of the suite (`tests/arbitrary_bytes.rs`) and the
-//! fuzz targets (`fuzz/`, run by `bench/fuzz.sh`) both call it, so they check the same thing.
+//! fuzz targets (`fuzz/`, run by `bench/fuzz.sh`) both call it, so they check the same thing;
+//! [`seeds`] gives both their real inputs.
 
 use std::path::Path;
 
@@ -212,4 +213,113 @@ fn file<T>(
             }
         }
     }
+}
+
+/// Real inputs of each reader, what the agencies' files look like: the first corpus of the
+/// fuzzers (`examples/fuzz_seeds.rs`) and the inputs the property tests damage. `repo` is the
+/// repository's root (the shipped catalogues, this crate's fixture, and `../shared/data`
+/// beside it).
+pub fn seeds(reader: Reader, repo: &Path) -> Result<Vec<Vec<u8>>, String> {
+    use crate::{authorisations, bulk_values, catalogue, catalogue_xlsx, ght};
+    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
+    // The first lines of a file of ../shared/data.
+    let head = |name: &str, n: usize| -> Result<Vec<u8>, String> {
+        let bytes = read(&repo.join("../shared/data").join(name))?;
+        Ok(bytes
+            .split_inclusive(|b| *b == b'\n')
+            .take(n)
+            .flatten()
+            .copied()
+            .collect())
+    };
+    let catalogue_text = || {
+        let bytes = read(&repo.join("catalogues/idf-positionnement-territorial.toml"))?;
+        String::from_utf8(bytes).map_err(|e| e.to_string())
+    };
+    Ok(match reader {
+        Reader::Finess => vec![
+            read(&repo.join(
+                "crates/cpom-import/tests/fixtures/etalab-cs1100507-stock-20250101-0000.csv",
+            ))?,
+            head("finess_etabs_hopitaux_france_FHOFF.csv", 4)?,
+        ],
+        Reader::SaeId => vec![head("SAE_2023_ID_2023r.csv", 3)?],
+        Reader::SaeSygen => vec![head("SAE_2023_SYGEN_2023r.csv", 3)?],
+        Reader::Authorisations => vec![authorisations::TEMPLATE.as_bytes().to_vec()],
+        Reader::Ght => vec![ght::TEMPLATE.as_bytes().to_vec()],
+        Reader::CatalogueToml => vec![catalogue_text()?.into_bytes()],
+        Reader::CatalogueXlsx => {
+            let c = catalogue::read_toml(&catalogue_text()?)
+                .map_err(|e| format!("shipped catalogue: {e:?}"))?;
+            vec![catalogue_xlsx::write_xlsx(&c).map_err(|e| e.to_string())?]
+        }
+        Reader::BulkValues => {
+            let line = |finess: &str, year| bulk_values::TemplateLine {
+                finess: finess.into(),
+                establishment: "CH de Fleyriat".into(),
+                indicator: "CPOM_CT_1".into(),
+                title: "Taux de vacance".into(),
+                expected: "nombre".into(),
+                year,
+            };
+            vec![
+                b"finess;indicateur;annee;valeur;numerateur;denominateur\n\
+                  010780054;CPOM_CT_1;2026;12,5;;\n010780054;CPOM_CT_2;2026;;3;4\n"
+                    .to_vec(),
+                bulk_values::write_template(&[line("010780054", 2026), line("010000024", 2027)])?,
+            ]
+        }
+        Reader::Plan => {
+            let header: Vec<&str> = plan::COLUMNS.iter().map(|(_, h)| *h).collect();
+            let csv = format!(
+                "{}\nPrévention;Axe 1;Objectif 1.1;;;2024;2028;Action 1;;ARS/AM;En cours;01/02/2025;2026;Texte;\n",
+                header.join(";")
+            );
+            vec![csv.into_bytes(), crate::plan::write(&plan_rows())?]
+        }
+        Reader::TargetRule => [
+            ">= 80 %",
+            "+10 % vs N-1",
+            "jalon \"comité de pilotage installé\" au 31/12/2026",
+            "sans objet",
+            "oui",
+            "<= 3",
+        ]
+        .map(|s| s.as_bytes().to_vec())
+        .to_vec(),
+        Reader::Applicability => [
+            "statut public",
+            "ght",
+            "autorisation \"01\" ou autorisation \"02\"",
+            "non (statut privé et catégorie \"355\")",
+        ]
+        .map(|s| s.as_bytes().to_vec())
+        .to_vec(),
+    })
+}
+
+/// Rows of a small action plan: an objective with an action and its sub-action, and an
+/// objective without action.
+fn plan_rows() -> Vec<plan::PlanRow> {
+    let row = |line: u64, objective: &str, action: &str, sub: &str| plan::PlanRow {
+        line,
+        theme: "Prévention".into(),
+        axis: "Axe 1 : vaccination".into(),
+        objective: objective.into(),
+        objective_start: "2024".into(),
+        objective_end: "2028".into(),
+        action: action.into(),
+        sub_action: sub.into(),
+        pilot: "ARS/AM".into(),
+        status: "En cours".into(),
+        start: "01/02/2025".into(),
+        end: "2026".into(),
+        description: "Campagne « aller vers »".into(),
+        ..Default::default()
+    };
+    vec![
+        row(2, "Objectif 1.1", "Action 1", ""),
+        row(3, "Objectif 1.1", "Action 1", "Sous-action a"),
+        row(4, "Objectif 1.2", "", ""),
+    ]
 }

@@ -116,24 +116,7 @@ async fn a_campaign_opening_killed_midway_leaves_all_or_nothing_and_runs_again()
             (2029, 250),
         ] {
             // The year's campaign closed, then opened again by a process killed midway.
-            let store = cpom_store::Store::connect(&env.url, env.dir.path())
-                .await
-                .expect("store");
-            let campaigns = store.list_campaigns(&ScopeFilter::All).await.expect("list");
-            let first = campaigns
-                .iter()
-                .find(|c| c.campaign.year == year)
-                .expect("generated");
-            let expected: u64 = first.counts.iter().map(|(_, n)| n).sum();
-            store
-                .close_campaign(
-                    &cpom_store::AuditActor::system(),
-                    first.campaign.id,
-                    first.campaign.row_version,
-                )
-                .await
-                .expect("closed");
-            drop(store);
+            let expected = close_year(&env, year).await;
             let open = [
                 "campaign",
                 "open",
@@ -144,28 +127,11 @@ async fn a_campaign_opening_killed_midway_leaves_all_or_nothing_and_runs_again()
             ];
             let child = cpom(&env, &open).spawn().expect("spawn");
             killed += usize::from(kill_after(child, Duration::from_millis(delay)));
-            let store = cpom_store::Store::connect(&env.url, env.dir.path())
-                .await
-                .expect("the database opens after the kill");
-            let reopened = |campaigns: &[cpom_store::repo::campaigns::CampaignSummary]| {
-                campaigns
-                    .iter()
-                    .filter(|c| c.campaign.year == year && c.campaign.open)
-                    .map(|c| c.counts.iter().map(|(_, n)| n).sum::<u64>())
-                    .collect::<Vec<u64>>()
-            };
-            let after = reopened(&store.list_campaigns(&ScopeFilter::All).await.expect("list"));
-            match after.as_slice() {
+            match opened(&env, year).await.as_slice() {
                 [] => {
                     // Nothing of it: open it again.
-                    drop(store);
                     assert!(cpom(&env, &open).status().expect("run").success());
-                    let store = cpom_store::Store::connect(&env.url, env.dir.path())
-                        .await
-                        .expect("store");
-                    let again =
-                        reopened(&store.list_campaigns(&ScopeFilter::All).await.expect("list"));
-                    assert_eq!(again, [expected], "{year}");
+                    assert_eq!(opened(&env, year).await, [expected], "{year}");
                 }
                 [n] => assert_eq!(*n, expected, "{year}: a campaign opened in part"),
                 more => panic!("{year}: {more:?}"),
@@ -173,6 +139,43 @@ async fn a_campaign_opening_killed_midway_leaves_all_or_nothing_and_runs_again()
         }
         assert!(killed > 0, "no kill fell during an opening");
     }
+}
+
+/// Closes the region's campaign of `year` (the generated one) and returns how many
+/// declarations it held, which its opening again must give.
+async fn close_year(env: &Env, year: i32) -> u64 {
+    let store = cpom_store::Store::connect(&env.url, env.dir.path())
+        .await
+        .expect("store");
+    let campaigns = store.list_campaigns(&ScopeFilter::All).await.expect("list");
+    let first = campaigns
+        .iter()
+        .find(|c| c.campaign.year == year)
+        .expect("generated");
+    store
+        .close_campaign(
+            &cpom_store::AuditActor::system(),
+            first.campaign.id,
+            first.campaign.row_version,
+        )
+        .await
+        .expect("closed");
+    first.counts.iter().map(|(_, n)| n).sum()
+}
+
+/// The declarations of each open campaign of `year` (none, or one whole).
+async fn opened(env: &Env, year: i32) -> Vec<u64> {
+    let store = cpom_store::Store::connect(&env.url, env.dir.path())
+        .await
+        .expect("the database opens");
+    store
+        .list_campaigns(&ScopeFilter::All)
+        .await
+        .expect("list")
+        .iter()
+        .filter(|c| c.campaign.year == year && c.campaign.open)
+        .map(|c| c.counts.iter().map(|(_, n)| n).sum::<u64>())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -382,24 +385,7 @@ async fn the_server_killed_during_a_campaign_opening_leaves_all_or_nothing_and_o
             (2028, 150),
             (2029, 220),
         ] {
-            let store = cpom_store::Store::connect(&env.url, env.dir.path())
-                .await
-                .expect("store");
-            let campaigns = store.list_campaigns(&ScopeFilter::All).await.expect("list");
-            let first = campaigns
-                .iter()
-                .find(|c| c.campaign.year == year)
-                .expect("generated");
-            let expected: u64 = first.counts.iter().map(|(_, n)| n).sum();
-            store
-                .close_campaign(
-                    &cpom_store::AuditActor::system(),
-                    first.campaign.id,
-                    first.campaign.row_version,
-                )
-                .await
-                .expect("closed");
-            drop(store);
+            let expected = close_year(&env, year).await;
             let open = |server: &Server| {
                 reqwest::Client::new()
                     .post(format!("{}/api/v1/campaigns", server.base))
@@ -416,31 +402,14 @@ async fn the_server_killed_during_a_campaign_opening_leaves_all_or_nothing_and_o
                     .kill_during(request, Duration::from_millis(delay))
                     .await,
             );
-            let store = cpom_store::Store::connect(&env.url, env.dir.path())
-                .await
-                .expect("the database opens after the kill");
-            let reopened = |campaigns: &[cpom_store::repo::campaigns::CampaignSummary]| {
-                campaigns
-                    .iter()
-                    .filter(|c| c.campaign.year == year && c.campaign.open)
-                    .map(|c| c.counts.iter().map(|(_, n)| n).sum::<u64>())
-                    .collect::<Vec<u64>>()
-            };
-            let after = reopened(&store.list_campaigns(&ScopeFilter::All).await.expect("list"));
-            drop(store);
-            match after.as_slice() {
+            match opened(&env, year).await.as_slice() {
                 [] => {
                     // Nothing of it: a restarted server opens it.
                     let server = serve(&env).await;
                     let r = open(&server).send().await.expect("open");
                     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
                     server.stop();
-                    let store = cpom_store::Store::connect(&env.url, env.dir.path())
-                        .await
-                        .expect("store");
-                    let again =
-                        reopened(&store.list_campaigns(&ScopeFilter::All).await.expect("list"));
-                    assert_eq!(again, [expected], "{year}");
+                    assert_eq!(opened(&env, year).await, [expected], "{year}");
                 }
                 [n] => assert_eq!(*n, expected, "{year}: a campaign opened in part"),
                 more => panic!("{year}: {more:?}"),

@@ -38,7 +38,7 @@ for account in national-admin ars-admin establishment-leader; do
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error,response_schema_conformance,content_type_conformance,security_headers \
     --exclude-path-regex '^/api/v1/tokens/' --exclude-path '/api/v1/me/password' \
-    --max-examples "$examples" --workers 2 --seed 2026 --no-color \
+    --max-examples "$examples" --workers 1 --seed 2026 --no-color \
     --report junit --report-junit-path "$data/$account.xml" >"$data/$account.log" 2>&1 || status=$?
   [ $status = 0 ] || { failed=1; echo "schemathesis exited with $status"; }
   # The summary: from the line of the results to the end.

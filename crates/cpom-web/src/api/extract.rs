@@ -3,7 +3,7 @@
 //! become the API's JSON error with a French message naming the field, instead of axum's
 //! English plain text. `Json` is also the API's JSON response.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -47,21 +47,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Query(value)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                let detail = e.body_text();
-                let detail = detail
-                    .strip_prefix("Failed to deserialize query string: ")
-                    .unwrap_or(&detail);
-                let (field, reason) = located(detail);
-                Err(ApiError(AppError::field(
-                    field.unwrap_or("query"),
-                    format!("paramètre d'URL invalide : {reason}"),
-                )))
-            }
-            Err(other) => Err(ApiError(AppError::field(
-                "query",
-                format!("paramètres d'URL illisibles ({})", other.body_text()),
-            ))),
+            Err(rejection) => Err(ApiError(query_refusal(&rejection))),
         }
     }
 }
@@ -70,46 +56,104 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        use axum::extract::path::ErrorKind;
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
-            Err(PathRejection::FailedToDeserializePathParams(e)) => {
-                let (field, message) = match e.kind() {
-                    ErrorKind::ParseErrorAtKey {
-                        key,
-                        value,
-                        expected_type,
-                    } => (
-                        key.clone(),
-                        format!("« {value} » n'est pas {}", type_fr(expected_type)),
-                    ),
-                    ErrorKind::ParseError {
-                        value,
-                        expected_type,
-                    }
-                    | ErrorKind::ParseErrorAtIndex {
-                        value,
-                        expected_type,
-                        ..
-                    } => (
-                        "path".to_owned(),
-                        format!("« {value} » n'est pas {}", type_fr(expected_type)),
-                    ),
-                    ErrorKind::InvalidUtf8InPathParam { key } => {
-                        (key.clone(), "caractères invalides (UTF-8)".to_owned())
-                    }
-                    other => ("path".to_owned(), format!("adresse invalide ({other})")),
-                };
-                Err(ApiError(AppError::field(
-                    &field,
-                    format!("paramètre « {field} » de l'adresse : {message}"),
-                )))
-            }
-            Err(other) => Err(ApiError(AppError::Internal(format!(
-                "path parameters: {}",
-                other.body_text()
-            )))),
+            Err(rejection) => Err(ApiError(path_refusal(&rejection))),
         }
+    }
+}
+
+/// The French refusal of a query string, on the parameter at fault when there is one.
+pub(crate) fn query_refusal(rejection: &QueryRejection) -> AppError {
+    match rejection {
+        QueryRejection::FailedToDeserializeQueryString(e) => {
+            let detail = e.body_text();
+            let detail = detail
+                .strip_prefix("Failed to deserialize query string: ")
+                .unwrap_or(&detail);
+            match located(detail) {
+                (Some(field), reason) => AppError::field(
+                    field,
+                    format!("paramètre d'URL « {field} » invalide : {reason}"),
+                ),
+                (None, reason) => {
+                    AppError::field("query", format!("paramètre d'URL invalide : {reason}"))
+                }
+            }
+        }
+        other => AppError::field(
+            "query",
+            format!("paramètres d'URL illisibles ({})", other.body_text()),
+        ),
+    }
+}
+
+/// The French refusal of a form body (a form the page did not send: the browser's are
+/// always readable), on the field at fault when there is one.
+pub(crate) fn form_refusal(rejection: &FormRejection) -> AppError {
+    let detail = match rejection {
+        FormRejection::FailedToDeserializeForm(e) => e.body_text(),
+        FormRejection::FailedToDeserializeFormBody(e) => e.body_text(),
+        other => {
+            return AppError::field(
+                "form",
+                format!(
+                    "formulaire illisible ou trop volumineux ({})",
+                    other.status()
+                ),
+            );
+        }
+    };
+    let detail = detail
+        .strip_prefix("Failed to deserialize form body: ")
+        .or_else(|| detail.strip_prefix("Failed to deserialize form: "))
+        .unwrap_or(&detail);
+    match located(detail) {
+        (Some(field), reason) => AppError::field(
+            field,
+            format!("formulaire invalide, champ « {field} » : {reason}"),
+        ),
+        (None, reason) => AppError::field("form", format!("formulaire invalide : {reason}")),
+    }
+}
+
+/// The French refusal of path parameters, on the parameter at fault.
+pub(crate) fn path_refusal(rejection: &PathRejection) -> AppError {
+    use axum::extract::path::ErrorKind;
+    match rejection {
+        PathRejection::FailedToDeserializePathParams(e) => {
+            let (field, message) = match e.kind() {
+                ErrorKind::ParseErrorAtKey {
+                    key,
+                    value,
+                    expected_type,
+                } => (
+                    key.clone(),
+                    format!("« {value} » n'est pas {}", type_fr(expected_type)),
+                ),
+                ErrorKind::ParseError {
+                    value,
+                    expected_type,
+                }
+                | ErrorKind::ParseErrorAtIndex {
+                    value,
+                    expected_type,
+                    ..
+                } => (
+                    "path".to_owned(),
+                    format!("« {value} » n'est pas {}", type_fr(expected_type)),
+                ),
+                ErrorKind::InvalidUtf8InPathParam { key } => {
+                    (key.clone(), "caractères invalides (UTF-8)".to_owned())
+                }
+                other => ("path".to_owned(), format!("adresse invalide ({other})")),
+            };
+            AppError::field(
+                &field,
+                format!("paramètre « {field} » de l'adresse : {message}"),
+            )
+        }
+        other => AppError::Internal(format!("path parameters: {}", other.body_text())),
     }
 }
 

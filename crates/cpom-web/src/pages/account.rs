@@ -1,8 +1,9 @@
 //! "Mon compte": profile, password change and personal API tokens.
 
+use super::extract::Form;
+use super::extract::Path;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;

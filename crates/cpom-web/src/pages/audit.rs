@@ -1,7 +1,8 @@
 //! Browser of the audit trail, filtered by entity, account and date.
 
+use super::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{NaiveDate, TimeZone, Utc};
 use cpom_store::AuditFilter;

@@ -1,7 +1,7 @@
 //! Sign-in and sign-out, with throttling of repeated failures.
 
+use super::extract::Form;
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -1,7 +1,8 @@
 //! Campaign pages: the campaigns, one campaign's declarations, and one declaration's form.
 
+use super::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::campaign::DeclarationState;
 use tower_sessions::Session;

@@ -5,8 +5,9 @@
 //! concurrent change is refused, and a refused form comes back with the typed values and
 //! each problem under its field.
 
+use super::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::catalogue::edit::{Direction, Edit, HeaderInput, ItemKind};

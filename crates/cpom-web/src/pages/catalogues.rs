@@ -2,8 +2,9 @@
 //! tree (orientations, objectives, model actions and their fiches, or the diagnostic
 //! questions) with a search across its fiches, and one fiche as an establishment sees it.
 
+use super::extract::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use cpom_domain::catalogue::number::format_number;
 use cpom_domain::catalogue::{Catalogue, CatalogueState, Indicator, TargetBand, TargetYear};
@@ -824,7 +825,7 @@ pub async fn publish_version(
     State(state): State<AppState>,
     PageUser(cu): PageUser,
     Path(slug): Path<String>,
-    axum::Form(input): axum::Form<services::VersionInput>,
+    super::extract::Form(input): super::extract::Form<services::VersionInput>,
 ) -> Result<Response, PageError> {
     change_state(&state, &cu, &slug, &input, false).await
 }
@@ -834,7 +835,7 @@ pub async fn archive_version(
     State(state): State<AppState>,
     PageUser(cu): PageUser,
     Path(slug): Path<String>,
-    axum::Form(input): axum::Form<services::VersionInput>,
+    super::extract::Form(input): super::extract::Form<services::VersionInput>,
 ) -> Result<Response, PageError> {
     change_state(&state, &cu, &slug, &input, true).await
 }

@@ -3,8 +3,9 @@
 //! the catalogue's model actions for the legal entity, the moves one may make and its
 //! history.
 
+use super::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::catalogue::TargetYear;
 use cpom_domain::contract::ContractState;

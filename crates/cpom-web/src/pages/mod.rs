@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod catalogue_edit;
 pub mod catalogues;
 pub mod contracts;
+pub mod extract;
 pub mod home;
 pub mod notifications;
 pub mod ops;

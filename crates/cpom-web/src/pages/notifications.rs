@@ -1,7 +1,8 @@
 //! The account's in-app notifications.
 
+use super::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 

@@ -1,8 +1,9 @@
 //! Action plan pages: the plans, and one plan's tree with its filters, counts, late items and
 //! timeline.
 
+use super::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::plan::{Item, Level, PlanDate, followed_items, late};
 use tower_sessions::Session;

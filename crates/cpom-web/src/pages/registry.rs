@@ -1,9 +1,10 @@
 //! Registry pages: search (as you type, with htmx), legal entity, site, band override,
 //! and the import screens (upload, preview, apply, history).
 
+use super::extract::Form;
+use super::extract::{Path, Query};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::policy::{Listing, Scope, list_filter};

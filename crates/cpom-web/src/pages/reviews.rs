@@ -1,7 +1,8 @@
 //! Review pages: the reviews (with the form to record one), and one review with its road map.
 
+use super::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::review::{ActionStatus, Setting, late};
 use cpom_domain::territory::date_fr;

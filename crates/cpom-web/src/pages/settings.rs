@@ -1,8 +1,9 @@
 //! Settings of a region: which SAE capacities count as beds and the band thresholds.
 
+use super::extract::Form;
+use super::extract::Query;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::RegionCode;
 use cpom_domain::region::REGIONS;

@@ -2,9 +2,10 @@
 //! labels of a legal entity (add, end), the "as of" view of a legal entity's labels,
 //! authorisations and GHT, and the CSV templates of the ARS imports.
 
+use super::extract::Form;
+use super::extract::Path;
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};

@@ -1,9 +1,10 @@
 //! Administration of accounts (ARS administrators, national administrators, establishment
 //! leaders for their contributors).
 
+use super::extract::Form;
+use super::extract::{Path, Query};
 use askama::Template;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cpom_domain::policy::{AccountTarget, Scope};

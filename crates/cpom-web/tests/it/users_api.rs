@@ -188,6 +188,43 @@ async fn unknown_paths_get_a_french_404_page_or_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_refuse_unreadable_addresses_and_forms_in_french() {
+    on_each_backend!(|app| {
+        let mut agent = app.signed_in("ars-admin").await;
+        // An address whose parameter is not a number names no page.
+        let page = agent.get("/contrats/abc").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.text.contains("Page non trouvée"), "{}", page.text);
+        assert!(!page.text.contains("Cannot parse"));
+        // A query parameter that cannot be read is named, in French.
+        let page = agent.get("/registre?page=deux").await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.text
+                .contains("URL « page » invalide : nombre invalide"),
+            "{}",
+            page.text
+        );
+        assert!(!page.text.contains("Failed to deserialize"));
+        // A form the page did not send (a version that is not a number) is refused with
+        // the field named, in French.
+        let form = agent
+            .post_form(
+                "/admin/utilisateurs/1/activation",
+                &[("version", "une"), ("active", "false")],
+            )
+            .await;
+        assert_eq!(form.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            form.text.contains("formulaire invalide, champ « version »"),
+            "{}",
+            form.text
+        );
+        assert!(!form.text.contains("Failed to deserialize"));
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_is_3_1_and_describes_every_api_route() {
     let app = crate::support::TestApp::spawn(crate::support::Backend::Sqlite).await;
     let mut agent = crate::support::Agent::new(&app.base);

@@ -355,6 +355,9 @@ pub struct DeclarationStep<'a> {
 
 const BATCH: usize = 500;
 
+/// Rows per read of [`Store::all_declarations`].
+const ALL_DECLARATIONS_PAGE: u64 = 1000;
+
 /// The declarations of a campaign counted by entity and by indicator (see
 /// [`Store::campaign_facts`]).
 pub type FactSets = (Vec<DashboardFact>, Vec<DashboardFact>);
@@ -1799,15 +1802,46 @@ impl Store {
         ) else {
             return Ok(vec![]);
         };
-        let rows = declaration::Entity::find()
-            .filter(declaration::Column::CampaignId.eq(campaign_id))
-            .filter(in_scope)
-            .order_by_asc(declaration::Column::EjFiness)
-            .order_by_asc(declaration::Column::ContractId)
-            .order_by_asc(declaration::Column::Id)
-            .all(self.db())
-            .await?;
-        self.named(rows).await
+        // Read by pages of rows in the order of their ids, each page turned into
+        // declarations before the next is read: a campaign holds up to tens of thousands of
+        // rows, and holding them all as rows at once (on SQLite, the values copied by the
+        // connection's thread) made the export's peak memory (BENCHMARKS.md, "Memory").
+        let mut all = Vec::new();
+        let mut after = 0_i64;
+        loop {
+            let rows = declaration::Entity::find()
+                .filter(declaration::Column::CampaignId.eq(campaign_id))
+                .filter(in_scope.clone())
+                .filter(declaration::Column::Id.gt(after))
+                .order_by_asc(declaration::Column::Id)
+                .limit(ALL_DECLARATIONS_PAGE)
+                .all(self.db())
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id;
+            let full = rows.len() as u64 == ALL_DECLARATIONS_PAGE;
+            for row in rows {
+                all.push(to_declaration(row, String::new())?);
+            }
+            if !full {
+                break;
+            }
+        }
+        all.sort_by(|a, b| {
+            (a.ej.as_str(), a.contract_id, a.id).cmp(&(b.ej.as_str(), b.contract_id, b.id))
+        });
+        let mut finess: Vec<String> = all.iter().map(|d| d.ej.as_str().to_owned()).collect();
+        finess.dedup();
+        let mut names = HashMap::new();
+        for chunk in finess.chunks(BATCH) {
+            names.extend(self.entity_names(chunk).await?);
+        }
+        for d in &mut all {
+            if let Some(name) = names.get(d.ej.as_str()) {
+                d.ej_name.clone_from(name);
+            }
+        }
+        Ok(all)
     }
 
     /// Declarations as read, with their legal entity's name (read in batches).

@@ -188,14 +188,15 @@ impl Store {
         if let Some(to) = filter.to {
             query = query.filter(audit_event::Column::At.lt(to));
         }
-        let total = query.clone().count(self.db()).await?;
         let page = crate::page_number(page);
         let rows = query
+            .clone()
             .order_by_desc(audit_event::Column::Id)
             .offset((page - 1) * per_page)
             .limit(per_page)
             .all(self.db())
             .await?;
+        let total = crate::total_items(page, per_page, rows.len(), query.count(self.db())).await?;
         let items = rows
             .into_iter()
             .map(|r| AuditEvent {

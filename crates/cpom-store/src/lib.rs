@@ -36,6 +36,29 @@ pub(crate) fn page_number(page: u64) -> u64 {
     page.clamp(1, MAX_PAGE)
 }
 
+/// The number of items across all pages when the page read tells it, without counting: a
+/// page with fewer than `per_page` items is the last, unless it is empty past the first
+/// (asked beyond the end). Most listings of one contract or entity fit on their first page,
+/// and the count is a second query on each of them.
+pub(crate) fn known_total(page: u64, per_page: u64, read: usize) -> Option<u64> {
+    let read = read as u64;
+    (per_page > 0 && read < per_page && (page == 1 || read > 0))
+        .then(|| (page - 1).saturating_mul(per_page).saturating_add(read))
+}
+
+/// The number of items across all pages: [`known_total`], else `count` (run only then).
+pub(crate) async fn total_items(
+    page: u64,
+    per_page: u64,
+    read: usize,
+    count: impl std::future::Future<Output = Result<u64, sea_orm::DbErr>>,
+) -> Result<u64, sea_orm::DbErr> {
+    match known_total(page, per_page, read) {
+        Some(total) => Ok(total),
+        None => count.await,
+    }
+}
+
 /// A page of results with the total count, for paginated listings.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -95,6 +118,20 @@ pub struct Store {
     dashboards: repo::campaigns::DashboardCache,
 }
 
+/// Connections to a SQLite file by default: readers run on their connections' own threads,
+/// and on 2 cores 8 served the pages faster than 4 (BENCHMARKS.md, "Pool of connections").
+pub const SQLITE_POOL: u32 = 8;
+
+/// Connections to PostgreSQL by default: twice the cores plus one, at least 4. More
+/// connections than the cores can run only queue in the database's processes, which then
+/// take the cores from the server's own threads: on 2 cores, 16 connections served the
+/// contract page at p99 105–124 ms where 4 did at 68–84 ms (BENCHMARKS.md, "Pool of
+/// connections").
+pub fn postgres_pool() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2 + 1).unwrap_or(u32::MAX).max(4)
+}
+
 /// The default database URL: a SQLite file in the data directory.
 pub fn default_database_url(data_dir: &Path) -> String {
     format!(
@@ -107,6 +144,16 @@ impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`); stored files live under
     /// `data_dir/files`.
     pub async fn connect(url: &str, data_dir: &Path) -> Result<Self, StoreError> {
+        Self::connect_with_pool(url, data_dir, None).await
+    }
+
+    /// [`Store::connect`] with at most `pool` connections (default: [`SQLITE_POOL`] on
+    /// SQLite, [`postgres_pool`] on PostgreSQL).
+    pub async fn connect_with_pool(
+        url: &str,
+        data_dir: &Path,
+        pool: Option<u32>,
+    ) -> Result<Self, StoreError> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
@@ -115,14 +162,15 @@ impl Store {
             // WAL lets readers proceed while one writer commits; the busy timeout makes
             // concurrent writers wait instead of failing; foreign keys are off by default in
             // SQLite and must be enabled on every connection.
-            opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
+            opts.max_connections(pool.unwrap_or(SQLITE_POOL))
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                });
         } else {
-            opts.max_connections(16);
+            opts.max_connections(pool.unwrap_or_else(postgres_pool));
         }
         let db = Database::connect(opts).await?;
         let files_dir = data_dir.join("files");
@@ -247,4 +295,22 @@ pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<Str
     admin.close().await?;
     let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
     Ok(format!("{base}/{name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_total;
+
+    #[test]
+    fn a_short_page_tells_the_total_and_a_full_or_empty_one_does_not() {
+        // First page not full: it holds everything, even nothing.
+        assert_eq!(known_total(1, 20, 7), Some(7));
+        assert_eq!(known_total(1, 20, 0), Some(0));
+        // A later short page: the earlier pages were full.
+        assert_eq!(known_total(3, 20, 5), Some(45));
+        // A full page may be followed by more; an empty later page is past the end.
+        assert_eq!(known_total(1, 20, 20), None);
+        assert_eq!(known_total(4, 20, 0), None);
+        assert_eq!(known_total(1, 0, 0), None);
+    }
 }

@@ -205,9 +205,10 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
             config.data_dir.display()
         )
     })?;
-    let store = Store::connect(&config.database_url, &config.data_dir)
-        .await
-        .with_context(|| format!("connexion à la base {}", redact(&config.database_url)))?;
+    let store =
+        Store::connect_with_pool(&config.database_url, &config.data_dir, config.database_pool)
+            .await
+            .with_context(|| format!("connexion à la base {}", redact(&config.database_url)))?;
     store.migrate().await.context("migration de la base")?;
     Ok(store)
 }

@@ -26,6 +26,21 @@ pub struct Config {
     /// (the file's path is its last argument; a non-zero exit refuses the file), such as
     /// `clamscan --no-summary`. Default: none.
     pub scan_command: Option<String>,
+    /// `CPOM_DATABASE_POOL`: the most connections to the database (1 to 100). Default: 8 on
+    /// SQLite, twice the cores plus one (at least 4) on PostgreSQL.
+    pub database_pool: Option<u32>,
+}
+
+/// Reads `CPOM_DATABASE_POOL`.
+fn pool_size(value: Option<&str>) -> anyhow::Result<Option<u32>> {
+    value
+        .map(|v| match v.parse::<u32>() {
+            Ok(n @ 1..=100) => Ok(n),
+            _ => bail!(
+                "CPOM_DATABASE_POOL : « {v} » n'est pas un nombre de connexions entre 1 et 100"
+            ),
+        })
+        .transpose()
 }
 
 fn var(name: &str) -> Option<String> {
@@ -77,6 +92,7 @@ impl Config {
             session_hours,
             log_json,
             scan_command: var("CPOM_SCAN_COMMAND"),
+            database_pool: pool_size(var("CPOM_DATABASE_POOL").as_deref())?,
         })
     }
 
@@ -102,5 +118,25 @@ pub fn init_tracing(config: &Config) {
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pool_size;
+
+    #[test]
+    fn the_pool_size_is_a_number_of_connections_between_1_and_100() {
+        assert_eq!(pool_size(None).ok(), Some(None));
+        assert_eq!(pool_size(Some("6")).ok(), Some(Some(6)));
+        for bad in ["0", "101", "-2", "huit"] {
+            let message = pool_size(Some(bad)).err().map(|e| e.to_string());
+            assert_eq!(
+                message,
+                Some(format!(
+                    "CPOM_DATABASE_POOL : « {bad} » n'est pas un nombre de connexions entre 1 et 100"
+                ))
+            );
+        }
     }
 }

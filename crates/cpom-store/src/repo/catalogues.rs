@@ -283,10 +283,9 @@ impl Store {
             .order_by_desc(catalogue::Column::Version);
         let page = crate::page_number(page);
         let paginator = q.paginate(self.db(), per_page);
-        let total = paginator.num_items().await?;
-        let items = paginator
-            .fetch_page(page - 1)
-            .await?
+        let rows = paginator.fetch_page(page - 1).await?;
+        let total = crate::total_items(page, per_page, rows.len(), paginator.num_items()).await?;
+        let items = rows
             .iter()
             .map(CatalogueVersion::try_from)
             .collect::<Result<_, _>>()?;

@@ -381,8 +381,8 @@ impl Store {
             .order_by_desc(contract::Column::UpdatedAt)
             .order_by_desc(contract::Column::Id)
             .paginate(self.db(), per_page);
-        let total = paginator.num_items().await?;
         let rows = paginator.fetch_page(page - 1).await?;
+        let total = crate::total_items(page, per_page, rows.len(), paginator.num_items()).await?;
         let finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
         let names = self.entity_names(&finess).await?;
         let items = rows

@@ -139,13 +139,9 @@ impl Store {
             .order_by_desc(notification::Column::CreatedAt)
             .order_by_desc(notification::Column::Id)
             .paginate(self.db(), per_page);
-        let total = paginator.num_items().await?;
-        let items = paginator
-            .fetch_page(page - 1)
-            .await?
-            .into_iter()
-            .map(Notification::from)
-            .collect();
+        let rows = paginator.fetch_page(page - 1).await?;
+        let total = crate::total_items(page, per_page, rows.len(), paginator.num_items()).await?;
+        let items = rows.into_iter().map(Notification::from).collect();
         Ok(Page {
             items,
             total,

@@ -421,8 +421,8 @@ impl Store {
             .order_by_desc(review::Column::HeldOn)
             .order_by_desc(review::Column::Id)
             .paginate(self.db(), per_page);
-        let total = paginator.num_items().await?;
         let rows = paginator.fetch_page(page - 1).await?;
+        let total = crate::total_items(page, per_page, rows.len(), paginator.num_items()).await?;
         Ok(Page {
             items: self.reviews_of(rows).await?,
             total,

@@ -329,6 +329,9 @@ async fn members_of<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<ght_membership::Model>,
 ) -> Result<Vec<GhtMember>, StoreError> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
     let codes: BTreeSet<String> = rows.iter().map(|m| m.ght_code.clone()).collect();
     let ght_names: HashMap<String, String> = ght::Entity::find()
         .filter(ght::Column::Code.is_in(codes))
@@ -1127,16 +1130,20 @@ impl Store {
         )
         .await?;
         let codes: BTreeSet<String> = memberships.iter().map(|m| m.ght_code.clone()).collect();
-        let supports = members_of(
-            self.db(),
-            ght_membership::Entity::find()
-                .filter(ght_membership::Column::GhtCode.is_in(codes))
-                .filter(ght_membership::Column::Support.eq(true))
-                .order_by_desc(ght_membership::Column::ValidFrom)
-                .all(self.db())
-                .await?,
-        )
-        .await?;
+        let supports = if codes.is_empty() {
+            vec![]
+        } else {
+            members_of(
+                self.db(),
+                ght_membership::Entity::find()
+                    .filter(ght_membership::Column::GhtCode.is_in(codes))
+                    .filter(ght_membership::Column::Support.eq(true))
+                    .order_by_desc(ght_membership::Column::ValidFrom)
+                    .all(self.db())
+                    .await?,
+            )
+            .await?
+        };
         Ok(EntityTerritory {
             labels,
             authorisations,
@@ -1165,6 +1172,9 @@ impl Store {
         &self,
         rows: Vec<authorisation::Model>,
     ) -> Result<Vec<AuthorisationRecord>, StoreError> {
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
         let keys: BTreeSet<String> = rows.iter().map(|r| r.site_finess.clone()).collect();
         let names: HashMap<String, String> = site::Entity::find()
             .select_only()

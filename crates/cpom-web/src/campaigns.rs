@@ -1158,11 +1158,7 @@ pub async fn export(
     id: i64,
 ) -> Result<crate::documents::Download, AppError> {
     use cpom_docs::xlsx::{CellValue as V, TableSheet};
-    let _turn = state
-        .heavy_exports
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(format!("export queue: {e}")))?;
+    let _turn = state.heavy_export_turn().await?;
     let (c, d) = dashboard(state, cu, id).await?;
     let scope = list_filter(&cu.actor(), Listing::Declarations);
     let facts = state.store.campaign_facts(id, &scope).await?;

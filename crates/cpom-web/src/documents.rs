@@ -202,11 +202,7 @@ pub async fn region_archive(
         (None, None) => None,
         _ => Some(services::settings_region(cu, raw_region)?),
     };
-    let _turn = state
-        .heavy_exports
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(format!("export queue: {e}")))?;
+    let _turn = state.heavy_export_turn().await?;
     let scope =
         cpom_domain::policy::list_filter(&cu.actor(), cpom_domain::policy::Listing::Contracts);
     let filter = ContractFilter {

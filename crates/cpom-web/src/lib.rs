@@ -79,6 +79,17 @@ pub struct AppState {
     pub heavy_exports: Arc<tokio::sync::Semaphore>,
 }
 
+impl AppState {
+    /// Waits for a turn among the [`AppState::heavy_exports`]; the turn ends when the
+    /// returned permit is dropped.
+    pub async fn heavy_export_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+        self.heavy_exports
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(format!("export queue: {e}")))
+    }
+}
+
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "cpom_session";
 

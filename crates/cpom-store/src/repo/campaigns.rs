@@ -1830,12 +1830,9 @@ impl Store {
         all.sort_by(|a, b| {
             (a.ej.as_str(), a.contract_id, a.id).cmp(&(b.ej.as_str(), b.contract_id, b.id))
         });
-        let mut finess: Vec<String> = all.iter().map(|d| d.ej.as_str().to_owned()).collect();
-        finess.dedup();
-        let mut names = HashMap::new();
-        for chunk in finess.chunks(BATCH) {
-            names.extend(self.entity_names(chunk).await?);
-        }
+        let names = self
+            .names_in_batches(all.iter().map(|d| d.ej.as_str().to_owned()).collect())
+            .await?;
         for d in &mut all {
             if let Some(name) = names.get(d.ej.as_str()) {
                 d.ej_name.clone_from(name);
@@ -1844,15 +1841,25 @@ impl Store {
         Ok(all)
     }
 
-    /// Declarations as read, with their legal entity's name (read in batches).
-    async fn named(&self, rows: Vec<declaration::Model>) -> Result<Vec<Declaration>, StoreError> {
-        let mut finess: Vec<String> = rows.iter().map(|r| r.ej_finess.clone()).collect();
+    /// The names of legal entities, read [`BATCH`] at a time.
+    async fn names_in_batches(
+        &self,
+        mut finess: Vec<String>,
+    ) -> Result<HashMap<String, String>, StoreError> {
         finess.sort_unstable();
         finess.dedup();
         let mut names = HashMap::new();
         for chunk in finess.chunks(BATCH) {
             names.extend(self.entity_names(chunk).await?);
         }
+        Ok(names)
+    }
+
+    /// Declarations as read, with their legal entity's name (read in batches).
+    async fn named(&self, rows: Vec<declaration::Model>) -> Result<Vec<Declaration>, StoreError> {
+        let names = self
+            .names_in_batches(rows.iter().map(|r| r.ej_finess.clone()).collect())
+            .await?;
         rows.into_iter()
             .map(|r| {
                 let name = names.get(&r.ej_finess).cloned().unwrap_or_default();

@@ -116,6 +116,23 @@ pub struct Store {
     catalogues: repo::catalogues::CatalogueCache,
     /// The counts behind the campaigns' dashboards, until their declarations change.
     dashboards: repo::campaigns::DashboardCache,
+    /// Connected for a bulk load ([`ConnectSettings::bulk_load`]).
+    bulk_load: bool,
+}
+
+/// How [`Store::connect_with`] connects; the defaults are the server's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConnectSettings {
+    /// At most this many connections (default: [`SQLITE_POOL`] on SQLite, [`postgres_pool`]
+    /// on PostgreSQL).
+    pub pool: Option<u32>,
+    /// For a loader that fills an empty database (`cpom generate`) and can run again from
+    /// the start: a commit does not wait for the disk to flush (PostgreSQL's
+    /// `synchronous_commit = off`, SQLite's `synchronous = NORMAL`), and PostgreSQL's
+    /// statistics are not refreshed after each campaign opened; the loader calls
+    /// [`Store::refresh_statistics`] once at the end. A crash may lose the last commits,
+    /// never leave the database inconsistent. Never for the server.
+    pub bulk_load: bool,
 }
 
 /// Connections to a SQLite file by default: readers run on their connections' own threads,
@@ -144,16 +161,16 @@ impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`); stored files live under
     /// `data_dir/files`.
     pub async fn connect(url: &str, data_dir: &Path) -> Result<Self, StoreError> {
-        Self::connect_with_pool(url, data_dir, None).await
+        Self::connect_with(url, data_dir, ConnectSettings::default()).await
     }
 
-    /// [`Store::connect`] with at most `pool` connections (default: [`SQLITE_POOL`] on
-    /// SQLite, [`postgres_pool`] on PostgreSQL).
-    pub async fn connect_with_pool(
+    /// [`Store::connect`] with its [`ConnectSettings`].
+    pub async fn connect_with(
         url: &str,
         data_dir: &Path,
-        pool: Option<u32>,
+        settings: ConnectSettings,
     ) -> Result<Self, StoreError> {
+        let ConnectSettings { pool, bulk_load } = settings;
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
@@ -163,14 +180,21 @@ impl Store {
             // concurrent writers wait instead of failing; foreign keys are off by default in
             // SQLite and must be enabled on every connection.
             opts.max_connections(pool.unwrap_or(SQLITE_POOL))
-                .map_sqlx_sqlite_opts(|o| {
+                .map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                        .synchronous(if bulk_load {
+                            sea_orm::sqlx::sqlite::SqliteSynchronous::Normal
+                        } else {
+                            sea_orm::sqlx::sqlite::SqliteSynchronous::Full
+                        })
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true)
                 });
         } else {
             opts.max_connections(pool.unwrap_or_else(postgres_pool));
+            if bulk_load {
+                opts.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
+            }
         }
         let db = Database::connect(opts).await?;
         let files_dir = data_dir.join("files");
@@ -181,7 +205,18 @@ impl Store {
             search: Default::default(),
             catalogues: Default::default(),
             dashboards: Default::default(),
+            bulk_load,
         })
+    }
+
+    /// Refreshes PostgreSQL's statistics of the tables a bulk load filled (nothing on
+    /// SQLite), so that its planner does not keep estimating them empty.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if self.backend() == sea_orm::DatabaseBackend::Postgres {
+            use sea_orm::ConnectionTrait;
+            self.db().execute_unprepared("ANALYZE").await?;
+        }
+        Ok(())
     }
 
     /// Applies pending migrations.

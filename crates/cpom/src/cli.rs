@@ -12,7 +12,7 @@ use cpom_import::catalogue::{read_toml, write_toml};
 use cpom_store::repo::catalogues::{ImportOutcome, catalogue_json};
 use cpom_store::repo::imports::ImportFile;
 use cpom_store::repo::registry::{ImportKind, ImportReport};
-use cpom_store::{AuditActor, NewUser, Store};
+use cpom_store::{AuditActor, ConnectSettings, NewUser, Store};
 
 use crate::config::Config;
 
@@ -199,16 +199,24 @@ enum TokenCommand {
 }
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
+    open_with(config, false).await
+}
+
+/// [`open`], for a bulk load when `bulk_load` ([`ConnectSettings::bulk_load`]).
+async fn open_with(config: &Config, bulk_load: bool) -> anyhow::Result<Store> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
             "création du répertoire de données {}",
             config.data_dir.display()
         )
     })?;
-    let store =
-        Store::connect_with_pool(&config.database_url, &config.data_dir, config.database_pool)
-            .await
-            .with_context(|| format!("connexion à la base {}", redact(&config.database_url)))?;
+    let settings = ConnectSettings {
+        pool: config.database_pool,
+        bulk_load,
+    };
+    let store = Store::connect_with(&config.database_url, &config.data_dir, settings)
+        .await
+        .with_context(|| format!("connexion à la base {}", redact(&config.database_url)))?;
     store.migrate().await.context("migration de la base")?;
     Ok(store)
 }
@@ -304,7 +312,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 ),
                 other => anyhow::bail!("--scale : « {other} » n'est ni national ni region"),
             };
-            let store = open(&config).await?;
+            let store = open_with(&config, true).await?;
             println!("Génération ({}) :", redact(&config.database_url));
             let start = std::time::Instant::now();
             let r =

@@ -575,8 +575,9 @@ impl Store {
         txn.commit().await?;
         // Tens of thousands of rows just written: refresh PostgreSQL's statistics now, or its
         // planner keeps estimating an empty table and walks the whole campaign for each page
-        // of the validation queue until autovacuum gets to it.
-        if self.backend() == sea_orm::DatabaseBackend::Postgres {
+        // of the validation queue until autovacuum gets to it (a bulk load does it once, at
+        // its end).
+        if self.backend() == sea_orm::DatabaseBackend::Postgres && !self.bulk_load {
             use sea_orm::ConnectionTrait;
             self.db().execute_unprepared("ANALYZE declarations").await?;
         }

@@ -18,7 +18,7 @@ use cpom_import::sae::{SaeCapacity, SaeSite};
 use cpom_import::{Parsed, Rejection};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use sea_orm::{IdenStatic, Iterable};
 use serde::Serialize;
@@ -858,22 +858,6 @@ impl Store {
             entity,
             capacities,
         })
-    }
-
-    /// The FINESS categories of the sites, for the search filter.
-    pub async fn site_categories(&self) -> Result<Vec<String>, StoreError> {
-        Ok(site::Entity::find()
-            .select_only()
-            .column(site::Column::CategoryLabel)
-            .distinct()
-            .filter(site::Column::CategoryLabel.is_not_null())
-            .order_by_asc(site::Column::CategoryLabel)
-            .into_tuple::<Option<String>>()
-            .all(self.db())
-            .await?
-            .into_iter()
-            .flatten()
-            .collect())
     }
 
     /// Number of legal entities and sites (for summaries).

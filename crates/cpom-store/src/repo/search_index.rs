@@ -63,6 +63,9 @@ pub(crate) struct Index {
     ghts: HashMap<String, Vec<Membership>>,
     /// Band settings of the regions having their own (the labels of the bands).
     bands: HashMap<String, BandSettings>,
+    /// The FINESS category labels of every site, each once, in alphabetical order (accents
+    /// and case ignored).
+    categories: Vec<String>,
 }
 
 /// The current generation of the registry.
@@ -134,7 +137,9 @@ impl Index {
             )>()
             .all(conn)
             .await?;
+        let mut categories = Vec::new();
         for (ej, finess, name, postal, city, category) in sites {
+            categories.extend(category.clone());
             let Some(&i) = position.get(&ej) else {
                 continue;
             };
@@ -159,6 +164,8 @@ impl Index {
         }
         words.sort();
         words.dedup();
+        categories.sort_by_cached_key(|c| (search_key(c), c.clone()));
+        categories.dedup();
         let mut ghts: HashMap<String, Vec<Membership>> = HashMap::new();
         let memberships = ght_membership::Entity::find()
             .order_by_asc(ght_membership::Column::GhtCode)
@@ -183,6 +190,7 @@ impl Index {
             generation,
             entries,
             words,
+            categories,
             ghts,
             bands,
         })
@@ -329,6 +337,12 @@ impl crate::Store {
             "registry search index rebuilt"
         );
         Ok(ix)
+    }
+
+    /// The FINESS categories of the sites, for the search filter (from the index: no scan of
+    /// the sites on each page).
+    pub async fn site_categories(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.search_index().await?.categories.clone())
     }
 
     /// Searches the legal entities of `scope`: each word of the query must start a word of

@@ -364,3 +364,48 @@ async fn the_search_sees_every_change_even_one_made_by_another_server() {
         assert_eq!(count(by("universitaire")).await, 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_category_filter_lists_each_site_category_once_in_order_and_follows_imports() {
+    for backend in backends() {
+        let db = fresh_db(backend).await;
+        assert_eq!(
+            db.store.site_categories().await.expect("categories"),
+            Vec::<String>::new()
+        );
+        // Imported by a second server on the same database: this one's list must follow.
+        let other = Store::connect(&db.url, db.dir.path())
+            .await
+            .expect("second connection");
+        let f = data("finess_etabs_hopitaux_france_FHOFF.csv");
+        let parsed = finess::read_header_csv(&f).expect("finess");
+        let want: std::collections::BTreeSet<String> = parsed
+            .records
+            .iter()
+            .filter_map(|(_, s)| s.category_label.clone())
+            .collect();
+        other
+            .import_finess(&AuditActor::cli(), None, &source(&f), parsed, true)
+            .await
+            .expect("import");
+        let got = db.store.site_categories().await.expect("categories");
+        assert_eq!(got.len(), want.len(), "{backend:?}: each once");
+        assert_eq!(
+            got.iter()
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>(),
+            want,
+            "{backend:?}"
+        );
+        // Alphabetical, accents and case ignored.
+        let key = cpom_domain::search::search_key;
+        assert!(
+            got.windows(2).all(|w| key(&w[0]) <= key(&w[1])),
+            "{backend:?}: {got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|c| c == "Centre Hospitalier Régional (C.H.R.)")
+        );
+    }
+}

@@ -1446,7 +1446,13 @@ pub fn apply_annexes(
 /// Whether a contract has a version in force: signed and running, or with an avenant being
 /// prepared, negotiated or ready to sign (its previous signed version stays in force).
 pub fn in_force(state: ContractState, avenant: i32) -> bool {
-    state == ContractState::Signed || (avenant > 0 && !state.signed())
+    state == ContractState::Signed || under_avenant(state, avenant)
+}
+
+/// Whether an avenant is being prepared, negotiated or made ready to sign: the contract's
+/// content is then the avenant's draft, and the version in force is the one signed before.
+pub fn under_avenant(state: ContractState, avenant: i32) -> bool {
+    avenant > 0 && !state.signed()
 }
 
 /// Whether an avenant may be proposed on a contract in this state: only on one in force.
@@ -1963,6 +1969,15 @@ mod tests {
         );
         assert!(!in_force(ContractState::Negotiation, 0));
         assert!(!in_force(ContractState::Expired, 2));
+        assert!(under_avenant(ContractState::ReadyToSign, 1));
+        assert!(
+            !under_avenant(ContractState::Negotiation, 0),
+            "a first contract"
+        );
+        assert!(
+            !under_avenant(ContractState::Signed, 1),
+            "the avenant signed"
+        );
         assert!(may_amend(ContractState::Signed));
         assert!(!may_amend(ContractState::Negotiation));
         assert!(!may_amend(ContractState::Expired));

@@ -7,30 +7,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use cpom_domain::campaign::DeclarationState;
 use cpom_domain::catalogue::Declared;
-use cpom_domain::contract::ContractContent;
 use cpom_domain::evaluation::{self, Facts};
-use cpom_store::repo::contracts::Contract;
 
 use cpom_store::Store;
 
 use crate::error::AppError;
 
-/// The content of the version in force: the contract's own once signed; during an avenant's
-/// negotiation, the version signed before it.
-async fn in_force(store: &Store, c: &Contract) -> Result<ContractContent, AppError> {
-    if c.avenant > 0 && !c.state.signed() {
-        let versions = store.contract_versions(c.id).await?;
-        if let Some(last) = versions.into_iter().last() {
-            return Ok(last.content);
-        }
-    }
-    Ok(c.content.clone())
-}
-
 /// Recomputes the verdicts of every declaration of a contract, writing those that changed.
 pub async fn refresh_contract(store: &Store, contract_id: i64) -> Result<(), AppError> {
     let c = store.contract(contract_id).await?;
-    let content = in_force(store, &c).await?;
+    let content = store.content_in_force(&c).await?;
     let catalogue = store
         .catalogue_version(&c.catalogue_slug, c.catalogue_version)
         .await

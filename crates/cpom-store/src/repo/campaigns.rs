@@ -508,8 +508,10 @@ impl Store {
                 continue;
             }
             followed += 1;
-            for e in cpom_domain::campaign::expected(&c.content) {
-                let Some(engagement) = c.content.engagements.iter().find(|x| x.key == e.engagement)
+            // Under an avenant, the version signed before it: its draft is not in force.
+            let content = super::contracts::content_in_force(&txn, &c).await?;
+            for e in cpom_domain::campaign::expected(&content) {
+                let Some(engagement) = content.engagements.iter().find(|x| x.key == e.engagement)
                 else {
                     continue;
                 };

@@ -655,23 +655,49 @@ impl Store {
             .all(self.db())
             .await?
             .into_iter()
-            .map(|m| {
-                Ok(ContractVersion {
-                    avenant: m.avenant,
-                    signed_at: m.signed_at,
-                    content: serde_json::from_str(&m.document).map_err(|e| {
-                        StoreError::Invalid {
-                            field: "content",
-                            message: format!(
-                                "version {} du contrat {id} illisible : {e}",
-                                m.avenant
-                            ),
-                        }
-                    })?,
-                })
-            })
+            .map(version_from)
             .collect()
     }
+
+    /// The content of a contract's version in force (see [`content_in_force`]).
+    pub async fn content_in_force(&self, c: &Contract) -> Result<ContractContent, StoreError> {
+        content_in_force(self.db(), c).await
+    }
+}
+
+/// A stored signed version.
+fn version_from(m: contract_version::Model) -> Result<ContractVersion, StoreError> {
+    Ok(ContractVersion {
+        avenant: m.avenant,
+        signed_at: m.signed_at,
+        content: serde_json::from_str(&m.document).map_err(|e| StoreError::Invalid {
+            field: "content",
+            message: format!(
+                "version {} du contrat {} illisible : {e}",
+                m.avenant, m.contract_id
+            ),
+        })?,
+    })
+}
+
+/// The content of a contract's version in force: its own, except under an avenant
+/// ([`cpom_domain::contract::under_avenant`]), whose draft it then holds: the version signed
+/// before it.
+pub(crate) async fn content_in_force(
+    conn: &impl sea_orm::ConnectionTrait,
+    c: &Contract,
+) -> Result<ContractContent, StoreError> {
+    if cpom_domain::contract::under_avenant(c.state, c.avenant) {
+        let last = contract_version::Entity::find()
+            .filter(contract_version::Column::ContractId.eq(c.id))
+            .order_by_desc(contract_version::Column::Avenant)
+            .one(conn)
+            .await?;
+        if let Some(m) = last {
+            return Ok(version_from(m)?.content);
+        }
+    }
+    Ok(c.content.clone())
 }
 
 /// A signed version of a contract, kept when an avenant was opened.

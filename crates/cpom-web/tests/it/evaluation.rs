@@ -424,3 +424,72 @@ async fn verdicts_follow_values_overrides_and_avenants() {
         assert!(text.contains("pas de comparaison"), "{text}");
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_opened_during_an_avenant_asks_for_the_version_in_force() {
+    crate::on_each_backend!(|app| {
+        let sys = AuditActor::system();
+        app.store()
+            .import_catalogue(&sys, &shipped("occitanie-2025-2029"), true)
+            .await
+            .expect("catalogue");
+        let contract =
+            crate::support::signed_contract_with(app.store(), OWN_EJ, content(2.0)).await;
+        let rv = app
+            .store()
+            .contract(contract.id)
+            .await
+            .expect("contract")
+            .row_version;
+        // An avenant whose draft adds an engagement, not signed yet.
+        let c = app
+            .store()
+            .propose_avenant(&sys, contract.id, rv, Some("un engagement de plus"))
+            .await
+            .expect("avenant");
+        let mut draft = content(2.0);
+        let mut extra = draft.engagements[0].clone();
+        extra.key = "E2".into();
+        if let Some(i) = extra.indicator.as_mut() {
+            i.code = "IND-NOUVEAU".into();
+        }
+        draft.engagements.push(extra);
+        app.store()
+            .save_contract_content(&sys, c.id, c.row_version, &draft, "engagements", None, None)
+            .await
+            .expect("draft");
+        let (campaign, count) = app
+            .store()
+            .open_campaign(
+                &sys,
+                &cpom_store::repo::campaigns::NewCampaign {
+                    region: cpom_domain::RegionCode::parse("76").expect("region"),
+                    year: 2026,
+                    title: "Campagne 2026".into(),
+                    deadline: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).expect("date"),
+                    perimeter: cpom_store::repo::campaigns::Perimeter::Region,
+                },
+            )
+            .await
+            .expect("campaign");
+        // Only the signed engagement is declared; its verdict reads the signed targets.
+        assert_eq!(count, 1);
+        let listed = app
+            .store()
+            .list_declarations(
+                campaign.id,
+                &cpom_domain::ScopeFilter::All,
+                &Default::default(),
+                1,
+                10,
+            )
+            .await
+            .expect("declarations");
+        let declared: Vec<(&str, &str)> = listed
+            .items
+            .iter()
+            .map(|d| (d.engagement.as_str(), d.indicator.as_str()))
+            .collect();
+        assert_eq!(declared, [("E1", "IND-AMBU")]);
+    });
+}

@@ -16,6 +16,39 @@ use crate::error::AppError;
 /// Session key holding the signed-in account id.
 pub const USER_KEY: &str = "user_id";
 
+/// Session key: when a signed-in request last renewed the session (Unix seconds).
+pub const RENEWED_KEY: &str = "renewed";
+
+/// An active session is renewed — its expiry pushed back by the idle time and its cookie
+/// sent again — at most once per this many seconds, so that reading pages does not write
+/// the session on every request.
+pub const RENEW_EVERY_SECS: i64 = 300;
+
+/// Whether a session last renewed at `renewed` is due for renewal at `now` (Unix seconds):
+/// never renewed, renewed [`RENEW_EVERY_SECS`] ago or more, or "in the future" (a clock set
+/// back).
+pub fn renewal_due(renewed: Option<i64>, now: i64) -> bool {
+    renewed.is_none_or(|r| now < r || now - r >= RENEW_EVERY_SECS)
+}
+
+/// Keeps a signed-in session alive while it is used: it then expires after the idle time
+/// (`CPOM_SESSION_HOURS`) without a request, not that long after signing in. The session
+/// layer saves a session only when it changed, so the renewal changes it, when due.
+async fn renew(session: &Session) -> Result<(), AppError> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let renewed: Option<i64> = session
+        .get(RENEWED_KEY)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if renewal_due(renewed, now) {
+        session
+            .insert(RENEWED_KEY, now)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// How the request was authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
@@ -82,10 +115,13 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Curre
             .map_err(|e| AppError::Internal(e.to_string()))?;
         match id {
             Some(id) => match state.store.get_user(id).await {
-                Ok(user) if user.active => Some(CurrentUser {
-                    user,
-                    via: Via::Session,
-                }),
+                Ok(user) if user.active => {
+                    renew(&session).await?;
+                    Some(CurrentUser {
+                        user,
+                        via: Via::Session,
+                    })
+                }
                 Ok(_) | Err(cpom_store::StoreError::NotFound) => {
                     // Disabled or deleted account: end the session.
                     session
@@ -165,5 +201,20 @@ impl FromRequestParts<AppState> for PageUser {
             Some(user) => Ok(PageUser(user)),
             None => Err(AppError::Unauthenticated.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_renewed_at_most_every_five_minutes() {
+        let now = 1_800_000_000;
+        assert!(renewal_due(None, now), "first request after signing in");
+        assert!(!renewal_due(Some(now), now));
+        assert!(!renewal_due(Some(now - RENEW_EVERY_SECS + 1), now));
+        assert!(renewal_due(Some(now - RENEW_EVERY_SECS), now));
+        assert!(renewal_due(Some(now + 60), now), "a clock set back");
     }
 }

@@ -1,6 +1,6 @@
 //! Server-side session records (the web layer's session store writes through here).
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::entity::session;
@@ -30,20 +30,15 @@ impl Store {
         Ok(matches!(res, sea_orm::TryInsertResult::Inserted(1)))
     }
 
-    /// Creates or replaces a session.
+    /// Saves a session loaded from the store (new ones go through [`Store::insert_session`]).
+    /// Only an update: a session ended meanwhile — signed out by another request — is not
+    /// brought back by a request that had read it before.
     pub async fn save_session(&self, id: &str, row: &SessionRow) -> Result<(), StoreError> {
-        let am = session::ActiveModel {
-            id: Set(id.to_owned()),
-            data: Set(row.data.clone()),
-            expires_at: Set(row.expires_at),
-        };
-        session::Entity::insert(am)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
-                    .to_owned(),
-            )
-            .exec_without_returning(self.db())
+        session::Entity::update_many()
+            .col_expr(session::Column::Data, Expr::value(row.data.clone()))
+            .col_expr(session::Column::ExpiresAt, Expr::value(row.expires_at))
+            .filter(session::Column::Id.eq(id))
+            .exec(self.db())
             .await?;
         Ok(())
     }

@@ -197,3 +197,69 @@ async fn signing_out_ends_the_session_on_the_server() {
         assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_in_use_is_renewed_and_one_signed_out_stays_ended() {
+    on_each_backend!(|app| {
+        let mut browser = app.signed_in("observer").await;
+        let cookie = browser.cookie.clone().expect("signed in");
+        let key = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(cookie.as_bytes()));
+        let now = || time::OffsetDateTime::now_utc().unix_timestamp();
+        let renews = |r: &crate::support::Resp| {
+            r.headers
+                .get_all("set-cookie")
+                .iter()
+                .any(|v| v.to_str().unwrap_or("").starts_with("cpom_session="))
+        };
+        // Renewed by the first page after signing in; the next pages, within minutes, do not
+        // write it again.
+        for _ in 0..2 {
+            let r = browser.get("/").await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert!(!renews(&r), "{:?}", r.headers);
+        }
+        // Renewed ten minutes ago and about to expire: the next page pushes its expiry back
+        // by the idle time (8 hours) and sends the cookie again.
+        let mut row = app
+            .store()
+            .load_session(&key, now())
+            .await
+            .expect("load")
+            .expect("session");
+        let mut data: serde_json::Value = serde_json::from_str(&row.data).expect("json");
+        data["renewed"] = serde_json::json!(now() - 600);
+        row.data = data.to_string();
+        row.expires_at = now() + 60;
+        app.store().save_session(&key, &row).await.expect("age");
+        let r = browser.get("/").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(renews(&r), "{:?}", r.headers);
+        let renewed = app
+            .store()
+            .load_session(&key, now())
+            .await
+            .expect("load")
+            .expect("session");
+        assert!(
+            renewed.expires_at > now() + 7 * 3600,
+            "{}",
+            renewed.expires_at
+        );
+        // Signed out: a request that had read the session before cannot save it back.
+        let r = browser.post_form("/deconnexion", &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        app.store()
+            .save_session(&key, &renewed)
+            .await
+            .expect("save");
+        assert!(
+            app.store()
+                .load_session(&key, now())
+                .await
+                .expect("load")
+                .is_none()
+        );
+        browser.cookie = Some(cookie);
+        assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+    });
+}

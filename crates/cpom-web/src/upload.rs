@@ -193,15 +193,47 @@ pub fn sweep(dir: &Path, now: SystemTime) -> std::io::Result<usize> {
         } else {
             PENDING_LIFE
         };
-        let age = now
-            .duration_since(meta.modified()?)
-            .unwrap_or(Duration::ZERO);
-        if age > life {
+        if older(&meta, now, life)? {
             std::fs::remove_file(&path)?;
             removed += 1;
         }
     }
     Ok(removed)
+}
+
+/// Removes, under the stored files' directory and its subdirectories, the temporary files
+/// of writes a stopped server left (`.*.partial`, see `Store::put_file`) older than an
+/// hour; stored files are never touched. Returns how many were removed.
+pub fn sweep_partials(root: &Path, now: SystemTime) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let path = entry.path();
+        if meta.is_dir() {
+            removed += sweep_partials(&path, now)?;
+        } else if meta.is_file()
+            && path.extension().is_some_and(|e| e == PARTIAL)
+            && older(&meta, now, PARTIAL_LIFE)?
+        {
+            std::fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Whether a file was last modified more than `life` before `now`.
+fn older(meta: &std::fs::Metadata, now: SystemTime, life: Duration) -> std::io::Result<bool> {
+    Ok(now
+        .duration_since(meta.modified()?)
+        .unwrap_or(Duration::ZERO)
+        > life)
 }
 
 #[cfg(test)]
@@ -241,6 +273,28 @@ mod tests {
         assert!(dir.path().join("sub").is_dir());
         assert_eq!(
             sweep(&dir.path().join("none"), SystemTime::now()).expect("missing"),
+            0
+        );
+    }
+
+    #[test]
+    fn only_old_partial_writes_are_removed_from_the_stored_files() {
+        let root = tempfile::tempdir().expect("dir");
+        let hour = Duration::from_secs(3600);
+        let nested = root.path().join("evidence").join("ab");
+        std::fs::create_dir_all(&nested).expect("dirs");
+        let old_partial = aged(&nested, ".0123abcd.partial", hour * 2);
+        let new_partial = aged(&nested, ".4567abcd.partial", Duration::from_secs(60));
+        let stored = aged(&nested, "ab12cd34", hour * 24 * 400);
+        let top_partial = aged(root.path(), ".89abcdef.partial", hour * 3);
+        assert_eq!(
+            sweep_partials(root.path(), SystemTime::now()).expect("sweep"),
+            2
+        );
+        assert!(!old_partial.exists() && !top_partial.exists());
+        assert!(new_partial.exists() && stored.exists());
+        assert_eq!(
+            sweep_partials(&root.path().join("none"), SystemTime::now()).expect("missing"),
             0
         );
     }

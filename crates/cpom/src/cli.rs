@@ -723,8 +723,10 @@ async fn serve(store: Store, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Hourly clean-up (the first at start-up) of expired sessions, old sign-in attempts, and
-/// the uploads a stopped server or an abandoned preview left (`cpom_web::upload::sweep`).
+/// Hourly clean-up (the first at start-up) of expired sessions, old sign-in attempts, the
+/// uploads a stopped server or an abandoned preview left (`cpom_web::upload::sweep`), and
+/// the temporary files of stored-file writes a stopped server left
+/// (`cpom_web::upload::sweep_partials`).
 async fn clean_up(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -741,6 +743,17 @@ async fn clean_up(store: Store) {
                 Ok(Err(e)) => tracing::warn!(error = %e, "upload clean-up failed"),
                 Err(e) => tracing::warn!(error = %e, "upload clean-up task failed"),
             }
+        }
+        let files = store.files_dir().to_owned();
+        match tokio::task::spawn_blocking(move || {
+            cpom_web::upload::sweep_partials(&files, std::time::SystemTime::now())
+        })
+        .await
+        {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(removed = n, "left-over partial writes removed"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "partial writes clean-up failed"),
+            Err(e) => tracing::warn!(error = %e, "partial writes clean-up task failed"),
         }
         let now = chrono::Utc::now();
         if let Err(e) = store.purge_sessions(now.timestamp()).await {

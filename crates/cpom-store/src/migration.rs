@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0013Reviews),
             Box::new(M0014ActionPlans),
             Box::new(M0015PlanFollowUp),
+            Box::new(M0016AuditByEntity),
         ]
     }
 }
@@ -2350,5 +2351,41 @@ impl MigrationTrait for M0015PlanFollowUp {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())
+    }
+}
+
+/// The history of a legal entity (its page, and the audit scoped to an establishment) reads
+/// the audit by entity, newest first: without an index every such page scanned the whole
+/// audit trail (7 ms a page at 15,000 rows on PostgreSQL, and the trail only grows).
+struct M0016AuditByEntity;
+
+impl MigrationName for M0016AuditByEntity {
+    fn name(&self) -> &str {
+        "m0016_audit_by_entity"
+    }
+}
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigrationTrait for M0016AuditByEntity {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_index(
+            Index::create()
+                .name("ix_audit_ej")
+                .table(AuditEvents::Table)
+                .col(AuditEvents::EjFiness)
+                .col(AuditEvents::Id)
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ix_audit_ej")
+                .table(AuditEvents::Table)
+                .to_owned(),
+        )
+        .await
     }
 }

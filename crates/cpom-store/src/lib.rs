@@ -130,8 +130,8 @@ pub struct ConnectSettings {
     /// the start: a commit does not wait for the disk to flush (PostgreSQL's
     /// `synchronous_commit = off`, SQLite's `synchronous = NORMAL`), and PostgreSQL's
     /// statistics are not refreshed after each campaign opened; the loader calls
-    /// [`Store::refresh_statistics`] once at the end. A crash may lose the last commits,
-    /// never leave the database inconsistent. Never for the server.
+    /// [`Store::refresh_statistics`] after its stages instead. A crash may lose the last
+    /// commits, never leave the database inconsistent. Never for the server.
     pub bulk_load: bool,
 }
 

@@ -175,6 +175,36 @@ const PENDING_LIFE: Duration = Duration::from_secs(24 * 3600);
 /// left: those of requests in progress (`*.partial`) older than an hour, the others older
 /// than a day. Returns how many were removed; a missing directory has none.
 pub fn sweep(dir: &Path, now: SystemTime) -> std::io::Result<usize> {
+    remove_aged(dir, now, false, &|path| {
+        Some(if is_partial(path) {
+            PARTIAL_LIFE
+        } else {
+            PENDING_LIFE
+        })
+    })
+}
+
+/// Removes, under the stored files' directory and its subdirectories, the temporary files
+/// of writes a stopped server left (`.*.partial`, see `Store::put_file`) older than an
+/// hour; stored files are never touched. Returns how many were removed.
+pub fn sweep_partials(root: &Path, now: SystemTime) -> std::io::Result<usize> {
+    remove_aged(root, now, true, &|path| {
+        is_partial(path).then_some(PARTIAL_LIFE)
+    })
+}
+
+fn is_partial(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == PARTIAL)
+}
+
+/// Removes the files of `dir` (and of its subdirectories when `deep`) older than the life
+/// `life_of` gives them (`None`: kept); a missing directory has none.
+fn remove_aged(
+    dir: &Path,
+    now: SystemTime,
+    deep: bool,
+    life_of: &dyn Fn(&Path) -> Option<Duration>,
+) -> std::io::Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -184,42 +214,12 @@ pub fn sweep(dir: &Path, now: SystemTime) -> std::io::Result<usize> {
     for entry in entries {
         let entry = entry?;
         let meta = entry.metadata()?;
-        if !meta.is_file() {
-            continue;
-        }
         let path = entry.path();
-        let life = if path.extension().is_some_and(|e| e == PARTIAL) {
-            PARTIAL_LIFE
-        } else {
-            PENDING_LIFE
-        };
-        if older(&meta, now, life)? {
-            std::fs::remove_file(&path)?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
-}
-
-/// Removes, under the stored files' directory and its subdirectories, the temporary files
-/// of writes a stopped server left (`.*.partial`, see `Store::put_file`) older than an
-/// hour; stored files are never touched. Returns how many were removed.
-pub fn sweep_partials(root: &Path, now: SystemTime) -> std::io::Result<usize> {
-    let entries = match std::fs::read_dir(root) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
-    };
-    let mut removed = 0;
-    for entry in entries {
-        let entry = entry?;
-        let meta = entry.metadata()?;
-        let path = entry.path();
-        if meta.is_dir() {
-            removed += sweep_partials(&path, now)?;
+        if meta.is_dir() && deep {
+            removed += remove_aged(&path, now, deep, life_of)?;
         } else if meta.is_file()
-            && path.extension().is_some_and(|e| e == PARTIAL)
-            && older(&meta, now, PARTIAL_LIFE)?
+            && let Some(life) = life_of(&path)
+            && older(&meta, now, life)?
         {
             std::fs::remove_file(&path)?;
             removed += 1;

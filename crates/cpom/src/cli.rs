@@ -733,28 +733,16 @@ async fn clean_up(store: Store) {
         tick.tick().await;
         for dir in ["imports", "incoming"] {
             let dir = store.files_dir().join(dir);
-            match tokio::task::spawn_blocking(move || {
-                cpom_web::upload::sweep(&dir, std::time::SystemTime::now())
+            sweep_logged("left-over uploads", move |now| {
+                cpom_web::upload::sweep(&dir, now)
             })
-            .await
-            {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(removed = n, "left-over uploads removed"),
-                Ok(Err(e)) => tracing::warn!(error = %e, "upload clean-up failed"),
-                Err(e) => tracing::warn!(error = %e, "upload clean-up task failed"),
-            }
+            .await;
         }
         let files = store.files_dir().to_owned();
-        match tokio::task::spawn_blocking(move || {
-            cpom_web::upload::sweep_partials(&files, std::time::SystemTime::now())
+        sweep_logged("left-over partial writes", move |now| {
+            cpom_web::upload::sweep_partials(&files, now)
         })
-        .await
-        {
-            Ok(Ok(0)) => {}
-            Ok(Ok(n)) => tracing::info!(removed = n, "left-over partial writes removed"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "partial writes clean-up failed"),
-            Err(e) => tracing::warn!(error = %e, "partial writes clean-up task failed"),
-        }
+        .await;
         let now = chrono::Utc::now();
         if let Err(e) = store.purge_sessions(now.timestamp()).await {
             tracing::warn!(error = %e, "session clean-up failed");
@@ -765,6 +753,19 @@ async fn clean_up(store: Store) {
         {
             tracing::warn!(error = %e, "sign-in attempts clean-up failed");
         }
+    }
+}
+
+/// Runs a sweep of files off the async threads and logs what it removed or why it failed.
+async fn sweep_logged(
+    what: &'static str,
+    sweep: impl FnOnce(std::time::SystemTime) -> std::io::Result<usize> + Send + 'static,
+) {
+    match tokio::task::spawn_blocking(move || sweep(std::time::SystemTime::now())).await {
+        Ok(Ok(0)) => {}
+        Ok(Ok(n)) => tracing::info!(removed = n, what, "files removed"),
+        Ok(Err(e)) => tracing::warn!(error = %e, what, "clean-up failed"),
+        Err(e) => tracing::warn!(error = %e, what, "clean-up task failed"),
     }
 }
 

@@ -581,20 +581,7 @@ async fn values_loaded_by_the_agency_are_confirmed_or_contested() {
             .await
             .expect("catalogue");
         crate::support::signed_contract(app.store(), OWN_EJ, "CPOM_CT_6").await;
-        let (campaign, _) = app
-            .store()
-            .open_campaign(
-                &sys,
-                &cpom_store::repo::campaigns::NewCampaign {
-                    region: cpom_domain::RegionCode::parse("76").expect("region"),
-                    year: 2026,
-                    title: "Campagne 2026".into(),
-                    deadline: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).expect("date"),
-                    perimeter: cpom_store::repo::campaigns::Perimeter::Region,
-                },
-            )
-            .await
-            .expect("campaign");
+        let (campaign, _) = crate::support::open_region_campaign(app.store(), 2026).await;
         let cid = campaign.id;
         let mut admin = app.signed_in("ars-admin").await;
         let mut referent = app.signed_in("ars-referent").await;

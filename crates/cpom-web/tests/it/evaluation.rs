@@ -70,20 +70,7 @@ async fn verdicts_follow_values_overrides_and_avenants() {
         let mut declarations = vec![];
         let mut campaigns = vec![];
         for year in [2026, 2027] {
-            let (campaign, _) = app
-                .store()
-                .open_campaign(
-                    &sys,
-                    &cpom_store::repo::campaigns::NewCampaign {
-                        region: cpom_domain::RegionCode::parse("76").expect("region"),
-                        year,
-                        title: format!("Campagne {year}"),
-                        deadline: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).expect("date"),
-                        perimeter: cpom_store::repo::campaigns::Perimeter::Region,
-                    },
-                )
-                .await
-                .expect("campaign");
+            let (campaign, _) = crate::support::open_region_campaign(app.store(), year).await;
             let d = app
                 .store()
                 .list_declarations(
@@ -458,20 +445,7 @@ async fn a_campaign_opened_during_an_avenant_asks_for_the_version_in_force() {
             .save_contract_content(&sys, c.id, c.row_version, &draft, "engagements", None, None)
             .await
             .expect("draft");
-        let (campaign, count) = app
-            .store()
-            .open_campaign(
-                &sys,
-                &cpom_store::repo::campaigns::NewCampaign {
-                    region: cpom_domain::RegionCode::parse("76").expect("region"),
-                    year: 2026,
-                    title: "Campagne 2026".into(),
-                    deadline: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).expect("date"),
-                    perimeter: cpom_store::repo::campaigns::Perimeter::Region,
-                },
-            )
-            .await
-            .expect("campaign");
+        let (campaign, count) = crate::support::open_region_campaign(app.store(), 2026).await;
         // Only the signed engagement is declared; its verdict reads the signed targets.
         assert_eq!(count, 1);
         let listed = app

@@ -482,6 +482,27 @@ impl Agent {
     }
 }
 
+/// Opens the campaign of `year` of region 76 (deadline far ahead, the whole region) by the
+/// store; returns it and its count of declarations.
+pub async fn open_region_campaign(
+    store: &Store,
+    year: i32,
+) -> (cpom_store::repo::campaigns::Campaign, u64) {
+    store
+        .open_campaign(
+            &AuditActor::system(),
+            &cpom_store::repo::campaigns::NewCampaign {
+                region: RegionCode::parse("76").expect("region"),
+                year,
+                title: format!("Campagne {year}"),
+                deadline: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).expect("date"),
+                perimeter: cpom_store::repo::campaigns::Perimeter::Region,
+            },
+        )
+        .await
+        .expect("campaign")
+}
+
 /// A contract of `ej` (region 76) on the Occitanie 2025–2029 catalogue (imported by the
 /// caller), with the engagement of `action`, moved through negotiation to signed by the
 /// store: a contract in force for the campaign tests.

@@ -461,7 +461,9 @@ impl Store {
     }
 
     /// The contracts a review covers: those of its entities (on the day it is held) whose
-    /// period includes its year, by entity.
+    /// period includes its year, by entity, each with its content in force: during an
+    /// avenant, the version signed before, not the avenant's draft, whose engagements nobody
+    /// has committed to yet.
     pub async fn review_contracts(&self, r: &Review) -> Result<Vec<Contract>, StoreError> {
         let ejs = self.review_entities(r, Some(r.held_on)).await?;
         let year = r.held_on.year();
@@ -478,7 +480,9 @@ impl Store {
             .await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(self.contract(id).await?);
+            let mut c = self.contract(id).await?;
+            c.content = crate::repo::contracts::content_in_force(self.db(), &c).await?;
+            out.push(c);
         }
         Ok(out)
     }

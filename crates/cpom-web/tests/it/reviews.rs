@@ -339,3 +339,87 @@ async fn reviews_and_road_maps_are_kept_by_the_agency_and_read_by_the_entities_c
         );
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_during_an_avenant_serves_the_engagements_in_force() {
+    crate::on_each_backend!(|app| {
+        let sys = AuditActor::system();
+        let catalogue = shipped("occitanie-2025-2029");
+        app.store()
+            .import_catalogue(&sys, &catalogue, true)
+            .await
+            .expect("catalogue");
+        let contract =
+            crate::support::signed_contract(app.store(), OWN_EJ, &catalogue.actions[0].code).await;
+        let signed: Vec<String> = contract
+            .content
+            .engagements
+            .iter()
+            .map(|e| format!("{}:{}", contract.id, e.key))
+            .collect();
+        // An avenant whose draft adds an engagement, not signed yet.
+        let rv = app
+            .store()
+            .contract(contract.id)
+            .await
+            .expect("contract")
+            .row_version;
+        let c = app
+            .store()
+            .propose_avenant(&sys, contract.id, rv, None)
+            .await
+            .expect("avenant");
+        let mut draft = c.content.clone();
+        let mut extra = draft.engagements[0].clone();
+        extra.key = "E-AVENANT".into();
+        draft.engagements.push(extra);
+        app.store()
+            .save_contract_content(&sys, c.id, c.row_version, &draft, "engagements", None, None)
+            .await
+            .expect("draft");
+
+        let mut referent = app.signed_in("ars-referent").await;
+        let r = referent
+            .json(
+                Method::POST,
+                "/api/v1/reviews",
+                Some(
+                    json!({"setting": "ej", "ej": OWN_EJ, "held_on": "12/03/2027",
+                    "participants": "Dr Martin, ARS"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.json()["id"].as_i64().expect("id");
+        let detail = referent.get(&format!("/api/v1/reviews/{id}")).await.json();
+        let offered: Vec<&str> = detail["engagements"]
+            .as_array()
+            .expect("engagements")
+            .iter()
+            .filter_map(|e| e["code"].as_str())
+            .collect();
+        assert_eq!(offered, signed, "{detail}");
+        // The draft's engagement is not one an action may serve yet.
+        let r = referent
+            .json(
+                Method::POST,
+                &format!("/api/v1/reviews/{id}/actions"),
+                Some(
+                    json!({"title": "Préparer le nouvel engagement", "owner": "Direction",
+                    "due_on": "30/06/2027",
+                    "engagements": [format!("{}:E-AVENANT", contract.id)]}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.json()["fields"][0]["field"], "engagements");
+        // Nor is it offered on the page.
+        let page = referent.get(&format!("/revues/{id}")).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            !page.text.contains("E-AVENANT"),
+            "draft offered on the page"
+        );
+        assert!(page.text.contains(&signed[0]), "{}", page.text);
+    });
+}

@@ -811,14 +811,12 @@ impl Store {
         &self,
         id: i64,
     ) -> Result<(Declaration, Vec<HistoryStep>), StoreError> {
-        let row = declaration::Entity::find_by_id(id)
-            .one(self.db())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let names = self
-            .entity_names(std::slice::from_ref(&row.ej_finess))
-            .await?;
-        let name = names.get(&row.ej_finess).cloned().unwrap_or_default();
+        let (row, name) = super::with_entity_name::<declaration::Entity>(
+            self.db(),
+            id,
+            declaration::Column::EjFiness,
+        )
+        .await?;
         let history = declaration_history::Entity::find()
             .filter(declaration_history::Column::DeclarationId.eq(id))
             .order_by_asc(declaration_history::Column::Id)
@@ -1047,20 +1045,21 @@ impl Store {
         Ok(e.into())
     }
 
-    /// The evidence linked to a declaration.
+    /// The evidence linked to a declaration (one query).
     pub async fn declaration_evidence(
         &self,
         declaration_id: i64,
     ) -> Result<Vec<Evidence>, StoreError> {
-        let ids: Vec<i64> = declaration_evidence::Entity::find()
-            .select_only()
-            .column(declaration_evidence::Column::EvidenceId)
-            .filter(declaration_evidence::Column::DeclarationId.eq(declaration_id))
-            .into_tuple()
-            .all(self.db())
-            .await?;
         Ok(evidence::Entity::find()
-            .filter(evidence::Column::Id.is_in(ids))
+            .filter(
+                evidence::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(declaration_evidence::Column::EvidenceId)
+                        .from(declaration_evidence::Entity)
+                        .and_where(declaration_evidence::Column::DeclarationId.eq(declaration_id))
+                        .to_owned(),
+                ),
+            )
             .order_by_asc(evidence::Column::Id)
             .all(self.db())
             .await?
@@ -1138,19 +1137,15 @@ impl Store {
         d: &Declaration,
         year: i32,
     ) -> Result<Option<(DeclarationState, Value)>, StoreError> {
-        let earlier: Vec<i64> = campaign::Entity::find()
-            .select_only()
+        // One query: the campaigns of the year before are a subquery.
+        let earlier = sea_orm::sea_query::Query::select()
             .column(campaign::Column::Id)
-            .filter(campaign::Column::RegionCode.eq(d.region.as_str()))
-            .filter(campaign::Column::Year.eq(year - 1))
-            .into_tuple()
-            .all(self.db())
-            .await?;
-        if earlier.is_empty() {
-            return Ok(None);
-        }
+            .from(campaign::Entity)
+            .and_where(campaign::Column::RegionCode.eq(d.region.as_str()))
+            .and_where(campaign::Column::Year.eq(year - 1))
+            .to_owned();
         let mut q = declaration::Entity::find()
-            .filter(declaration::Column::CampaignId.is_in(earlier))
+            .filter(declaration::Column::CampaignId.in_subquery(earlier))
             .filter(declaration::Column::ContractId.eq(d.contract_id))
             .filter(declaration::Column::EngagementKey.eq(d.engagement.as_str()))
             .filter(declaration::Column::IndicatorCode.eq(d.indicator.as_str()));

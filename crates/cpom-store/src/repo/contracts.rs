@@ -303,8 +303,10 @@ impl Store {
 
     /// One contract.
     pub async fn contract(&self, id: i64) -> Result<Contract, StoreError> {
-        let row = load(self.db(), id).await?;
-        self.with_name(&row).await
+        let (row, name) =
+            super::with_entity_name::<contract::Entity>(self.db(), id, contract::Column::EjFiness)
+                .await?;
+        to_contract(&row, name)
     }
 
     /// The contract of a row, with the name of its legal entity.

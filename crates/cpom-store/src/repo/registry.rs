@@ -17,7 +17,7 @@ use cpom_import::finess::FinessSite;
 use cpom_import::sae::{SaeCapacity, SaeSite};
 use cpom_import::{Parsed, Rejection};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use sea_orm::{IdenStatic, Iterable};
@@ -781,24 +781,32 @@ impl Store {
             .all(self.db())
             .await?;
         let keys: Vec<String> = sites.iter().map(|s| s.finess.clone()).collect();
+        // One read for both uses: the latest year of each of its sites (whatever entity
+        // declared it then), and the sums per year of what the SAE counted under it (a site
+        // since moved to another entity included).
         let caps = site_capacity::Entity::find()
-            .filter(site_capacity::Column::SiteFiness.is_in(keys))
+            .filter(
+                Condition::any()
+                    .add(site_capacity::Column::EjFiness.eq(finess.as_str()))
+                    .add_option(
+                        (!keys.is_empty()).then(|| site_capacity::Column::SiteFiness.is_in(keys)),
+                    ),
+            )
             .order_by_asc(site_capacity::Column::Year)
             .all(self.db())
             .await?;
         let mut latest: HashMap<String, (i32, Capacity)> = HashMap::new();
-        for c in caps {
-            latest.insert(c.site_finess.clone(), (c.year, capacity_of(&c)));
+        let current: BTreeSet<&str> = sites.iter().map(|s| s.finess.as_str()).collect();
+        for c in &caps {
+            if current.contains(c.site_finess.as_str()) {
+                latest.insert(c.site_finess.clone(), (c.year, capacity_of(c)));
+            }
         }
         let settings = self.band_settings(&entity.region).await?;
         let mut per_year: std::collections::BTreeMap<i32, (Capacity, u32)> = Default::default();
-        for c in site_capacity::Entity::find()
-            .filter(site_capacity::Column::EjFiness.eq(finess.as_str()))
-            .all(self.db())
-            .await?
-        {
+        for c in caps.iter().filter(|c| c.ej_finess == finess.as_str()) {
             let (sum, n) = per_year.entry(c.year).or_default();
-            let add = capacity_of(&c);
+            let add = capacity_of(c);
             sum.lit_mco += add.lit_mco;
             sum.cap_complet_tot += add.cap_complet_tot;
             sum.lit_ssr += add.lit_ssr;

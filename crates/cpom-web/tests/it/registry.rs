@@ -111,6 +111,17 @@ async fn importing_the_real_files_gives_known_entities_and_bands_and_reimporting
             Some(cpom_domain::registry::LegalStatus::Public)
         );
         assert!(!bourg.sites.is_empty());
+        // The yearly sums and each site's latest year come from one read of the capacities:
+        // the 2023 sum is the beds counted, over as many sites as carry a 2023 capacity.
+        let y2023 = &bourg.years[0];
+        assert_eq!((y2023.year, y2023.beds), (2023, 453));
+        let with_2023 = bourg
+            .sites
+            .iter()
+            .filter(|s| s.capacity.is_some_and(|(year, _)| year == 2023))
+            .count();
+        assert_eq!(usize::try_from(y2023.sites).expect("count"), with_2023);
+        assert!(with_2023 > 0);
         let toulouse = db
             .store
             .legal_entity_detail(&fid("310781406"))

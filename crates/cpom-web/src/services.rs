@@ -7,7 +7,7 @@ use cpom_domain::catalogue::edit::{self, Edit, EditError, ItemKind};
 use cpom_domain::catalogue::{Catalogue, CatalogueState, Decision, EntityFacts};
 use cpom_domain::contract::{ContractState, Proposal, Warning};
 use cpom_domain::policy::{AccountTarget, Listing, Scope, import_scope, list_filter};
-use cpom_domain::registry::{BandSettings, SizeBand};
+use cpom_domain::registry::SizeBand;
 use cpom_domain::territory::{Label, Period, parse_date, parse_optional_date};
 use cpom_domain::{Action, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role};
 use cpom_store::LegalEntity;
@@ -23,7 +23,6 @@ use cpom_store::repo::territories::{
 };
 use cpom_store::{ApiToken, AuditEvent, AuditFilter, NewUser, Page, User, UserFilter};
 use rand::Rng;
-use std::collections::HashMap;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -349,7 +348,7 @@ pub async fn search_registry(
     filter: &RegistryFilter,
     page: u64,
     per_page: u64,
-) -> Result<(Page<LegalEntity>, HashMap<String, BandSettings>), AppError> {
+) -> Result<cpom_store::repo::search_index::RegistrySearch, AppError> {
     cu.authorize(&Action::ViewRegistry)?;
     Ok(state
         .store

@@ -65,7 +65,7 @@ pub(crate) struct Index {
     bands: HashMap<String, BandSettings>,
     /// The FINESS category labels of every site, each once, in alphabetical order (accents
     /// and case ignored).
-    categories: Vec<String>,
+    categories: Arc<[String]>,
 }
 
 /// The current generation of the registry.
@@ -190,7 +190,7 @@ impl Index {
             generation,
             entries,
             words,
-            categories,
+            categories: categories.into(),
             ghts,
             bands,
         })
@@ -342,7 +342,7 @@ impl crate::Store {
     /// The FINESS categories of the sites, for the search filter (from the index: no scan of
     /// the sites on each page).
     pub async fn site_categories(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self.search_index().await?.categories.clone())
+        Ok(self.search_index().await?.categories.to_vec())
     }
 
     /// Searches the legal entities of `scope`: each word of the query must start a word of
@@ -357,31 +357,57 @@ impl crate::Store {
         Ok(self
             .search_legal_entities_banded(scope, filter, page, per_page)
             .await?
-            .0)
+            .found)
     }
 
-    /// Same as [`Self::search_legal_entities`], with the band settings of the regions of the
-    /// page's entities (to label their bands) read from the same registry generation.
+    /// Same as [`Self::search_legal_entities`], with what the search page shows beside the
+    /// results, all read from the same registry generation (one read of its counter).
     pub async fn search_legal_entities_banded(
         &self,
         scope: &ScopeFilter,
         filter: &RegistryFilter,
         page: u64,
         per_page: u64,
-    ) -> Result<(Page<LegalEntity>, HashMap<String, BandSettings>), StoreError> {
+    ) -> Result<RegistrySearch, StoreError> {
         if *scope == ScopeFilter::Nothing {
-            return Ok((Page::empty(per_page), HashMap::new()));
+            return Ok(RegistrySearch {
+                found: Page::empty(per_page),
+                bands: HashMap::new(),
+                scope_bands: BandSettings::default(),
+                categories: Arc::from([]),
+            });
         }
         let ix = self.search_index().await?;
         let found = ix.search(scope, filter, page, per_page);
+        let settings = |r: &str| ix.bands.get(r).cloned().unwrap_or_default();
         let bands = found
             .items
             .iter()
-            .map(|e| {
-                let r = e.region.as_str();
-                (r.to_owned(), ix.bands.get(r).cloned().unwrap_or_default())
-            })
+            .map(|e| (e.region.as_str().to_owned(), settings(e.region.as_str())))
             .collect();
-        Ok((found, bands))
+        let scope_bands = match scope {
+            ScopeFilter::Region(r) => settings(r.as_str()),
+            _ => BandSettings::default(),
+        };
+        Ok(RegistrySearch {
+            found,
+            bands,
+            scope_bands,
+            categories: ix.categories.clone(),
+        })
     }
+}
+
+/// A page of the registry search and what its page shows beside it.
+#[derive(Debug, Clone)]
+pub struct RegistrySearch {
+    /// The legal entities found.
+    pub found: Page<LegalEntity>,
+    /// The band settings of the regions of the entities found (to label their bands).
+    pub bands: HashMap<String, BandSettings>,
+    /// The band settings of the searcher's region (the labels of the band filter); the
+    /// defaults for a national scope.
+    pub scope_bands: BandSettings,
+    /// The FINESS categories of the sites, for the category filter.
+    pub categories: Arc<[String]>,
 }

@@ -241,7 +241,9 @@ pub async fn list_legal_entities(
 ) -> Result<Json<LegalEntityPageDto>, ApiError> {
     let filter = q.filter()?;
     let (page, per_page) = paging(q.page, q.per_page);
-    let (result, _) = services::search_registry(&state, &cu, &filter, page, per_page).await?;
+    let result = services::search_registry(&state, &cu, &filter, page, per_page)
+        .await?
+        .found;
     Ok(Json(LegalEntityPageDto {
         items: result.items.iter().map(Into::into).collect(),
         total: result.total,

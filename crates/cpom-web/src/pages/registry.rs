@@ -199,8 +199,8 @@ pub async fn search(
     };
     let (page, per_page) = paging(query.page, None);
     // Band labels follow each region's thresholds.
-    let (result, settings) =
-        services::search_registry(&state, &cu, &filter, page, per_page).await?;
+    let search = services::search_registry(&state, &cu, &filter, page, per_page).await?;
+    let (result, settings) = (&search.found, &search.bands);
     let pages = result.page_count();
     let results = ResultsFragment {
         rows: result
@@ -234,10 +234,6 @@ pub async fn search(
     };
     let current = |v: &Option<String>| blank(v).unwrap_or_default();
     let region_now = current(&query.region);
-    let own_settings = match &scope {
-        ScopeFilter::Region(r) => state.store.band_settings(r).await?,
-        _ => BandSettings::default(),
-    };
     let departments = DEPARTMENTS
         .iter()
         .filter(|(_, r)| own_region.as_deref().is_none_or(|o| o == *r))
@@ -275,18 +271,15 @@ pub async fn search(
             .map(|b| {
                 Choice::new(
                     b.as_str(),
-                    format!("{} lits", b.label(&own_settings)),
+                    format!("{} lits", b.label(&search.scope_bands)),
                     &current(&query.band),
                 )
             })
             .collect(),
-        categories: state
-            .store
-            .site_categories()
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(|c| Choice::new(c.clone(), c, &current(&query.category)))
+        categories: search
+            .categories
+            .iter()
+            .map(|c| Choice::new(c, c, &current(&query.category)))
             .collect(),
         ghts: services::list_ghts(&state, &cu)
             .await?

@@ -405,6 +405,17 @@ async fn changing_the_region_settings_recomputes_the_bands_of_that_region_only()
         let mut browser = app.signed_in("ars-admin").await;
         let row = browser.get_htmx("/registre?q=340780477").await;
         assert!(row.text.contains("100–1999"), "{}", row.text);
+        // So does the band filter of the whole page, beside the category filter (both read
+        // with the results, from the same registry generation).
+        let page = browser.get("/registre").await;
+        assert_eq!(page.status, StatusCode::OK);
+        for option in [
+            ">100–1999 lits</option>",
+            ">≥ 2000 lits</option>",
+            ">Centre Hospitalier Régional (C.H.R.)</option>",
+        ] {
+            assert!(page.text.contains(option), "{option}: {}", page.text);
+        }
         // Only MCO beds: 1 471.
         let saved = ars
             .json(

@@ -1453,23 +1453,32 @@ pub async fn contract_view(
         .store
         .catalogue_version(&c.catalogue_slug, c.catalogue_version)
         .await?;
-    let entity = state
-        .store
-        .get_legal_entity(&c.ej)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facts = entity_facts(state, &entity, today()).await?;
-    let proposals = cpom_domain::contract::proposals(&catalogue, &facts);
-    let warnings = if c.state.signed() {
-        vec![]
+    // The catalogue's proposals for the entity and the checks before signature serve
+    // preparing the contract: a signed one has neither, and its page does not read the
+    // entity's facts they are drawn from.
+    let (proposals, warnings) = if c.state.signed() {
+        (vec![], vec![])
     } else {
+        let entity = state
+            .store
+            .get_legal_entity(&c.ej)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let facts = entity_facts(state, &entity, today()).await?;
+        let proposals = cpom_domain::contract::proposals(&catalogue, &facts);
         let limits = state
             .store
             .contract_template(&c.region)
             .await?
             .template
             .objective_limits();
-        cpom_domain::contract::checks(&c.content, &proposals, c.start_year..=c.end_year, limits)
+        let warnings = cpom_domain::contract::checks(
+            &c.content,
+            &proposals,
+            c.start_year..=c.end_year,
+            limits,
+        );
+        (proposals, warnings)
     };
     let can_sign = c.state.next().contains(&ContractState::Signed)
         && cu

@@ -144,7 +144,9 @@ pub struct ContractDto {
     pub weaknesses: Option<String>,
     /// Checks before signature.
     pub warnings: Vec<WarningDto>,
-    /// The catalogue's model actions for the legal entity.
+    /// The catalogue's model actions for the legal entity, with their applicability, while the
+    /// contract is prepared, negotiated or ready to sign (an avenant included); none once
+    /// signed.
     pub proposals: Vec<ProposalDto>,
     /// States the caller may move the contract to (the signature has its own endpoint).
     pub moves: Vec<String>,

@@ -335,6 +335,13 @@ async fn a_contract_is_prepared_negotiated_and_signed() {
         assert_eq!(doc["signatories"][1]["date"], "2026-11-28");
         assert_eq!(doc["state"], "signed");
         assert!(doc["signed_at"].is_string());
+        // Proposals and checks serve the preparation: a signed contract has none.
+        let doc = referent
+            .get(&format!("/api/v1/contracts/{id}"))
+            .await
+            .json();
+        assert_eq!(doc["proposals"], serde_json::json!([]), "{doc}");
+        assert_eq!(doc["warnings"], serde_json::json!([]), "{doc}");
         assert_eq!(
             observer
                 .get(&format!("/api/v1/contracts/{id}"))

@@ -221,30 +221,13 @@ async fn verdicts_follow_values_overrides_and_avenants() {
         assert_eq!(verdict(&r).0, "atteint", "{}", r.text);
 
         // An avenant raises the 2027 target to +5: the verdict follows at signature.
-        let rv = app
-            .store()
-            .contract(contract.id)
-            .await
-            .expect("contract")
-            .row_version;
-        let c = app
-            .store()
-            .propose_avenant(&sys, contract.id, rv, Some("cible 2027 relevée"))
-            .await
-            .expect("avenant");
-        let c = app
-            .store()
-            .save_contract_content(
-                &sys,
-                c.id,
-                c.row_version,
-                &content(5.0),
-                "cibles",
-                None,
-                None,
-            )
-            .await
-            .expect("content");
+        let c = crate::support::avenant_draft(
+            app.store(),
+            contract.id,
+            Some("cible 2027 relevée"),
+            |_| content(5.0),
+        )
+        .await;
         let mut rv = c.row_version;
         for to in [
             cpom_domain::contract::ContractState::Negotiation,
@@ -422,29 +405,22 @@ async fn a_campaign_opened_during_an_avenant_asks_for_the_version_in_force() {
             .expect("catalogue");
         let contract =
             crate::support::signed_contract_with(app.store(), OWN_EJ, content(2.0)).await;
-        let rv = app
-            .store()
-            .contract(contract.id)
-            .await
-            .expect("contract")
-            .row_version;
         // An avenant whose draft adds an engagement, not signed yet.
-        let c = app
-            .store()
-            .propose_avenant(&sys, contract.id, rv, Some("un engagement de plus"))
-            .await
-            .expect("avenant");
-        let mut draft = content(2.0);
-        let mut extra = draft.engagements[0].clone();
-        extra.key = "E2".into();
-        if let Some(i) = extra.indicator.as_mut() {
-            i.code = "IND-NOUVEAU".into();
-        }
-        draft.engagements.push(extra);
-        app.store()
-            .save_contract_content(&sys, c.id, c.row_version, &draft, "engagements", None, None)
-            .await
-            .expect("draft");
+        crate::support::avenant_draft(
+            app.store(),
+            contract.id,
+            Some("un engagement de plus"),
+            |mut draft| {
+                let mut extra = draft.engagements[0].clone();
+                extra.key = "E2".into();
+                if let Some(i) = extra.indicator.as_mut() {
+                    i.code = "IND-NOUVEAU".into();
+                }
+                draft.engagements.push(extra);
+                draft
+            },
+        )
+        .await;
         let (campaign, count) = crate::support::open_region_campaign(app.store(), 2026).await;
         // Only the signed engagement is declared; its verdict reads the signed targets.
         assert_eq!(count, 1);

@@ -358,25 +358,13 @@ async fn a_review_during_an_avenant_serves_the_engagements_in_force() {
             .map(|e| format!("{}:{}", contract.id, e.key))
             .collect();
         // An avenant whose draft adds an engagement, not signed yet.
-        let rv = app
-            .store()
-            .contract(contract.id)
-            .await
-            .expect("contract")
-            .row_version;
-        let c = app
-            .store()
-            .propose_avenant(&sys, contract.id, rv, None)
-            .await
-            .expect("avenant");
-        let mut draft = c.content.clone();
-        let mut extra = draft.engagements[0].clone();
-        extra.key = "E-AVENANT".into();
-        draft.engagements.push(extra);
-        app.store()
-            .save_contract_content(&sys, c.id, c.row_version, &draft, "engagements", None, None)
-            .await
-            .expect("draft");
+        crate::support::avenant_draft(app.store(), contract.id, None, |mut draft| {
+            let mut extra = draft.engagements[0].clone();
+            extra.key = "E-AVENANT".into();
+            draft.engagements.push(extra);
+            draft
+        })
+        .await;
 
         let mut referent = app.signed_in("ars-referent").await;
         let r = referent

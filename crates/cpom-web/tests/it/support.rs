@@ -518,6 +518,34 @@ pub async fn signed_contract(
     signed_contract_with(store, ej, content).await
 }
 
+/// Opens an avenant on the signed contract `id` (at its current version) and saves as its
+/// draft what `draft` makes of the content it starts from; the avenant is not signed.
+pub async fn avenant_draft(
+    store: &Store,
+    id: i64,
+    note: Option<&str>,
+    draft: impl FnOnce(cpom_domain::contract::ContractContent) -> cpom_domain::contract::ContractContent,
+) -> cpom_store::repo::contracts::Contract {
+    let sys = AuditActor::system();
+    let rv = store.contract(id).await.expect("contract").row_version;
+    let c = store
+        .propose_avenant(&sys, id, rv, note)
+        .await
+        .expect("avenant");
+    store
+        .save_contract_content(
+            &sys,
+            c.id,
+            c.row_version,
+            &draft(c.content.clone()),
+            "engagements",
+            None,
+            None,
+        )
+        .await
+        .expect("draft")
+}
+
 /// A contract of `ej` (region 76) on the Occitanie 2025–2029 catalogue with these
 /// engagements, moved through negotiation to signed by the store.
 pub async fn signed_contract_with(

@@ -19,7 +19,7 @@ pub use error::{StorageFault, StoreError};
 pub use repo::legal_entities::LegalEntity;
 pub use repo::sessions::SessionRow;
 pub use repo::tokens::ApiToken;
-pub use repo::users::{NewUser, User, UserFilter};
+pub use repo::users::{NewUser, Principal, User, UserFilter};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

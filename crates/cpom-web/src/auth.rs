@@ -65,6 +65,8 @@ pub struct CurrentUser {
     pub user: User,
     /// How it was authenticated.
     pub via: Via,
+    /// Its unread notifications when the request began (read with the account).
+    pub unread: u64,
 }
 
 impl CurrentUser {
@@ -99,14 +101,15 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Curre
     }
     let resolved = if let Some(token) = bearer(parts) {
         // A wrong token is an error, not an anonymous request: scripts must learn it.
-        let user = state
+        let found = state
             .store
-            .user_for_token(token)
+            .principal_for_token(token)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         Some(CurrentUser {
-            user,
+            user: found.user,
             via: Via::Token,
+            unread: found.unread,
         })
     } else if let Some(session) = parts.extensions.get::<Session>().cloned() {
         let id: Option<i64> = session
@@ -114,12 +117,13 @@ pub async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Curre
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         match id {
-            Some(id) => match state.store.get_user(id).await {
-                Ok(user) if user.active => {
+            Some(id) => match state.store.principal(id).await {
+                Ok(found) if found.user.active => {
                     renew(&session).await?;
                     Some(CurrentUser {
-                        user,
+                        user: found.user,
                         via: Via::Session,
+                        unread: found.unread,
                     })
                 }
                 Ok(_) | Err(cpom_store::StoreError::NotFound) => {

@@ -119,7 +119,7 @@ impl Layout {
             user: Some((cu.user.display_name.clone(), cu.user.role.label())),
             nav,
             csrf: csrf::token(session).await?,
-            unread: state.store.unread_notifications(cu.user.id).await?,
+            unread: cu.unread,
         })
     }
 

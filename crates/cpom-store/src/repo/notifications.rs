@@ -150,15 +150,6 @@ impl Store {
         })
     }
 
-    /// How many unread notifications a user has.
-    pub async fn unread_notifications(&self, user_id: i64) -> Result<u64, StoreError> {
-        Ok(notification::Entity::find()
-            .filter(notification::Column::UserId.eq(user_id))
-            .filter(notification::Column::ReadAt.is_null())
-            .count(self.db())
-            .await?)
-    }
-
     /// Marks a user's notifications as read: those of `ids`, or all; returns how many.
     pub async fn mark_notifications_read(
         &self,

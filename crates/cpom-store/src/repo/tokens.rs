@@ -4,13 +4,27 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationDef, Set,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditActor, Change};
 use crate::entity::{api_token, user};
-use crate::{Store, StoreError, User};
+use crate::repo::users::{PrincipalRow, unread_of_user};
+use crate::{Principal, Store, StoreError, User};
+
+/// An account's row read through one of its tokens.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct TokenRow {
+    #[sea_orm(nested)]
+    user: user::Model,
+    unread: i64,
+    token_id: i64,
+    token_last_used_at: Option<DateTime<Utc>>,
+}
 
 /// Prefix of every token, so that leaked tokens are recognisable by secret scanners.
 pub const TOKEN_PREFIX: &str = "cpom_";
@@ -149,41 +163,49 @@ impl Store {
         Ok(token)
     }
 
-    /// The active account owning a valid (not revoked) token, if any.
-    pub async fn user_for_token(&self, secret: &str) -> Result<Option<User>, StoreError> {
+    /// The active account a token belongs to, with its unread notifications, in one query
+    /// (`None` for an unknown, revoked or foreign-shaped token, or a disabled account).
+    pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>, StoreError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let Some(token) = api_token::Entity::find()
+        let owner: RelationDef = api_token::Entity::belongs_to(user::Entity)
+            .from(api_token::Column::UserId)
+            .to(user::Column::Id)
+            .into();
+        let Some(row) = user::Entity::find()
+            .join(JoinType::InnerJoin, owner.rev())
             .filter(api_token::Column::TokenHash.eq(digest(secret)))
             .filter(api_token::Column::RevokedAt.is_null())
+            .column_as(api_token::Column::Id, "token_id")
+            .column_as(api_token::Column::LastUsedAt, "token_last_used_at")
+            .column_as(unread_of_user(), "unread")
+            .into_model::<TokenRow>()
             .one(self.db())
             .await?
         else {
             return Ok(None);
         };
-        let Some(owner) = user::Entity::find_by_id(token.user_id)
-            .one(self.db())
-            .await?
-        else {
-            return Ok(None);
-        };
-        if !owner.active {
+        if !row.user.active {
             return Ok(None);
         }
         let now = Utc::now();
         // Record the use, but at most once a minute so that API traffic does not turn every
         // read into a write.
-        if token
-            .last_used_at
+        if row
+            .token_last_used_at
             .is_none_or(|t| now - t > Duration::minutes(1))
         {
             api_token::Entity::update_many()
                 .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
-                .filter(api_token::Column::Id.eq(token.id))
+                .filter(api_token::Column::Id.eq(row.token_id))
                 .exec(self.db())
                 .await?;
         }
-        User::try_from(owner).map(Some)
+        Principal::try_from(PrincipalRow {
+            user: row.user,
+            unread: row.unread,
+        })
+        .map(Some)
     }
 }

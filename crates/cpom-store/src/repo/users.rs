@@ -6,7 +6,7 @@ use cpom_domain::policy::Scope;
 use cpom_domain::{
     Actor, DisplayName, Email, FinessId, PlainPassword, RegionCode, Role, ScopeFilter,
 };
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::legal_entities::corrupt;
 use crate::audit::{self, AuditActor, Change};
-use crate::entity::{legal_entity, user};
+use crate::entity::{legal_entity, notification, user};
 use crate::{Page, Store, StoreError, password};
 
 /// An account (never with its password hash).
@@ -83,6 +83,56 @@ impl User {
             "version": self.version,
         })
     }
+}
+
+/// An account as a request sees it: the account, and how many of its notifications are
+/// unread (shown in every page's header).
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The account.
+    pub user: User,
+    /// Its unread notifications.
+    pub unread: u64,
+}
+
+/// An account's row with its count of unread notifications.
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub(crate) struct PrincipalRow {
+    #[sea_orm(nested)]
+    pub(crate) user: user::Model,
+    pub(crate) unread: i64,
+}
+
+impl TryFrom<PrincipalRow> for Principal {
+    type Error = StoreError;
+    fn try_from(row: PrincipalRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            user: User::try_from(row.user)?,
+            unread: u64::try_from(row.unread).unwrap_or(0),
+        })
+    }
+}
+
+/// The number of unread notifications of the account on the row being read from `users`: a
+/// correlated subquery, so that an account and its count come in one query.
+pub(crate) fn unread_of_user() -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .expr(Expr::col((notification::Entity, notification::Column::Id)).count())
+                .from(notification::Entity)
+                .and_where(
+                    Expr::col((notification::Entity, notification::Column::UserId))
+                        .equals((user::Entity, user::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((notification::Entity, notification::Column::ReadAt)).is_null(),
+                )
+                .to_owned()
+                .into(),
+        ),
+    )
 }
 
 impl TryFrom<user::Model> for User {
@@ -231,6 +281,18 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)
             .and_then(User::try_from)
+    }
+
+    /// Reads an account with the number of its unread notifications, in one query: what
+    /// every signed-in request needs first.
+    pub async fn principal(&self, id: i64) -> Result<Principal, StoreError> {
+        user::Entity::find_by_id(id)
+            .column_as(unread_of_user(), "unread")
+            .into_model::<PrincipalRow>()
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)
+            .and_then(Principal::try_from)
     }
 
     /// Reads an account by e-mail.

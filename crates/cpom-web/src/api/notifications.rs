@@ -68,11 +68,8 @@ pub async fn list(
         .notifications(cu.user.id, q.unread == Some(true), page, per_page)
         .await
         .map_err(AppError::from)?;
-    let unread = state
-        .store
-        .unread_notifications(cu.user.id)
-        .await
-        .map_err(AppError::from)?;
+    // Counted with the account when the request began: nothing has changed since.
+    let unread = cu.unread;
     Ok(Json(NotificationPageDto {
         items: p
             .items

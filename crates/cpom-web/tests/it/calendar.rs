@@ -195,10 +195,32 @@ async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
             "own move: {messages:?}"
         );
         assert_eq!(told["unread"], told["total"]);
+        // The header of every page and a token's API count the same notifications: the
+        // account's own unread ones, read with the account.
+        let unread = told["unread"].as_u64().expect("unread");
+        assert!(unread >= 2, "{told}");
+        let home = leader.get("/").await;
+        assert!(
+            home.text.contains(&format!("Notifications ({unread}<")),
+            "the count in the header: {}",
+            home.text
+        );
+        let by_token = app
+            .with_token("establishment-leader")
+            .await
+            .get("/api/v1/notifications")
+            .await
+            .json();
+        assert_eq!(by_token["unread"], unread, "{by_token}");
         // The contract's negotiator is told (not the other agents of the region).
         let agency = admin.get("/api/v1/notifications?unread=true").await.json();
         let others = referent.get("/api/v1/notifications").await.json();
         assert_eq!(others["total"], 0, "{others}");
+        assert_eq!(others["unread"], 0, "another account's are not counted");
+        assert!(
+            !referent.get("/").await.text.contains("Notifications ("),
+            "no count in the header of an account with none"
+        );
         let first = agency["items"]
             .as_array()
             .expect("items")
@@ -239,6 +261,10 @@ async fn a_contract_in_force_follows_its_calendar_and_the_penalty_procedure() {
         assert_eq!(
             leader.get("/api/v1/notifications").await.json()["unread"],
             0
+        );
+        assert!(
+            !leader.get("/").await.text.contains("Notifications ("),
+            "the header follows the reading"
         );
 
         // In force: the 2025 follow-up was due on 31/03/2026 and is overdue.

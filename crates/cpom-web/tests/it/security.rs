@@ -186,6 +186,38 @@ async fn a_disabled_account_is_locked_out_of_sessions_tokens_and_sign_in() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_serves_its_own_account_until_it_is_revoked() {
+    on_each_backend!(|app| {
+        let leader = app.user("establishment-leader").clone();
+        let (token, secret) = app
+            .store()
+            .create_token(&cpom_store::AuditActor::system(), &leader, "script")
+            .await
+            .expect("token");
+        let mut other = app.with_token("ars-referent").await;
+        let mut api = app.anonymous().await;
+        api.token = Some(secret);
+        let me = api.json(Method::GET, "/api/v1/me", None).await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+        assert_eq!(me.json()["user"]["email"], leader.email.as_str());
+        app.store()
+            .revoke_token(&cpom_store::AuditActor::system(), &leader, token.id)
+            .await
+            .expect("revoke");
+        assert_eq!(
+            api.json(Method::GET, "/api/v1/me", None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        // Another account's token is untouched.
+        let me = other.json(Method::GET, "/api/v1/me", None).await;
+        assert_eq!(
+            me.json()["user"]["email"],
+            app.user("ars-referent").email.as_str()
+        );
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_session_on_the_server() {
     on_each_backend!(|app| {
         let mut browser = app.signed_in("observer").await;

@@ -178,8 +178,12 @@ impl Store {
         if url.starts_with("sqlite:") {
             // WAL lets readers proceed while one writer commits; the busy timeout makes
             // concurrent writers wait instead of failing; foreign keys are off by default in
-            // SQLite and must be enabled on every connection.
+            // SQLite and must be enabled on every connection. A connection to a local file
+            // cannot be dropped by a server, and sqlx already checks each one when it comes
+            // back to the pool: the second check before lending it is one more round trip to
+            // its thread per query, for nothing.
             opts.max_connections(pool.unwrap_or(SQLITE_POOL))
+                .test_before_acquire(false)
                 .map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                         .synchronous(if bulk_load {

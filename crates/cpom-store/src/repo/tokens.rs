@@ -20,8 +20,7 @@ use crate::{Principal, Store, StoreError, User};
 #[derive(Debug, sea_orm::FromQueryResult)]
 struct TokenRow {
     #[sea_orm(nested)]
-    user: user::Model,
-    unread: i64,
+    principal: PrincipalRow,
     token_id: i64,
     token_last_used_at: Option<DateTime<Utc>>,
 }
@@ -186,7 +185,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        if !row.user.active {
+        if !row.principal.user.active {
             return Ok(None);
         }
         let now = Utc::now();
@@ -202,10 +201,6 @@ impl Store {
                 .exec(self.db())
                 .await?;
         }
-        Principal::try_from(PrincipalRow {
-            user: row.user,
-            unread: row.unread,
-        })
-        .map(Some)
+        Principal::try_from(row.principal).map(Some)
     }
 }
